@@ -1,0 +1,27 @@
+// Messages of the kernel demo program (broker/demo/pinger.h): a ping and its answer.
+#pragma once
+
+#include <cstdint>
+
+#include "trace/event.h"
+
+namespace kraftsim::demo {
+
+struct Ping {
+  static constexpr const char* name = "Ping";
+  std::int64_t sequence = 0;
+  std::int64_t sent_at_us = 0;
+  std::int32_t padding_bytes = 0;  // makes the message bigger, so bandwidth shows
+  std::int64_t wire_size_bytes() const { return 24 + padding_bytes; }
+  void describe(trace::Fields& out) const { out.emplace_back("sequence", sequence); }
+};
+
+struct Pong {
+  static constexpr const char* name = "Pong";
+  std::int64_t sequence = 0;
+  std::int64_t ping_sent_at_us = 0;
+  std::int64_t wire_size_bytes() const { return 24; }
+  void describe(trace::Fields& out) const { out.emplace_back("sequence", sequence); }
+};
+
+}  // namespace kraftsim::demo

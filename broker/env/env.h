@@ -1,0 +1,66 @@
+// The Env: the only door between node code (broker/) and the world. Through it a node reads
+// the time, sets timers, sends messages, uses the files of its own disk, draws random numbers
+// and reports state changes for the trace. The simulator implements it per simulated node
+// (sim/world/node_host.h); a real runtime would implement it with a clock, sockets and files,
+// and nothing in broker/ would change. broker/ never includes sim/.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+#include "base/callback.h"
+#include "base/random.h"
+#include "base/time.h"
+#include "broker/env/files.h"
+#include "broker/env/node_id.h"
+#include "broker/protocol/message.h"
+#include "trace/event.h"
+
+namespace kraftsim::env {
+
+// Names a pending timer; opaque to node code.
+struct TimerId {
+  std::uint64_t value = 0;
+  bool valid() const { return value != 0; }
+  auto operator<=>(const TimerId&) const = default;
+};
+
+using TimerFn = Callback<void(), 48>;
+
+class Env {
+ public:
+  virtual ~Env() = default;
+
+  virtual NodeId self() const = 0;
+  virtual Time now() const = 0;
+
+  // Runs fn after `after` (>= 0) unless cancelled or the process dies first. `name` shows in
+  // the trace ("election-timeout", "linger"...); it must be a string literal or outlive the run.
+  virtual TimerId set_timer(Duration after, const char* name, TimerFn fn) = 0;
+  // Returns false if the timer already fired or was cancelled.
+  virtual bool cancel_timer(TimerId id) = 0;
+
+  // Hands a message to the network; delivery is not guaranteed (links break, peers die).
+  virtual void send(NodeId to, protocol::Body body) = 0;
+
+  virtual Files& files() = 0;
+  // This node's random stream, derived from the run seed and the node id.
+  virtual Rng& random() = 0;
+
+  // Reports a protocol state change (role, epoch, leader, high watermark...) to the trace.
+  virtual void record(const char* name, trace::Fields fields) = 0;
+};
+
+// What a node runs. A new Program is constructed at every (re)start and must rebuild its state
+// from its disk only: whatever it kept in memory died with the previous process.
+class Program {
+ public:
+  virtual ~Program() = default;
+  virtual void on_start() = 0;
+  virtual void on_message(const protocol::Message& message) = 0;
+  // The connection to peer broke (after the network's detection delay).
+  virtual void on_connection_lost(NodeId peer) = 0;
+};
+
+}  // namespace kraftsim::env

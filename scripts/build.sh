@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Configures and builds one build tree: `release` (build/release) or `asan` (build/asan, with
+# AddressSanitizer + UndefinedBehaviorSanitizer). Warnings are errors in both. ccache is used
+# when present, so rebuilds after small changes are quick.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+kind="${1:-release}"
+jobs="${KRAFTSIM_JOBS:-$(nproc)}"
+case "$kind" in
+  release) flags=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DKRAFTSIM_SANITIZE=OFF -DKRAFTSIM_BENCH=ON) ;;
+  asan)    flags=(-DCMAKE_BUILD_TYPE=Debug -DKRAFTSIM_SANITIZE=ON -DKRAFTSIM_BENCH=OFF) ;;
+  *) echo "build.sh: unknown build kind '$kind' (expected release or asan)" >&2; exit 2 ;;
+esac
+
+cmake -S . -B "build/$kind" -G Ninja -DKRAFTSIM_WERROR=ON "${flags[@]}" >/dev/null
+cmake --build "build/$kind" -j "$jobs"

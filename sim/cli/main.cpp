@@ -1,0 +1,174 @@
+// The kraftsim command line. Exit codes (docs/cli.md):
+//   0  the run passed (every expectation met)
+//   1  a check was violated (or an expected violation did not happen)
+//   2  bad input: unknown flag, missing or malformed file, invalid scenario
+//   4  internal error (a bug in kraftsim)
+// Wall-clock time is measured only here, around a run, and shows only in --json (wall_ms).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+
+#include "broker/common/uuid.h"
+#include "sim/runner/kernel_bench.h"
+#include "sim/runner/run.h"
+#include "sim/runner/scenario_loader.h"
+#include "trace/trace.h"
+
+namespace {
+
+using namespace kraftsim;
+
+constexpr int exit_passed = 0;
+constexpr int exit_violation = 1;
+constexpr int exit_bad_input = 2;
+constexpr int exit_internal = 4;
+
+int fail_input(const std::string& message) {
+  std::fprintf(stderr, "kraftsim: error: %s\n", message.c_str());
+  return exit_bad_input;
+}
+
+nlohmann::ordered_json result_json(const runner::RunResult& r, double wall_ms) {
+  nlohmann::ordered_json j;
+  j["scenario"] = r.scenario;
+  j["seed"] = r.seed;
+  j["passed"] = r.passed;
+  j["fingerprint"] = trace::format_fingerprint(r.fingerprint);
+  j["sim_time_ms"] = r.sim_time_ms;
+  j["wall_ms"] = wall_ms;
+  j["events"] = r.events;
+  j["events_dispatched"] = r.events_dispatched;
+  j["stop_reason"] = r.stop_reason;
+  j["sim_to_wall_ratio"] = wall_ms > 0 ? static_cast<double>(r.sim_time_ms) / wall_ms : 0.0;
+  auto checks = nlohmann::ordered_json::array();
+  for (const auto& c : r.checks) {
+    checks.push_back({{"id", c.id}, {"status", runner::to_string(c.status)}, {"detail", c.detail}});
+  }
+  j["checks"] = checks;
+  j["replay"] = r.replay_command;
+  return j;
+}
+
+void print_human(const runner::RunResult& r) {
+  std::printf("scenario %s, seed %llu: %s\n", r.scenario.c_str(), static_cast<unsigned long long>(r.seed),
+              r.passed ? "PASSED" : "FAILED");
+  for (const auto& c : r.checks) {
+    std::printf("  %-32s %-26s %s\n", c.id.c_str(), runner::to_string(c.status), c.detail.c_str());
+  }
+  std::printf("fingerprint %s, %llu trace events, %lld ms simulated\n", trace::format_fingerprint(r.fingerprint).c_str(),
+              static_cast<unsigned long long>(r.events), static_cast<long long>(r.sim_time_ms));
+  if (!r.passed) std::printf("replay: %s\n", r.replay_command.c_str());
+}
+
+int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool json, const std::string& trace_out) {
+  auto loaded = runner::load_scenario_file(file);
+  if (!loaded.ok()) return fail_input(loaded.error().message);
+  runner::RunOptions options;
+  options.seed = seed;
+  options.keep_trace_events = !trace_out.empty();
+  const auto start = std::chrono::steady_clock::now();
+  const runner::RunResult r = runner::run_scenario(loaded.value(), options);
+  const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  if (!trace_out.empty()) {
+    std::ofstream out(trace_out, std::ios::binary);
+    if (!out) return fail_input(fmt::format("{}: cannot write the trace file", trace_out));
+    trace::write_jsonl(out, r.trace_events);
+  }
+  if (json) {
+    std::cout << result_json(r, wall_ms).dump() << '\n';
+  } else {
+    print_human(r);
+  }
+  return r.passed ? exit_passed : exit_violation;
+}
+
+int cmd_random_uuid() {
+  // Not part of any run: real randomness is right here (kafka-storage.sh random-uuid).
+  std::random_device device;
+  auto next = [&device] { return (static_cast<std::uint64_t>(device()) << 32) | device(); };
+  std::printf("%s\n", uuid_to_string(random_uuid(next)).c_str());
+  return exit_passed;
+}
+
+int cmd_bench_kernel(std::uint64_t pending, std::uint64_t events, int repetitions, bool json) {
+  const auto r = runner::bench_kernel(pending, events, repetitions);
+  if (json) {
+    nlohmann::ordered_json j{{"bench", "kernel"},
+                             {"pending_timers", r.pending_timers},
+                             {"events", r.events},
+                             {"scheduler_events_per_s", r.scheduler_events_per_s},
+                             {"bare_priority_queue_events_per_s", r.bare_events_per_s},
+                             {"ratio", r.ratio}};
+    std::cout << j.dump() << '\n';
+  } else {
+    std::printf("kernel bench: %llu pending timers, %llu events, best of %d\n",
+                static_cast<unsigned long long>(r.pending_timers), static_cast<unsigned long long>(r.events), repetitions);
+    std::printf("  scheduler:                 %12.0f events/s\n", r.scheduler_events_per_s);
+    std::printf("  bare std::priority_queue:  %12.0f events/s\n", r.bare_events_per_s);
+    std::printf("  ratio scheduler/bare:      %12.2f (goal >= 0.50)\n", r.ratio);
+  }
+  return exit_passed;
+}
+
+int real_main(int argc, char** argv) {
+  CLI::App app{"kraftsim: a deterministic simulator of an Apache Kafka cluster in KRaft mode"};
+  app.set_version_flag("--version", std::string("kraftsim ") + KRAFTSIM_VERSION);
+  app.require_subcommand(1);
+
+  std::string run_file;
+  std::optional<std::uint64_t> run_seed;
+  bool run_json = false;
+  std::string run_trace;
+  auto* run = app.add_subcommand("run", "Run a scenario file and judge its checks");
+  run->add_option("FILE", run_file, "Scenario JSON file")->required();
+  run->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
+  run->add_flag("--json", run_json, "Print one JSON object with the result");
+  run->add_option("--trace", run_trace, "Write the trace as JSON Lines to this file");
+
+  app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
+
+  auto* bench = app.add_subcommand("bench", "Micro-benchmarks (wall-clock)");
+  bench->require_subcommand(1);
+  std::uint64_t bench_pending = 10'000, bench_events = 5'000'000;
+  int bench_repetitions = 3;
+  bool bench_json = false;
+  auto* kernel = bench->add_subcommand("kernel", "Scheduler events/s with 10,000 pending timers vs a bare priority_queue");
+  kernel->add_option("--pending", bench_pending, "Pending timers")->check(CLI::Range(1ull, 10'000'000ull));
+  kernel->add_option("--events", bench_events, "Events to dispatch")->check(CLI::Range(1ull, 10'000'000'000ull));
+  kernel->add_option("--repetitions", bench_repetitions, "Repetitions (best is reported)")->check(CLI::Range(1, 100));
+  kernel->add_flag("--json", bench_json, "Print JSON");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    return fail_input(fmt::format("{} (see kraftsim --help)", e.what()));
+  }
+
+  if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace);
+  if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
+  if (kernel->parsed()) return cmd_bench_kernel(bench_pending, bench_events, bench_repetitions, bench_json);
+  return fail_input("no command given (see kraftsim --help)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return real_main(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kraftsim: internal error: %s\n", e.what());
+    return exit_internal;
+  }
+}

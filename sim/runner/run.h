@@ -1,0 +1,45 @@
+// Running a scenario: build the World, start the nodes, inject the fault schedule, run to the
+// scenario's end, and judge the checks. No wall clock here: the CLI measures wall_ms around it.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/runner/scenario.h"
+#include "trace/trace.h"
+
+namespace kraftsim::runner {
+
+enum class CheckStatus { held, violated, expected_violation, missing_expected_violation, not_applicable };
+const char* to_string(CheckStatus status);
+
+struct CheckResult {
+  std::string id;
+  CheckStatus status = CheckStatus::held;
+  std::string detail;
+};
+
+struct RunOptions {
+  std::optional<std::uint64_t> seed;  // overrides the scenario's seed
+  bool keep_trace_events = true;      // false: fingerprint only, no event storage
+};
+
+struct RunResult {
+  std::string scenario;
+  std::uint64_t seed = 0;
+  bool passed = false;
+  std::uint64_t fingerprint = 0;
+  std::int64_t sim_time_ms = 0;
+  std::uint64_t events = 0;            // trace events
+  std::uint64_t events_dispatched = 0; // scheduler events
+  std::string stop_reason;
+  std::vector<CheckResult> checks;
+  std::vector<trace::Event> trace_events;  // empty unless keep_trace_events
+  std::string replay_command;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace kraftsim::runner

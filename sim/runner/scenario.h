@@ -1,0 +1,70 @@
+// The scenario model: what a scenario file says, after validation. Loading (scenario_loader)
+// turns JSON into this; the runner turns this into a World and a fault schedule. The JSON
+// Schema scenarios/scenario.schema.json describes the same format for editors.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "base/time.h"
+#include "broker/env/node_id.h"
+#include "sim/world/disk.h"
+#include "sim/world/network.h"
+
+namespace kraftsim::runner {
+
+struct NodeSpec {
+  NodeId id = 0;
+  std::string roles;  // process.roles, e.g. "broker,controller"
+};
+
+// A fault target: a node id, or a name resolved when the fault fires ("crashed", "all").
+struct Target {
+  std::variant<NodeId, std::string> value;
+};
+
+enum class FaultKind {
+  crash, power_loss, restart, pause, resume, isolate,
+  partition, one_way_partition, clog, heal,
+  disk_corrupt, disk_read_error, disk_full, disk_slow, drop_caches,
+};
+const char* to_string(FaultKind kind);
+
+struct FaultSpec {
+  Time at;
+  FaultKind kind = FaultKind::heal;
+  std::string pointer;                        // where the fault is in the file, for messages
+  Target target;                              // single-node faults
+  std::vector<std::vector<NodeId>> groups;    // partition
+  NodeId from = no_node, to = no_node;        // one-way partition, clog (a, b)
+  Duration extra_delay;                       // clog
+  std::string path;                           // disk faults
+  std::uint64_t offset = 0, length = 0;       // disk-corrupt, disk-read-error
+  std::uint64_t capacity_bytes = 0;           // disk-full
+  std::int64_t slow_factor = 1;               // disk-slow
+};
+
+struct PingerSpec {
+  Duration interval = milliseconds(100);
+  std::int32_t padding_bytes = 0;
+  std::int64_t sync_every = 10;
+};
+
+struct Scenario {
+  std::string source_path;  // the file it came from ("" if built in code)
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  Duration duration = seconds(10);
+  std::uint64_t max_events = 50'000'000;  // the run's event budget
+  std::string program = "pinger";         // what the nodes run
+  PingerSpec pinger;
+  std::vector<NodeSpec> nodes;
+  sim::NetworkConfig network;
+  sim::DiskConfig disk;
+  std::vector<FaultSpec> faults;  // sorted by time, ties in file order
+};
+
+}  // namespace kraftsim::runner

@@ -1,0 +1,315 @@
+// Scenario loading: JSON text -> validated Scenario, with JSON-pointer error messages.
+#include "sim/runner/scenario_loader.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "sim/runner/json_reader.h"
+
+namespace kraftsim::runner {
+
+namespace {
+
+using nlohmann::json;
+
+constexpr std::int64_t time_ms_max = 365LL * 24 * 3600 * 1000;  // one simulated year
+constexpr std::size_t nodes_max = 64;
+constexpr std::size_t faults_max = 100'000;
+
+NodeId read_node_id(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
+  if (!v.is_number_integer()) throw InputError(pointer, "expected a node id (integer), got " + describe_json_type(v));
+  const auto id = v.get<std::int64_t>();
+  if (!known.contains(static_cast<NodeId>(id)) || id < 0 || id > INT32_MAX) {
+    throw InputError(pointer, fmt::format("unknown node id {} (the cluster has nodes {})", id,
+                                          fmt::format("{}", fmt::join(known, ", "))));
+  }
+  return static_cast<NodeId>(id);
+}
+
+Target read_target(const json& v, const std::string& pointer, const std::set<NodeId>& known,
+                   const std::vector<std::string>& names) {
+  if (v.is_string()) {
+    const auto s = v.get<std::string>();
+    for (const auto& n : names) {
+      if (s == n) return Target{s};
+    }
+    throw InputError(pointer, fmt::format("expected a node id or one of \"{}\", got \"{}\"", fmt::join(names, "\", \""), s));
+  }
+  return Target{read_node_id(v, pointer, known)};
+}
+
+sim::NetworkConfig read_network(ObjectReader& r) {
+  sim::NetworkConfig c;
+  if (r.has("latency_ms")) {
+    const auto& v = r.raw("latency_ms");
+    const auto p = r.child_pointer("latency_ms");
+    if (!v.is_array() || v.size() != 2 || !v[0].is_number() || !v[1].is_number()) {
+      throw InputError(p, "expected [min, max] in milliseconds, got " + v.dump());
+    }
+    const double lo = v[0].get<double>(), hi = v[1].get<double>();
+    if (!(lo >= 0) || !(hi >= lo) || hi > 60'000) throw InputError(p, "expected 0 <= min <= max <= 60000, got " + v.dump());
+    c.latency_min = microseconds(static_cast<std::int64_t>(lo * 1000));
+    c.latency_max = microseconds(static_cast<std::int64_t>(hi * 1000));
+  }
+  const auto dist = r.choice_or("distribution", "exponential", {"uniform", "exponential", "pareto"});
+  c.distribution = dist == "uniform" ? sim::LatencyDistribution::uniform
+                   : dist == "pareto" ? sim::LatencyDistribution::pareto
+                                      : sim::LatencyDistribution::exponential;
+  c.bandwidth_bytes_per_s = r.integer_or("bandwidth_bytes_per_s", c.bandwidth_bytes_per_s, 0, INT64_MAX / 2'000'000);
+  c.disconnect_detection_delay =
+      milliseconds(r.integer_or("disconnect_detection_ms", c.disconnect_detection_delay.ms(), 0, 600'000));
+  c.loss_probability = r.number_or("loss_probability", 0, 0, 1);
+  c.duplicate_probability = r.number_or("duplicate_probability", 0, 0, 1);
+  c.reorder_probability = r.number_or("reorder_probability", 0, 0, 1);
+  r.finish();
+  return c;
+}
+
+sim::DiskConfig read_disk(ObjectReader& r) {
+  sim::DiskConfig c;
+  c.capacity_bytes = r.unsigned_or("capacity_bytes", c.capacity_bytes);
+  c.fsync_latency = microseconds(r.integer_or("fsync_latency_us", c.fsync_latency.us(), 0, 60'000'000));
+  c.read_miss_latency_per_page =
+      microseconds(r.integer_or("read_miss_latency_us", c.read_miss_latency_per_page.us(), 0, 60'000'000));
+  c.torn_writes = r.boolean_or("torn_writes", c.torn_writes);
+  r.finish();
+  return c;
+}
+
+std::vector<std::vector<NodeId>> read_groups(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
+  if (!v.is_array() || v.empty()) throw InputError(pointer, "expected an array of node-id groups, e.g. [[1], [2, 3]]");
+  std::vector<std::vector<NodeId>> groups;
+  std::set<NodeId> used;
+  for (std::size_t g = 0; g < v.size(); ++g) {
+    const auto gp = fmt::format("{}/{}", pointer, g);
+    if (!v[g].is_array()) throw InputError(gp, "expected an array of node ids, got " + describe_json_type(v[g]));
+    std::vector<NodeId> group;
+    for (std::size_t i = 0; i < v[g].size(); ++i) {
+      const NodeId id = read_node_id(v[g][i], fmt::format("{}/{}", gp, i), known);
+      if (!used.insert(id).second) throw InputError(fmt::format("{}/{}", gp, i), fmt::format("node {} is in two groups", id));
+      group.push_back(id);
+    }
+    groups.push_back(std::move(group));
+  }
+  return groups;
+}
+
+FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
+  ObjectReader r(v, pointer);
+  FaultSpec f;
+  f.pointer = pointer;
+  f.at = Time::zero() + milliseconds(r.integer("at_ms", 0, time_ms_max));
+
+  static const std::map<std::string, FaultKind> kinds = {
+      {"crash", FaultKind::crash},
+      {"power-loss", FaultKind::power_loss},
+      {"restart", FaultKind::restart},
+      {"pause", FaultKind::pause},
+      {"resume", FaultKind::resume},
+      {"isolate", FaultKind::isolate},
+      {"partition", FaultKind::partition},
+      {"one-way-partition", FaultKind::one_way_partition},
+      {"clog", FaultKind::clog},
+      {"heal", FaultKind::heal},
+      {"disk-corrupt", FaultKind::disk_corrupt},
+      {"disk-read-error", FaultKind::disk_read_error},
+      {"disk-full", FaultKind::disk_full},
+      {"disk-slow", FaultKind::disk_slow},
+      {"drop-caches", FaultKind::drop_caches},
+  };
+  std::vector<std::string> present;
+  for (const auto& [name, kind] : kinds) {
+    if (r.has(name)) present.push_back(name);
+  }
+  if (present.size() != 1) {
+    std::vector<std::string> all;
+    for (const auto& [name, kind] : kinds) all.push_back(name);
+    throw InputError(pointer, fmt::format("expected exactly one fault kind among \"{}\", got {}", fmt::join(all, "\", \""),
+                                          present.empty() ? std::string("none") : fmt::format("\"{}\"", fmt::join(present, "\", \""))));
+  }
+  const std::string& name = present.front();
+  f.kind = kinds.at(name);
+  const json& body = r.raw(name);
+  const std::string bp = r.child_pointer(name);
+  switch (f.kind) {
+    case FaultKind::crash:
+    case FaultKind::power_loss:
+    case FaultKind::pause:
+    case FaultKind::resume:
+    case FaultKind::isolate:
+    case FaultKind::drop_caches:
+      f.target = read_target(body, bp, known, {});
+      break;
+    case FaultKind::restart:
+      f.target = read_target(body, bp, known, {"crashed"});
+      break;
+    case FaultKind::heal:
+      if (!body.is_string() || body.get<std::string>() != "all") throw InputError(bp, "expected \"all\"");
+      break;
+    case FaultKind::partition:
+      f.groups = read_groups(body, bp, known);
+      break;
+    case FaultKind::one_way_partition: {
+      ObjectReader o(body, bp);
+      f.from = read_node_id(o.raw("from"), o.child_pointer("from"), known);
+      f.to = read_node_id(o.raw("to"), o.child_pointer("to"), known);
+      if (f.from == f.to) throw InputError(o.child_pointer("to"), "expected a node other than \"from\"");
+      o.finish();
+      break;
+    }
+    case FaultKind::clog: {
+      ObjectReader o(body, bp);
+      f.from = read_node_id(o.raw("a"), o.child_pointer("a"), known);
+      f.to = read_node_id(o.raw("b"), o.child_pointer("b"), known);
+      if (f.from == f.to) throw InputError(o.child_pointer("b"), "expected a node other than \"a\"");
+      f.extra_delay = milliseconds(o.integer("extra_delay_ms", 0, 3'600'000));
+      o.finish();
+      break;
+    }
+    case FaultKind::disk_corrupt:
+    case FaultKind::disk_read_error: {
+      ObjectReader o(body, bp);
+      f.target = read_target(o.raw("node"), o.child_pointer("node"), known, {});
+      f.path = o.string("path");
+      if (f.path.empty()) throw InputError(o.child_pointer("path"), "expected a non-empty file path");
+      f.offset = static_cast<std::uint64_t>(o.integer("offset", 0, INT64_MAX));
+      f.length = static_cast<std::uint64_t>(o.integer("length", 1, INT64_MAX));
+      o.finish();
+      break;
+    }
+    case FaultKind::disk_full: {
+      ObjectReader o(body, bp);
+      f.target = read_target(o.raw("node"), o.child_pointer("node"), known, {});
+      f.capacity_bytes = static_cast<std::uint64_t>(o.integer("capacity_bytes", 0, INT64_MAX));
+      o.finish();
+      break;
+    }
+    case FaultKind::disk_slow: {
+      ObjectReader o(body, bp);
+      f.target = read_target(o.raw("node"), o.child_pointer("node"), known, {});
+      f.slow_factor = o.integer("factor", 1, 1'000'000);
+      o.finish();
+      break;
+    }
+  }
+  r.finish();
+  return f;
+}
+
+Scenario read_scenario(const json& doc, const std::string& source) {
+  ObjectReader r(doc, "");
+  Scenario s;
+  s.source_path = source;
+  s.name = r.string("name");
+  if (s.name.empty()) throw InputError("/name", "expected a non-empty name");
+  s.description = r.string_or("description", "");
+  s.seed = r.unsigned_or("seed", 1);
+  s.duration = milliseconds(r.integer("duration_ms", 1, time_ms_max));
+  s.max_events = r.unsigned_or("max_events", s.max_events);
+  if (s.max_events == 0) throw InputError("/max_events", "expected a positive integer");
+  s.program = r.choice_or("program", "pinger", {"pinger"});
+
+  {
+    ObjectReader c(r.raw("cluster"), "/cluster");
+    const auto& nodes = c.raw("nodes");
+    if (!nodes.is_array() || nodes.empty() || nodes.size() > nodes_max) {
+      throw InputError("/cluster/nodes", fmt::format("expected an array of 1 to {} nodes", nodes_max));
+    }
+    std::set<NodeId> ids;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+      ObjectReader n(nodes[i], fmt::format("/cluster/nodes/{}", i));
+      NodeSpec spec;
+      spec.id = static_cast<NodeId>(n.integer("node.id", 0, INT32_MAX));
+      if (!ids.insert(spec.id).second) {
+        throw InputError(n.child_pointer("node.id"), fmt::format("duplicate node.id {}", spec.id));
+      }
+      spec.roles = n.choice_or("process.roles", "broker,controller", {"broker", "controller", "broker,controller"});
+      n.finish();
+      s.nodes.push_back(spec);
+    }
+    if (c.has("network")) {
+      ObjectReader n(c.raw("network"), "/cluster/network");
+      s.network = read_network(n);
+    }
+    if (c.has("disk")) {
+      ObjectReader d(c.raw("disk"), "/cluster/disk");
+      s.disk = read_disk(d);
+    }
+    c.finish();
+
+    if (r.has("pinger")) {
+      ObjectReader p(r.raw("pinger"), "/pinger");
+      s.pinger.interval = milliseconds(p.integer_or("interval_ms", s.pinger.interval.ms(), 1, 3'600'000));
+      s.pinger.padding_bytes = static_cast<std::int32_t>(p.integer_or("padding_bytes", 0, 0, 1 << 24));
+      s.pinger.sync_every = p.integer_or("sync_every", s.pinger.sync_every, 1, 1'000'000);
+      p.finish();
+    }
+
+    if (r.has("faults")) {
+      const auto& faults = r.raw("faults");
+      if (!faults.is_array() || faults.size() > faults_max) {
+        throw InputError("/faults", fmt::format("expected an array of at most {} faults", faults_max));
+      }
+      for (std::size_t i = 0; i < faults.size(); ++i) {
+        s.faults.push_back(read_fault(faults[i], fmt::format("/faults/{}", i), ids));
+      }
+      std::stable_sort(s.faults.begin(), s.faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+    }
+  }
+  r.finish();
+  return s;
+}
+
+}  // namespace
+
+const char* to_string(FaultKind kind) {
+  switch (kind) {
+    case FaultKind::crash: return "crash";
+    case FaultKind::power_loss: return "power-loss";
+    case FaultKind::restart: return "restart";
+    case FaultKind::pause: return "pause";
+    case FaultKind::resume: return "resume";
+    case FaultKind::isolate: return "isolate";
+    case FaultKind::partition: return "partition";
+    case FaultKind::one_way_partition: return "one-way-partition";
+    case FaultKind::clog: return "clog";
+    case FaultKind::heal: return "heal";
+    case FaultKind::disk_corrupt: return "disk-corrupt";
+    case FaultKind::disk_read_error: return "disk-read-error";
+    case FaultKind::disk_full: return "disk-full";
+    case FaultKind::disk_slow: return "disk-slow";
+    case FaultKind::drop_caches: return "drop-caches";
+  }
+  return "unknown";
+}
+
+Result<Scenario, LoadError> parse_scenario(const std::string& text, const std::string& source_name) {
+  json doc;
+  try {
+    doc = json::parse(text);
+  } catch (const json::parse_error& e) {
+    // e.what() names the line and column of the syntax error.
+    return unexpected(LoadError{fmt::format("{}: malformed JSON: {}", source_name, e.what())});
+  }
+  try {
+    return read_scenario(doc, source_name);
+  } catch (const InputError& e) {
+    return unexpected(LoadError{fmt::format("{}: {}", source_name, e.what())});
+  }
+}
+
+Result<Scenario, LoadError> load_scenario_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return unexpected(LoadError{fmt::format("{}: cannot open scenario file", path)});
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) return unexpected(LoadError{fmt::format("{}: cannot read scenario file", path)});
+  return parse_scenario(text.str(), path);
+}
+
+}  // namespace kraftsim::runner

@@ -1,0 +1,305 @@
+// Network implementation: per-link FIFO queues with latency and bandwidth, link faults, and
+// Boost.Graph reachability.
+#include "sim/world/network.h"
+
+#include <algorithm>
+#include <boost/graph/adjacency_list.hpp>
+#include <boost/graph/breadth_first_search.hpp>
+#include <boost/graph/strong_components.hpp>
+
+#include "base/assert.h"
+
+namespace kraftsim::sim {
+
+namespace {
+using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::directedS>;
+}  // namespace
+
+Network::Network(Scheduler& scheduler, trace::Trace& trace, Rng rng, NetworkConfig config)
+    : scheduler_(scheduler), trace_(trace), rng_(rng), config_(config) {
+  KS_ASSERT(config_.latency_min.us() >= 0);
+  KS_ASSERT(config_.latency_min <= config_.latency_max);
+  KS_ASSERT(config_.bandwidth_bytes_per_s >= 0);
+}
+
+void Network::add_node(NodeId id, std::string name) {
+  KS_ASSERT_MSG(!index_.contains(id), "node added twice");
+  KS_ASSERT(ids_.size() < nodes_max);
+  const std::size_t old_capacity = capacity_;
+  if (ids_.size() == capacity_) {
+    // Grow the link matrix; nodes are added before the run, so this is not on a hot path.
+    const std::size_t new_capacity = std::max<std::size_t>(8, capacity_ * 2);
+    std::vector<Link> grown(new_capacity * new_capacity);
+    for (std::size_t a = 0; a < old_capacity; ++a) {
+      for (std::size_t b = 0; b < old_capacity; ++b) grown[a * new_capacity + b] = std::move(link(a, b));
+    }
+    links_ = std::move(grown);
+    capacity_ = new_capacity;
+  }
+  index_.emplace(id, ids_.size());
+  ids_.push_back(id);
+  names_.push_back(std::move(name));
+}
+
+std::size_t Network::index_of(NodeId id) const {
+  auto it = index_.find(id);
+  KS_ASSERT_MSG(it != index_.end(), "unknown node id");
+  return it->second;
+}
+
+const std::string& Network::name_of(NodeId id) const { return names_[index_of(id)]; }
+
+std::vector<NodeId> Network::node_ids() const {
+  std::vector<NodeId> out;
+  out.reserve(index_.size());
+  for (const auto& [id, index] : index_) out.push_back(id);
+  return out;
+}
+
+Duration Network::draw_latency() {
+  const std::int64_t lo = config_.latency_min.us();
+  const std::int64_t hi = config_.latency_max.us();
+  if (lo == hi) return config_.latency_min;
+  double extra_us = 0;
+  switch (config_.distribution) {
+    case LatencyDistribution::uniform:
+      return microseconds(rng_.uniform_int(lo, hi));
+    case LatencyDistribution::exponential:
+      // Mean a tenth of the span: most messages are fast, a few take up to max.
+      extra_us = rng_.exponential(static_cast<double>(hi - lo) / 10.0);
+      break;
+    case LatencyDistribution::pareto:
+      // Shape 1.5: a heavy tail (finite mean, infinite variance) starting at min.
+      extra_us = rng_.pareto(static_cast<double>(std::max<std::int64_t>(lo, 1)), 1.5) -
+                 static_cast<double>(std::max<std::int64_t>(lo, 1));
+      break;
+  }
+  const auto capped = std::min<double>(extra_us, static_cast<double>(hi - lo));
+  return microseconds(lo + static_cast<std::int64_t>(capped));
+}
+
+void Network::trace_drop(std::uint64_t message_id, NodeId from, NodeId to, const char* reason) {
+  counters_.messages_dropped++;
+  trace_.append(scheduler_.now().us(), to, trace::Kind::drop, "drop",
+                {{"msg", static_cast<std::int64_t>(message_id)}, {"from", from}, {"to", to}, {"reason", reason}});
+}
+
+void Network::send(protocol::Message message) {
+  const std::size_t from = index_of(message.from);
+  const std::size_t to = index_of(message.to);
+  KS_ASSERT_MSG(from != to, "a node does not send to itself over the network");
+  const std::int64_t size_bytes = protocol::wire_size_bytes(message.body);
+  KS_ASSERT(size_bytes > 0);
+  const std::uint64_t message_id = next_message_id_++;
+  counters_.messages_sent++;
+  counters_.bytes_sent += static_cast<std::uint64_t>(size_bytes);
+
+  trace::Fields fields{{"msg", static_cast<std::int64_t>(message_id)},
+                       {"to", message.to},
+                       {"bytes", size_bytes}};
+  protocol::describe(message.body, fields);
+  trace_.append(scheduler_.now().us(), message.from, trace::Kind::send, protocol::name_of(message.body),
+                std::move(fields));
+
+  Link& l = link(from, to);
+  if (!l.up) {
+    trace_drop(message_id, message.from, message.to, "link-down");
+    return;
+  }
+  if (config_.loss_probability > 0 && rng_.bernoulli(config_.loss_probability)) {
+    trace_drop(message_id, message.from, message.to, "loss");
+    return;
+  }
+
+  // Bandwidth: the link pushes bytes one message at a time; a big message delays the next.
+  const Time now = scheduler_.now();
+  const Time transmit_start = std::max(now, l.transmit_free_at);
+  const std::int64_t transmit_us =
+      config_.bandwidth_bytes_per_s == 0 ? 0 : (size_bytes * 1'000'000 + config_.bandwidth_bytes_per_s - 1) /
+                                                   config_.bandwidth_bytes_per_s;
+  l.transmit_free_at = transmit_start + microseconds(transmit_us);
+  Time arrival = l.transmit_free_at + draw_latency() + l.clog_delay;
+
+  const bool reorder = config_.reorder_probability > 0 && rng_.bernoulli(config_.reorder_probability);
+  if (reorder) {
+    arrival = arrival + microseconds(rng_.uniform_int(0, config_.latency_max.us()));
+  } else {
+    arrival = std::max(arrival, l.last_arrival_at);  // FIFO, like one TCP stream
+    l.last_arrival_at = arrival;
+  }
+  KS_ASSERT(l.in_flight.size() < in_flight_per_link_max);
+
+  const bool duplicate = config_.duplicate_probability > 0 && rng_.bernoulli(config_.duplicate_probability);
+  if (duplicate) {
+    const Time copy_arrival = arrival + microseconds(rng_.uniform_int(0, config_.latency_max.us()));
+    schedule_delivery(from, to, message_id, copy_arrival, protocol::Message(message));
+  }
+  schedule_delivery(from, to, message_id, arrival, std::move(message));
+}
+
+void Network::schedule_delivery(std::size_t from, std::size_t to, std::uint64_t message_id, Time arrival,
+                                protocol::Message message) {
+  Link& l = link(from, to);
+  const std::uint64_t delivery_id = next_delivery_id_++;
+  const EventId event = scheduler_.schedule_at(arrival, [this, from, to, delivery_id] { deliver(from, to, delivery_id); });
+  l.in_flight.push_back(InFlight{message_id, delivery_id, event, std::move(message)});
+}
+
+void Network::deliver(std::size_t from, std::size_t to, std::uint64_t delivery_id) {
+  Link& l = link(from, to);
+  KS_ASSERT(l.up);  // cutting a link cancels its deliveries
+  // The front, unless reordering or duplication is on.
+  auto it = std::find_if(l.in_flight.begin(), l.in_flight.end(),
+                         [&](const InFlight& f) { return f.delivery_id == delivery_id; });
+  KS_ASSERT(it != l.in_flight.end());
+  protocol::Message message = std::move(it->message);
+  const std::uint64_t message_id = it->message_id;
+  l.in_flight.erase(it);
+
+  const std::int64_t size_bytes = protocol::wire_size_bytes(message.body);
+  counters_.messages_delivered++;
+  counters_.bytes_delivered += static_cast<std::uint64_t>(size_bytes);
+  trace_.append(scheduler_.now().us(), message.to, trace::Kind::deliver, protocol::name_of(message.body),
+                {{"msg", static_cast<std::int64_t>(message_id)}, {"from", message.from}});
+  KS_ASSERT(deliver_);
+  deliver_(std::move(message));
+}
+
+void Network::drop_in_flight(std::size_t from, std::size_t to, const char* reason) {
+  Link& l = link(from, to);
+  while (!l.in_flight.empty()) {
+    InFlight f = std::move(l.in_flight.front());
+    l.in_flight.pop_front();
+    const bool cancelled = scheduler_.cancel(f.event);
+    KS_ASSERT(cancelled);
+    trace_drop(f.message_id, ids_[from], ids_[to], reason);
+  }
+  // A new connection starts with an empty pipe.
+  l.transmit_free_at = scheduler_.now();
+  l.last_arrival_at = scheduler_.now();
+}
+
+void Network::notify_broken(std::size_t a, std::size_t b) {
+  // Both ends notice after the detection delay (TCP keepalive / request timeouts in reality).
+  const NodeId node_a = ids_[a];
+  const NodeId node_b = ids_[b];
+  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, node_a, node_b] {
+    if (connection_lost_) {
+      connection_lost_(node_a, node_b);
+      connection_lost_(node_b, node_a);
+    }
+  });
+}
+
+void Network::set_link(std::size_t from, std::size_t to, bool up, const char* reason) {
+  Link& l = link(from, to);
+  if (l.up == up) return;
+  l.up = up;
+  if (!up) {
+    drop_in_flight(from, to, reason);
+    notify_broken(from, to);
+  }
+}
+
+void Network::partition(const std::vector<std::vector<NodeId>>& groups) {
+  constexpr std::size_t no_group = SIZE_MAX;
+  std::vector<std::size_t> group_of(ids_.size(), no_group);
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    for (NodeId id : groups[g]) {
+      const std::size_t i = index_of(id);
+      KS_ASSERT_MSG(group_of[i] == no_group, "a node is in two partition groups");
+      group_of[i] = g;
+    }
+  }
+  for (std::size_t a = 0; a < ids_.size(); ++a) {
+    for (std::size_t b = 0; b < ids_.size(); ++b) {
+      if (a == b) continue;
+      set_link(a, b, group_of[a] == group_of[b], "partition");
+    }
+  }
+}
+
+void Network::block_one_way(NodeId from, NodeId to) {
+  KS_ASSERT(from != to);
+  set_link(index_of(from), index_of(to), false, "one-way-partition");
+}
+
+void Network::isolate(NodeId node) {
+  const std::size_t n = index_of(node);
+  for (std::size_t other = 0; other < ids_.size(); ++other) {
+    if (other == n) continue;
+    set_link(n, other, false, "isolate");
+    set_link(other, n, false, "isolate");
+  }
+}
+
+void Network::clog(NodeId a, NodeId b, Duration extra_delay) {
+  KS_ASSERT(extra_delay.us() >= 0);
+  link(index_of(a), index_of(b)).clog_delay = extra_delay;
+  link(index_of(b), index_of(a)).clog_delay = extra_delay;
+}
+
+void Network::heal_all() {
+  for (std::size_t a = 0; a < ids_.size(); ++a) {
+    for (std::size_t b = 0; b < ids_.size(); ++b) {
+      if (a == b) continue;
+      Link& l = link(a, b);
+      l.clog_delay = Duration{};
+      set_link(a, b, true, "heal");
+    }
+  }
+}
+
+void Network::reset_connections(NodeId node, const char* reason) {
+  const std::size_t n = index_of(node);
+  for (std::size_t other = 0; other < ids_.size(); ++other) {
+    if (other == n) continue;
+    drop_in_flight(n, other, reason);
+    drop_in_flight(other, n, reason);
+    // The peer learns of the broken connection after the delay; the dead node learns nothing.
+    const NodeId peer = ids_[other];
+    scheduler_.schedule_after(config_.disconnect_detection_delay, [this, peer, node] {
+      if (connection_lost_) connection_lost_(peer, node);
+    });
+  }
+}
+
+bool Network::link_up(NodeId from, NodeId to) const { return link(index_of(from), index_of(to)).up; }
+
+bool Network::reachable(NodeId from, NodeId to) const {
+  const std::size_t n = ids_.size();
+  Graph g(n);
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t b = 0; b < n; ++b) {
+      if (a != b && link(a, b).up) boost::add_edge(a, b, g);
+    }
+  }
+  std::vector<boost::default_color_type> color(n, boost::white_color);
+  const std::size_t source = index_of(from);
+  boost::breadth_first_search(g, boost::vertex(source, g),
+                              boost::color_map(boost::make_iterator_property_map(
+                                  color.begin(), boost::get(boost::vertex_index, g))));
+  return color[index_of(to)] != boost::white_color;
+}
+
+std::vector<std::vector<NodeId>> Network::components() const {
+  const std::size_t n = ids_.size();
+  Graph g(n);
+  for (std::size_t a = 0; a < n; ++a) {
+    for (std::size_t b = 0; b < n; ++b) {
+      if (a != b && link(a, b).up) boost::add_edge(a, b, g);
+    }
+  }
+  std::vector<int> component(n, 0);
+  const int count = boost::strong_components(
+      g, boost::make_iterator_property_map(component.begin(), boost::get(boost::vertex_index, g)));
+  // Order components by their smallest node id, members ascending: independent of Boost's
+  // numbering.
+  std::vector<std::vector<NodeId>> out(static_cast<std::size_t>(count));
+  for (std::size_t i = 0; i < n; ++i) out[static_cast<std::size_t>(component[i])].push_back(ids_[i]);
+  for (auto& c : out) std::sort(c.begin(), c.end());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace kraftsim::sim

@@ -1,0 +1,144 @@
+// One simulated node: its process (running, paused, or down after a crash or power loss), its
+// disk, and the Env through which its Program sees the world.
+//
+// A crash (kill -9) ends the process: its timers, pending disk completions and connections die,
+// its page cache survives. A power loss does the same and also loses every unsynced byte. A
+// pause (a long GC) keeps the process but holds every timer, message and completion until resume,
+// when they run in the order they arrived. A restart builds a new Program that sees only the disk.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <variant>
+
+#include "broker/env/env.h"
+#include "sim/core/scheduler.h"
+#include "sim/world/disk.h"
+#include "sim/world/network.h"
+#include "trace/trace.h"
+
+namespace kraftsim::sim {
+
+using ProgramFactory = std::function<std::unique_ptr<env::Program>(env::Env&)>;
+
+enum class ProcessState { never_started, running, paused, crashed, power_lost };
+const char* to_string(ProcessState state);
+
+class NodeHost final : public env::Env, private env::Files {
+ public:
+  // Work held while the process is paused, replayed in arrival order on resume.
+  static constexpr std::size_t paused_work_max = 1u << 20;
+
+  NodeHost(Scheduler& scheduler, trace::Trace& trace, Network& network, NodeId id, std::string name,
+           std::uint64_t run_seed, DiskConfig disk_config, ProgramFactory factory);
+  NodeHost(const NodeHost&) = delete;
+  NodeHost& operator=(const NodeHost&) = delete;
+  ~NodeHost() override;
+
+  // Process control (the fault injector calls these; each is traced as a process event).
+  void start();  // from never_started, crashed or power_lost: a new Program from the disk
+  void crash();
+  void power_loss();
+  void pause();
+  void resume();
+
+  ProcessState state() const { return state_; }
+  bool is_up() const { return state_ == ProcessState::running || state_ == ProcessState::paused; }
+  std::uint64_t incarnation() const { return incarnation_; }
+  const std::string& name() const { return name_; }
+  Disk& disk() { return disk_; }
+  const Disk& disk() const { return disk_; }
+  // The running program, for read-only inspection by checkers; nullptr when down.
+  const env::Program* program() const { return program_.get(); }
+
+  // Called by the world.
+  void on_delivery(protocol::Message&& message);
+  void on_connection_lost(NodeId peer);
+
+  // env::Env
+  NodeId self() const override { return id_; }
+  Time now() const override { return scheduler_.now(); }
+  env::TimerId set_timer(Duration after, const char* name, env::TimerFn fn) override;
+  bool cancel_timer(env::TimerId id) override;
+  void send(NodeId to, protocol::Body body) override;
+  env::Files& files() override { return *this; }
+  Rng& random() override { return rng_; }
+  void record(const char* name, trace::Fields fields) override;
+
+ private:
+  struct PendingTimer {
+    const char* name;
+    env::TimerFn fn;
+    EventId event;
+  };
+  struct PendingSync {
+    std::string path;
+    bool directory;
+    env::SyncDone done;
+    EventId event;
+    env::IoStatus result;  // set when the disk completes the sync
+  };
+  struct PendingRead {
+    std::string path;
+    std::uint64_t offset;
+    std::uint64_t length;
+    env::ReadDone done;
+    EventId event;
+  };
+  struct HeldTimer { std::uint64_t timer_id; };
+  struct HeldSync { std::uint64_t op_id; };
+  struct HeldRead { std::uint64_t op_id; };
+  struct HeldLost { NodeId peer; };
+  using HeldWork = std::variant<protocol::Message, HeldTimer, HeldSync, HeldRead, HeldLost>;
+
+  // env::Files (private: reached through files())
+  bool exists(std::string_view path) const override;
+  env::IoResult<std::uint64_t> size(std::string_view path) const override;
+  std::vector<std::string> list(std::string_view dir) const override;
+  env::IoStatus create_exclusive(std::string_view path) override;
+  env::IoStatus append(std::string_view path, env::ByteView bytes) override;
+  env::IoStatus write_at(std::string_view path, std::uint64_t offset, env::ByteView bytes) override;
+  env::IoResult<env::Bytes> read(std::string_view path, std::uint64_t offset, std::uint64_t length) override;
+  env::IoStatus truncate(std::string_view path, std::uint64_t new_size) override;
+  env::IoStatus rename(std::string_view from, std::string_view to) override;
+  env::IoStatus remove(std::string_view path) override;
+  void fsync(std::string_view path, env::SyncDone done) override;
+  void fsync_dir(std::string_view dir, env::SyncDone done) override;
+  void read_async(std::string_view path, std::uint64_t offset, std::uint64_t length, env::ReadDone done) override;
+
+  void kill(ProcessState new_state, const char* reason);
+  void fire_timer(std::uint64_t timer_id);
+  void start_sync(std::string_view path, bool directory, env::SyncDone done);
+  void complete_sync(std::uint64_t op_id);
+  void complete_read(std::uint64_t op_id);
+  void run_held(HeldWork&& work);
+  void hold(HeldWork&& work);
+  env::IoStatus traced(const char* op, std::string_view path, env::IoStatus status);
+  void require_running(const char* what) const;
+
+  Scheduler& scheduler_;
+  trace::Trace& trace_;
+  Network& network_;
+  NodeId id_;
+  std::string name_;
+  std::uint64_t run_seed_;
+  Rng rng_;
+  Rng disk_rng_;
+  Disk disk_;
+  ProgramFactory factory_;
+
+  ProcessState state_ = ProcessState::never_started;
+  std::uint64_t incarnation_ = 0;
+  std::unique_ptr<env::Program> program_;
+  std::uint64_t next_op_id_ = 1;
+  std::map<std::uint64_t, PendingTimer> timers_;  // ordered: determinism
+  std::map<std::uint64_t, PendingSync> syncs_;
+  std::map<std::uint64_t, PendingRead> reads_;
+  std::deque<HeldWork> held_;  // while paused
+};
+
+}  // namespace kraftsim::sim

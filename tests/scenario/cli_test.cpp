@@ -1,0 +1,134 @@
+// The command line, run as a user would: exit codes, one-line errors, --json fields.
+#include <catch2/catch.hpp>
+
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+
+#include "broker/common/uuid.h"
+
+namespace {
+
+struct Outcome {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+Outcome run_cli(const std::string& args) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const auto err_path = dir / ("kraftsim-cli-test-" + std::to_string(::getpid()) + ".err");
+  const std::string command = std::string(KRAFTSIM_BINARY) + " " + args + " 2>" + err_path.string();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  std::size_t n;
+  while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  std::ifstream err_in(err_path);
+  std::string err((std::istreambuf_iterator<char>(err_in)), std::istreambuf_iterator<char>());
+  std::filesystem::remove(err_path);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err};
+}
+
+std::string write_temp(const std::string& name, const std::string& content) {
+  const auto path = std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "-" + name);
+  std::ofstream(path) << content;
+  return path.string();
+}
+
+int count_lines(const std::string& s) {
+  int lines = 0;
+  for (char c : s) lines += c == '\n' ? 1 : 0;
+  return lines;
+}
+
+const std::string demo = KRAFTSIM_SOURCE_DIR "/scenarios/kernel-demo.json";
+
+}  // namespace
+
+TEST_CASE("cli: run --json prints one object with the documented fields", "[cli]") {
+  const auto o = run_cli("run " + demo + " --seed 3 --json");
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  for (const char* key : {"scenario", "seed", "passed", "fingerprint", "events", "sim_time_ms", "wall_ms", "checks"}) {
+    INFO(key);
+    REQUIRE(j.contains(key));
+  }
+  REQUIRE(j["seed"] == 3);
+  REQUIRE(j["passed"] == true);
+  REQUIRE(j["fingerprint"].get<std::string>().size() == 18);
+  // Same seed again: same fingerprint.
+  const auto again = nlohmann::json::parse(run_cli("run " + demo + " --seed 3 --json").out);
+  REQUIRE(again["fingerprint"] == j["fingerprint"]);
+}
+
+TEST_CASE("cli: bad input gives one clear line and exit code 2", "[cli]") {
+  SECTION("unknown flag") {
+    const auto o = run_cli("run " + demo + " --frobnicate");
+    REQUIRE(o.exit_code == 2);
+    REQUIRE(count_lines(o.err) == 1);
+    REQUIRE(o.err.find("frobnicate") != std::string::npos);
+  }
+  SECTION("missing file") {
+    const auto o = run_cli("run /nonexistent/scenario.json");
+    REQUIRE(o.exit_code == 2);
+    REQUIRE(count_lines(o.err) == 1);
+    REQUIRE(o.err.find("/nonexistent/scenario.json") != std::string::npos);
+  }
+  SECTION("malformed JSON") {
+    const auto path = write_temp("malformed.json", "{\"name\": \"x\",, }");
+    const auto o = run_cli("run " + path);
+    REQUIRE(o.exit_code == 2);
+    REQUIRE(count_lines(o.err) == 1);
+    REQUIRE(o.err.find("malformed JSON") != std::string::npos);
+    REQUIRE(o.err.find("line 1") != std::string::npos);
+  }
+  SECTION("invalid field names its JSON pointer") {
+    const auto path = write_temp("bad-field.json", R"({"name": "x", "duration_ms": 1000,
+      "cluster": {"nodes": [{"node.id": 1}]}, "faults": [{"at_ms": -5, "crash": 1}]})");
+    const auto o = run_cli("run " + path);
+    REQUIRE(o.exit_code == 2);
+    REQUIRE(count_lines(o.err) == 1);
+    REQUIRE(o.err.find("/faults/0/at_ms") != std::string::npos);
+  }
+  SECTION("a bad seed value") {
+    const auto o = run_cli("run " + demo + " --seed banana");
+    REQUIRE(o.exit_code == 2);
+    REQUIRE(count_lines(o.err) == 1);
+  }
+  SECTION("no command") {
+    const auto o = run_cli("");
+    REQUIRE(o.exit_code == 2);
+  }
+}
+
+TEST_CASE("cli: --version and random-uuid", "[cli]") {
+  const auto v = run_cli("--version");
+  REQUIRE(v.exit_code == 0);
+  REQUIRE(v.out.rfind("kraftsim ", 0) == 0);
+  for (int i = 0; i < 20; ++i) {
+    const auto o = run_cli("random-uuid");
+    REQUIRE(o.exit_code == 0);
+    const std::string id = o.out.substr(0, o.out.find('\n'));
+    REQUIRE(id.size() == 22);
+    REQUIRE(id[0] != '-');
+    auto parsed = kraftsim::uuid_from_string(id);
+    REQUIRE(parsed.ok());
+    REQUIRE_FALSE(kraftsim::uuid_is_reserved(*parsed));
+    REQUIRE(kraftsim::uuid_to_string(*parsed) == id);
+  }
+}
+
+TEST_CASE("cli: bench kernel prints both loops and their ratio", "[cli]") {
+  const auto o = run_cli("bench kernel --pending 1000 --events 20000 --repetitions 1 --json");
+  REQUIRE(o.exit_code == 0);
+  const auto j = nlohmann::json::parse(o.out);
+  REQUIRE(j["scheduler_events_per_s"].get<double>() > 0);
+  REQUIRE(j["bare_priority_queue_events_per_s"].get<double>() > 0);
+  REQUIRE(j["ratio"].get<double>() > 0);
+}

@@ -1,0 +1,178 @@
+// The simulated network: FIFO links, latency and bandwidth, partitions, one-way cuts,
+// isolation, clogs, heal, disconnect notices and the beyond-TCP knobs.
+#include <catch2/catch.hpp>
+#include <rapidcheck.h>
+#include <rapidcheck/catch.h>
+
+#include "tests/support/recorder.h"
+
+using namespace kraftsim;
+using kraftsim::testing::RecorderWorld;
+
+namespace {
+sim::NetworkConfig fast_network() {
+  sim::NetworkConfig c;
+  c.latency_min = microseconds(100);
+  c.latency_max = milliseconds(10);
+  c.bandwidth_bytes_per_s = 0;
+  c.disconnect_detection_delay = milliseconds(50);
+  return c;
+}
+}  // namespace
+
+TEST_CASE("property: a link delivers in FIFO order exactly once", "[network][property]") {
+  rc::prop("FIFO under random latencies", [](std::uint64_t seed, std::uint8_t count) {
+    RecorderWorld w(2, fast_network(), seed);
+    for (int i = 0; i < count; ++i) {
+      w.node(1).ping(2, i);
+      w.world.scheduler().run_until(w.world.now() + microseconds(static_cast<std::int64_t>(seed % 7) * 10));
+    }
+    w.run_for(seconds(1));
+    const auto& got = w.log(2).received;
+    RC_ASSERT(got.size() == count);
+    for (std::size_t i = 0; i < got.size(); ++i) RC_ASSERT(got[i].sequence == static_cast<std::int64_t>(i));
+  });
+}
+
+TEST_CASE("latency stays within [min, max]", "[network]") {
+  auto config = fast_network();
+  RecorderWorld w(2, config, 5);
+  for (int i = 0; i < 200; ++i) {
+    const auto sent = w.world.now().us();
+    w.node(1).ping(2, i);
+    w.run_for(milliseconds(20));
+    const auto& r = w.log(2).received.back();
+    REQUIRE(r.sequence == i);
+    REQUIRE(r.at_us - sent >= config.latency_min.us());
+    REQUIRE(r.at_us - sent <= config.latency_max.us());
+  }
+}
+
+TEST_CASE("bandwidth: a message's size delays it and the messages behind it", "[network]") {
+  auto config = fast_network();
+  config.latency_min = config.latency_max = milliseconds(1);
+  config.bandwidth_bytes_per_s = 1'000'000;  // 1 byte per microsecond
+  RecorderWorld w(2, config);
+  w.node(1).ping(2, 0, 100'000 - 24);  // 100,000 bytes on the wire: 100 ms to push
+  w.node(1).ping(2, 1, 0);             // 24 bytes, queued behind it
+  w.run_for(seconds(1));
+  const auto& got = w.log(2).received;
+  REQUIRE(got.size() == 2);
+  REQUIRE(got[0].at_us == 100'000 + 1'000);
+  REQUIRE(got[1].at_us == 100'000 + 24 + 1'000);
+  REQUIRE(w.world.network().counters().bytes_delivered == 100'000 + 24);
+}
+
+TEST_CASE("a cut link delivers nothing, drops in-flight messages, and heal resumes delivery", "[network]") {
+  RecorderWorld w(3, fast_network());
+  w.node(1).ping(2, 0);  // in flight when the partition comes
+  w.world.partition({{1}, {2, 3}});
+  w.node(1).ping(2, 1);
+  w.node(3).ping(2, 2);  // same side: delivered
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.size() == 1);
+  REQUIRE(w.log(2).received[0].from == 3);
+  REQUIRE(w.world.network().counters().messages_dropped == 2);
+  // Both ends of the broken link 1<->2 are told, after the detection delay.
+  REQUIRE(w.log(1).lost.size() >= 1);
+  REQUIRE(w.log(2).lost.size() >= 1);
+  REQUIRE(w.log(2).lost[0].second >= 50'000);
+  REQUIRE_FALSE(w.world.network().reachable(1, 2));
+  REQUIRE(w.world.network().reachable(2, 3));
+
+  w.world.heal();
+  w.node(1).ping(2, 3);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.size() == 2);
+  REQUIRE(w.log(2).received[1].sequence == 3);
+  REQUIRE(w.world.network().reachable(1, 2));
+}
+
+TEST_CASE("one-way partition blocks exactly one direction", "[network]") {
+  RecorderWorld w(2, fast_network());
+  w.world.block_one_way(1, 2);
+  w.node(1).ping(2, 0);
+  w.node(2).ping(1, 1);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
+  REQUIRE(w.log(1).received.size() == 1);
+  REQUIRE_FALSE(w.world.network().link_up(1, 2));
+  REQUIRE(w.world.network().link_up(2, 1));
+  // Components: neither can reach the other in both directions.
+  REQUIRE(w.world.network().components() == std::vector<std::vector<NodeId>>{{1}, {2}});
+}
+
+TEST_CASE("isolate cuts every link of a node; components show it", "[network]") {
+  RecorderWorld w(3, fast_network());
+  w.world.isolate(2);
+  REQUIRE(w.world.network().components() == std::vector<std::vector<NodeId>>{{1, 3}, {2}});
+  w.node(1).ping(2, 0);
+  w.node(2).ping(3, 1);
+  w.node(1).ping(3, 2);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
+  REQUIRE(w.log(3).received.size() == 1);
+}
+
+TEST_CASE("reachability is transitive over up links", "[network]") {
+  RecorderWorld w(3, fast_network());
+  w.world.block_one_way(1, 3);
+  w.world.block_one_way(3, 1);
+  REQUIRE_FALSE(w.world.network().link_up(1, 3));
+  REQUIRE(w.world.network().reachable(1, 3));  // through 2
+}
+
+TEST_CASE("clog adds delay in both directions until heal", "[network]") {
+  auto config = fast_network();
+  config.latency_min = config.latency_max = milliseconds(1);
+  RecorderWorld w(2, config);
+  w.world.clog(1, 2, milliseconds(300));
+  w.node(1).ping(2, 0);
+  w.node(2).ping(1, 1);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.at(0).at_us == 301'000);
+  REQUIRE(w.log(1).received.at(0).at_us == 301'000);
+  w.world.heal();
+  const auto sent = w.world.now().us();
+  w.node(1).ping(2, 2);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.at(1).at_us == sent + 1'000);
+}
+
+TEST_CASE("loss, duplication and reordering knobs are off by default and work when on", "[network]") {
+  SECTION("loss") {
+    auto config = fast_network();
+    config.loss_probability = 0.5;
+    RecorderWorld w(2, config);
+    for (int i = 0; i < 400; ++i) w.node(1).ping(2, i);
+    w.run_for(seconds(1));
+    REQUIRE(w.log(2).received.size() > 100);
+    REQUIRE(w.log(2).received.size() < 300);
+  }
+  SECTION("duplication") {
+    auto config = fast_network();
+    config.duplicate_probability = 0.5;
+    RecorderWorld w(2, config);
+    for (int i = 0; i < 400; ++i) w.node(1).ping(2, i);
+    w.run_for(seconds(1));
+    REQUIRE(w.log(2).received.size() > 500);
+  }
+  SECTION("reordering") {
+    auto config = fast_network();
+    config.reorder_probability = 0.5;
+    RecorderWorld w(2, config);
+    for (int i = 0; i < 400; ++i) w.node(1).ping(2, i);
+    w.run_for(seconds(1));
+    REQUIRE(w.log(2).received.size() == 400);
+    bool out_of_order = false;
+    for (std::size_t i = 1; i < 400; ++i) out_of_order = out_of_order || w.log(2).received[i].sequence < w.log(2).received[i - 1].sequence;
+    REQUIRE(out_of_order);
+  }
+  SECTION("defaults: none of them") {
+    RecorderWorld w(2, fast_network());
+    for (int i = 0; i < 400; ++i) w.node(1).ping(2, i);
+    w.run_for(seconds(1));
+    REQUIRE(w.log(2).received.size() == 400);
+    for (std::size_t i = 0; i < 400; ++i) REQUIRE(w.log(2).received[i].sequence == static_cast<std::int64_t>(i));
+  }
+}

@@ -1,0 +1,78 @@
+// The JSON Schema and the loader describe the same format: every scenario file names the
+// schema, and every key the schema allows at the top level, in a node, the network, the disk
+// and a fault is one the loader accepts (and the other way round).
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "sim/runner/scenario_loader.h"
+
+using nlohmann::json;
+
+namespace {
+json read_json(const std::string& path) {
+  std::ifstream in(path);
+  REQUIRE(in);
+  return json::parse(in);
+}
+std::set<std::string> keys_of(const json& properties) {
+  std::set<std::string> out;
+  for (const auto& [k, v] : properties.items()) out.insert(k);
+  return out;
+}
+}  // namespace
+
+TEST_CASE("every scenario file references the schema", "[schema]") {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(KRAFTSIM_SOURCE_DIR "/scenarios")) {
+    const auto name = entry.path().filename().string();
+    if (entry.path().extension() != ".json" || name.find(".schema.") != std::string::npos) continue;
+    INFO(entry.path());
+    const json doc = read_json(entry.path().string());
+    REQUIRE(doc.contains("$schema"));
+    REQUIRE(doc["$schema"].get<std::string>().find("scenario.schema.json") != std::string::npos);
+  }
+}
+
+TEST_CASE("the schema's fault kinds are exactly the loader's", "[schema]") {
+  const json schema = read_json(KRAFTSIM_SOURCE_DIR "/scenarios/scenario.schema.json");
+  auto kinds = keys_of(schema["$defs"]["fault"]["properties"]);
+  kinds.erase("at_ms");
+  // Ask the loader: a fault with no kind lists every kind it knows.
+  auto r = kraftsim::runner::parse_scenario(
+      R"({"name": "x", "duration_ms": 5, "cluster": {"nodes": [{"node.id": 1}]}, "faults": [{"at_ms": 1}]})", "t");
+  REQUIRE_FALSE(r.ok());
+  for (const auto& kind : kinds) {
+    INFO(kind);
+    REQUIRE(r.error().message.find("\"" + kind + "\"") != std::string::npos);
+  }
+  std::size_t listed = 0;
+  for (std::size_t p = r.error().message.find('"'); p != std::string::npos; p = r.error().message.find('"', p + 1)) ++listed;
+  REQUIRE(listed / 2 == kinds.size());
+}
+
+TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
+  const json schema = read_json(KRAFTSIM_SOURCE_DIR "/scenarios/scenario.schema.json");
+  // A scenario using every documented key of the cluster, network, disk and pinger sections.
+  json doc = {{"$schema", "./scenario.schema.json"}, {"name", "all-keys"}, {"description", "d"}, {"seed", 3},
+              {"duration_ms", 100}, {"max_events", 1000}, {"program", "pinger"},
+              {"pinger", {{"interval_ms", 10}, {"padding_bytes", 1}, {"sync_every", 2}}},
+              {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "broker"}}}},
+                           {"network", {{"latency_ms", {1, 2}}, {"distribution", "uniform"}, {"bandwidth_bytes_per_s", 0},
+                                        {"disconnect_detection_ms", 5}, {"loss_probability", 0}, {"duplicate_probability", 0},
+                                        {"reorder_probability", 0}}},
+                           {"disk", {{"capacity_bytes", 1000000}, {"fsync_latency_us", 5}, {"read_miss_latency_us", 5},
+                                     {"torn_writes", true}}}}},
+              {"faults", json::array()}};
+  REQUIRE(keys_of(doc["cluster"]["network"]) == keys_of(schema["properties"]["cluster"]["properties"]["network"]["properties"]));
+  REQUIRE(keys_of(doc["cluster"]["disk"]) == keys_of(schema["properties"]["cluster"]["properties"]["disk"]["properties"]));
+  REQUIRE(keys_of(doc["pinger"]) == keys_of(schema["properties"]["pinger"]["properties"]));
+  auto top = keys_of(schema["properties"]);
+  top.erase("$comment");
+  REQUIRE(keys_of(doc) == top);
+  auto r = kraftsim::runner::parse_scenario(doc.dump(), "all-keys");
+  INFO((r.ok() ? std::string() : r.error().message));
+  REQUIRE(r.ok());
+}
