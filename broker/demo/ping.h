@@ -2,13 +2,14 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 
 #include "trace/event.h"
 
 namespace kraftsim::demo {
 
 struct Ping {
-  static constexpr const char* name = "Ping";
+  std::string_view rpc_name() const { return "Ping"; }
   std::int64_t sequence = 0;
   std::int64_t sent_at_us = 0;
   std::int32_t padding_bytes = 0;  // makes the message bigger, so bandwidth shows
@@ -17,7 +18,7 @@ struct Ping {
 };
 
 struct Pong {
-  static constexpr const char* name = "Pong";
+  std::string_view rpc_name() const { return "Pong"; }
   std::int64_t sequence = 0;
   std::int64_t ping_sent_at_us = 0;
   std::int64_t wire_size_bytes() const { return 24; }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
 
 #include "base/callback.h"
@@ -50,6 +51,10 @@ class Env {
 
   // Reports a protocol state change (role, epoch, leader, high watermark...) to the trace.
   virtual void record(const char* name, trace::Fields fields) = 0;
+
+  // The process exits on its own (a start-up check failed: unformatted storage, ...). The
+  // Program is destroyed after the current handler returns; nothing it scheduled will run.
+  virtual void exit(std::string reason) = 0;
 };
 
 // What a node runs. A new Program is constructed at every (re)start and must rebuild its state
@@ -61,6 +66,9 @@ class Program {
   virtual void on_message(const protocol::Message& message) = 0;
   // The connection to peer broke (after the network's detection delay).
   virtual void on_connection_lost(NodeId peer) = 0;
+  // An operator asked for a graceful shutdown (SIGTERM): finish what must be finished (a Raft
+  // leader resigns with EndQuorumEpoch) and then call Env::exit. The default exits at once.
+  virtual void on_shutdown_requested(Env& env) { env.exit("graceful shutdown"); }
 };
 
 }  // namespace kraftsim::env

@@ -7,7 +7,11 @@
 
 #include "base/assert.h"
 #include "broker/demo/pinger.h"
+#include "broker/node/kafka_node.h"
+#include "sim/check/raft_checkers.h"
+#include "sim/check/raft_liveness.h"
 #include "sim/runner/demo_checks.h"
+#include "sim/runner/kafka_cluster.h"
 #include "sim/world/world.h"
 
 namespace kraftsim::runner {
@@ -33,17 +37,35 @@ std::vector<NodeId> resolve(const Target& target, sim::World& world) {
     for (NodeId id : world.node_ids()) {
       if (!world.node(id).is_up()) out.push_back(id);
     }
+  } else if (name == "active-controller") {
+    // The Raft leader of the highest epoch among running nodes (resolved when the fault fires).
+    NodeId best = no_node;
+    std::int32_t best_epoch = -1;
+    for (NodeId id : world.node_ids()) {
+      const auto* kafka = dynamic_cast<const node::KafkaNode*>(world.node(id).program());
+      if (kafka == nullptr || !kafka->raft_started() || kafka->quorum().role() != raft::Role::leader) continue;
+      if (kafka->quorum().epoch() > best_epoch) {
+        best_epoch = kafka->quorum().epoch();
+        best = id;
+      }
+    }
+    if (best != no_node) out.push_back(best);
   }
   return out;
 }
 
 // Applies one fault when it fires. A fault that does not apply to the current state (restart of
 // a running node, resume of a node that is not paused) is traced as skipped rather than ignored.
-void apply_fault(const FaultSpec& f, sim::World& world, DemoObserver& observer) {
+void apply_fault(const FaultSpec& f, const Scenario& scenario, sim::World& world, DemoObserver& observer) {
   auto skipped = [&](NodeId id, const char* why) {
     world.trace().append(world.now().us(), trace::world_node, trace::Kind::fault, "skipped",
                          {{"fault", to_string(f.kind)}, {"target", id}, {"why", why}});
   };
+  if (f.target.value.index() == 1 && resolve(f.target, world).empty() && f.kind != FaultKind::heal &&
+      f.kind != FaultKind::partition && f.kind != FaultKind::one_way_partition && f.kind != FaultKind::clog) {
+    skipped(no_node, "no node matches the target now");
+    return;
+  }
   switch (f.kind) {
     case FaultKind::crash:
     case FaultKind::power_loss:
@@ -97,7 +119,67 @@ void apply_fault(const FaultSpec& f, sim::World& world, DemoObserver& observer) 
     case FaultKind::drop_caches:
       for (NodeId id : resolve(f.target, world)) world.drop_caches(id);
       break;
+    case FaultKind::shutdown:
+      for (NodeId id : resolve(f.target, world)) {
+        if (world.node(id).state() != sim::ProcessState::running) skipped(id, "node is not running");
+        else world.shutdown(id);
+      }
+      break;
+    case FaultKind::disk_lost:
+      for (NodeId id : resolve(f.target, world)) {
+        world.lose_disk(id);
+        // The operator formats the new disk with the same cluster and node id, and restarts.
+        Rng rng(world.seed(), fmt::format("reformat-{}-{}", id, world.now().us()));
+        format_storage(world.node(id).disk(), scenario.cluster_id, id, rng);
+        world.restart(id);
+      }
+      break;
   }
+}
+
+}  // namespace
+
+namespace {
+
+void add_pinger_nodes(const Scenario& scenario, sim::World& world) {
+  std::vector<NodeId> ids;
+  for (const NodeSpec& n : scenario.nodes) ids.push_back(n.id);
+  for (const NodeSpec& n : scenario.nodes) {
+    demo::PingerConfig pc;
+    for (NodeId other : ids) {
+      if (other != n.id) pc.peers.push_back(other);
+    }
+    pc.interval = scenario.pinger.interval;
+    pc.padding_bytes = scenario.pinger.padding_bytes;
+    pc.sync_every = scenario.pinger.sync_every;
+    world.add_node(n.id, fmt::format("node-{}", n.id),
+                   [pc](env::Env& env) { return std::make_unique<demo::Pinger>(env, pc); });
+  }
+}
+
+std::vector<NodeId> voter_ids(const Scenario& scenario) {
+  std::vector<NodeId> out;
+  for (const NodeSpec& n : scenario.nodes) {
+    if (n.roles.find("controller") != std::string::npos) out.push_back(n.id);
+  }
+  return out;
+}
+
+CheckResult to_result(const check::Checker& c) {
+  CheckResult r;
+  r.id = std::string(c.id());
+  if (c.violation()) {
+    r.status = CheckStatus::violated;
+    r.detail = fmt::format("{} ({} violation{}; first at {} ms: {})", c.meaning(), c.violations(),
+                           c.violations() == 1 ? "" : "s", c.violation()->t_us / 1000, c.violation()->detail);
+  } else if (c.observations() == 0) {
+    r.status = CheckStatus::not_applicable;
+    r.detail = fmt::format("{} (never exercised in this run)", c.meaning());
+  } else {
+    r.status = CheckStatus::held;
+    r.detail = fmt::format("{} ({} observations)", c.meaning(), c.observations());
+  }
+  return r;
 }
 
 }  // namespace
@@ -119,37 +201,46 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   config.keep_trace_events = options.keep_trace_events;
   sim::World world(config);
   DemoObserver observer;
-  world.trace().set_observer([&observer](const trace::Event& e) { observer.on_event(e); });
+  WorldClusterView view(world, voter_ids(scenario));
+  std::vector<std::unique_ptr<check::Checker>> checkers;
+  if (scenario.program == "kafka") {
+    checkers = check::make_raft_checkers(view);
+    checkers.push_back(check::make_quorum_liveness_checker(view, scenario.duration.us(), scenario.metadata_writes_per_s > 0));
+  }
+  world.trace().set_observer([&observer, &checkers](const trace::Event& e) {
+    observer.on_event(e);
+    for (auto& c : checkers) c->on_event(e);
+  });
 
   world.trace().append(0, trace::world_node, trace::Kind::run, "run-started",
                        {{"scenario", scenario.name}, {"seed", static_cast<std::int64_t>(seed)},
                         {"nodes", static_cast<std::int64_t>(scenario.nodes.size())}});
 
-  std::vector<NodeId> ids;
-  for (const NodeSpec& n : scenario.nodes) ids.push_back(n.id);
-  for (const NodeSpec& n : scenario.nodes) {
-    demo::PingerConfig pc;
-    for (NodeId other : ids) {
-      if (other != n.id) pc.peers.push_back(other);
-    }
-    pc.interval = scenario.pinger.interval;
-    pc.padding_bytes = scenario.pinger.padding_bytes;
-    pc.sync_every = scenario.pinger.sync_every;
-    world.add_node(n.id, fmt::format("node-{}", n.id),
-                   [pc](env::Env& env) { return std::make_unique<demo::Pinger>(env, pc); });
+  if (scenario.program == "pinger") {
+    add_pinger_nodes(scenario, world);
+  } else {
+    auto built = build_kafka_cluster(scenario, world);
+    KS_ASSERT_MSG(built.ok(), "the scenario was validated before the run");
   }
-  for (NodeId id : ids) world.start(id);
+  for (const NodeSpec& n : scenario.nodes) world.start(n.id);
 
   for (const FaultSpec& f : scenario.faults) {
     if (f.at > Time::zero() + scenario.duration) continue;
-    world.scheduler().schedule_at(f.at, [&f, &world, &observer] { apply_fault(f, world, observer); });
+    world.scheduler().schedule_at(f.at, [&f, &scenario, &world, &observer] { apply_fault(f, scenario, world, observer); });
   }
 
   const Time end = Time::zero() + scenario.duration;
   const sim::StopReason stop = world.scheduler().run_until(end, scenario.max_events);
   result.stop_reason = sim::to_string(stop);
 
-  result.checks = observer.finish(world, scenario);
+  if (scenario.program == "pinger") {
+    result.checks = observer.finish(world, scenario);
+  } else {
+    for (auto& c : checkers) {
+      c->on_end(world.now().us());
+      result.checks.push_back(to_result(*c));
+    }
+  }
   if (stop == sim::StopReason::budget_exhausted) {
     result.checks.push_back(CheckResult{"event-budget", CheckStatus::violated,
                                         fmt::format("the run used its budget of {} events before {} ms",
@@ -159,6 +250,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   for (const auto& c : result.checks) {
     if (c.status == CheckStatus::violated || c.status == CheckStatus::missing_expected_violation) result.passed = false;
   }
+  world.trace().set_observer(nullptr);
   world.trace().append(world.now().us(), trace::world_node, trace::Kind::run, "run-ended",
                        {{"passed", result.passed}, {"stop", result.stop_reason}});
 

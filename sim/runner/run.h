@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/result.h"
 #include "sim/runner/scenario.h"
 #include "trace/trace.h"
 

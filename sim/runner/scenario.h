@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <variant>
 #include <vector>
@@ -18,6 +19,20 @@ namespace kraftsim::runner {
 struct NodeSpec {
   NodeId id = 0;
   std::string roles;  // process.roles, e.g. "broker,controller"
+  // Storage formatting before the run (kafka-storage.sh format): false leaves the disk empty,
+  // and the node must refuse to start. format_cluster_id formats it with another cluster id
+  // than the cluster's (a node from another cluster: INCONSISTENT_CLUSTER_ID).
+  bool formatted = true;
+  std::string format_cluster_id;  // "" = the cluster's
+  std::map<std::string, std::string> config;  // per-node overrides of Kafka keys
+};
+
+struct TopicSpec {
+  std::string name;
+  std::int32_t partitions = 1;
+  std::int32_t replication_factor = 1;
+  std::map<std::string, std::string> config;  // topic configs (min.insync.replicas, ...)
+  std::string pointer;                        // for messages
 };
 
 // A fault target: a node id, or a name resolved when the fault fires ("crashed", "all").
@@ -29,6 +44,8 @@ enum class FaultKind {
   crash, power_loss, restart, pause, resume, isolate,
   partition, one_way_partition, clog, heal,
   disk_corrupt, disk_read_error, disk_full, disk_slow, drop_caches,
+  shutdown,   // graceful (SIGTERM): a leader resigns first
+  disk_lost,  // the node loses its whole disk; an operator formats a new one and it restarts
 };
 const char* to_string(FaultKind kind);
 
@@ -59,9 +76,17 @@ struct Scenario {
   std::uint64_t seed = 1;
   Duration duration = seconds(10);
   std::uint64_t max_events = 50'000'000;  // the run's event budget
-  std::string program = "pinger";         // what the nodes run
+  std::string program = "kafka";          // what the nodes run: "kafka" or the kernel demo "pinger"
   PingerSpec pinger;
   std::vector<NodeSpec> nodes;
+  std::string cluster_id = "tUeiYSM4QW2qCFizw1jz8Q";  // the seed document's CLUSTER_ID
+  std::string voters;                               // controller.quorum.voters ("" = derived)
+  std::map<std::string, std::string> config;        // cluster-wide Kafka keys
+  std::vector<TopicSpec> topics;                    // created through CreateTopics at start
+  std::int64_t metadata_writes_per_s = 0;           // extra metadata load (NoOp-style records)
+  // Deliberately broken protocol variants, to show that checkers catch them (tests and
+  // teaching only): "raft-grant-vote-without-log-check", "raft-advance-hw-without-own-epoch-commit".
+  std::vector<std::string> test_only_mutations;
   sim::NetworkConfig network;
   sim::DiskConfig disk;
   std::vector<FaultSpec> faults;  // sorted by time, ties in file order

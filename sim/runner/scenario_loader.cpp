@@ -9,7 +9,11 @@
 #include <set>
 #include <sstream>
 
+#include "broker/common/uuid.h"
+#include "broker/node/config_keys.h"
+#include "broker/node/node_config.h"
 #include "sim/runner/json_reader.h"
+#include "sim/runner/kafka_cluster.h"
 
 namespace kraftsim::runner {
 
@@ -99,6 +103,42 @@ std::vector<std::vector<NodeId>> read_groups(const json& v, const std::string& p
   return groups;
 }
 
+// Kafka configuration as a JSON object of key -> number, boolean or string, checked against the
+// registry of keys kraftsim understands (broker/node/config_keys.h).
+std::map<std::string, std::string> read_kafka_config(const json& v, const std::string& pointer, node::KeyScope scope) {
+  if (!v.is_object()) throw InputError(pointer, "expected an object of Kafka configuration keys, got " + describe_json_type(v));
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : v.items()) {
+    const std::string p = pointer + "/" + pointer_escape(key);
+    const node::ConfigKey* k = node::find_config_key(key);
+    if (k == nullptr) throw InputError(p, "unknown Kafka configuration key (docs/configuration.md lists the known ones)");
+    if (k->scope != node::KeyScope::both && k->scope != scope) {
+      throw InputError(p, scope == node::KeyScope::topic ? "not a topic configuration key" : "a topic-level key, not a broker key");
+    }
+    if (key == "node.id" || key == "process.roles" || key == "cluster.id" || key == "controller.quorum.voters") {
+      throw InputError(p, "set this in the node or cluster section, not in config");
+    }
+    std::string text;
+    if (value.is_string()) text = value.get<std::string>();
+    else if (value.is_boolean()) text = value.get<bool>() ? "true" : "false";
+    else if (value.is_number_integer()) text = value.dump();
+    else throw InputError(p, "expected a number, boolean or string, got " + describe_json_type(value));
+    auto checked = node::validate_config_value(*k, text);
+    if (!checked.ok()) throw InputError(p, checked.error());
+    out.emplace(key, text);
+  }
+  return out;
+}
+
+void check_cluster_id(const std::string& id, const std::string& pointer) {
+  auto parsed = uuid_from_string(id);
+  if (!parsed.ok()) {
+    throw InputError(pointer, fmt::format("expected a cluster id as kafka-storage.sh random-uuid prints it "
+                                          "(22 base64url characters): {}", parsed.error()));
+  }
+  if (uuid_is_reserved(*parsed)) throw InputError(pointer, "the zero and \"one\" UUIDs are reserved");
+}
+
 FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
   ObjectReader r(v, pointer);
   FaultSpec f;
@@ -121,6 +161,8 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<N
       {"disk-full", FaultKind::disk_full},
       {"disk-slow", FaultKind::disk_slow},
       {"drop-caches", FaultKind::drop_caches},
+      {"shutdown", FaultKind::shutdown},
+      {"disk-lost", FaultKind::disk_lost},
   };
   std::vector<std::string> present;
   for (const auto& [name, kind] : kinds) {
@@ -140,8 +182,12 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<N
     case FaultKind::crash:
     case FaultKind::power_loss:
     case FaultKind::pause:
-    case FaultKind::resume:
     case FaultKind::isolate:
+    case FaultKind::shutdown:
+    case FaultKind::disk_lost:
+      f.target = read_target(body, bp, known, {"active-controller"});
+      break;
+    case FaultKind::resume:
     case FaultKind::drop_caches:
       f.target = read_target(body, bp, known, {});
       break;
@@ -212,7 +258,39 @@ Scenario read_scenario(const json& doc, const std::string& source) {
   s.duration = milliseconds(r.integer("duration_ms", 1, time_ms_max));
   s.max_events = r.unsigned_or("max_events", s.max_events);
   if (s.max_events == 0) throw InputError("/max_events", "expected a positive integer");
-  s.program = r.choice_or("program", "pinger", {"pinger"});
+  s.program = r.choice_or("program", "kafka", {"kafka", "pinger"});
+  if (r.has("test_only_mutations")) {
+    const auto& m = r.raw("test_only_mutations");
+    const std::vector<std::string> known = {"raft-grant-vote-without-log-check", "raft-advance-hw-without-own-epoch-commit"};
+    if (!m.is_array()) throw InputError("/test_only_mutations", "expected an array of mutation names");
+    for (std::size_t i = 0; i < m.size(); ++i) {
+      const auto p = fmt::format("/test_only_mutations/{}", i);
+      if (!m[i].is_string() || std::find(known.begin(), known.end(), m[i].get<std::string>()) == known.end()) {
+        throw InputError(p, fmt::format("expected one of \"{}\"", fmt::join(known, "\", \"")));
+      }
+      s.test_only_mutations.push_back(m[i].get<std::string>());
+    }
+  }
+  if (r.has("topics")) {
+    const auto& topics = r.raw("topics");
+    if (!topics.is_array()) throw InputError("/topics", "expected an array of topics");
+    std::set<std::string> names;
+    for (std::size_t i = 0; i < topics.size(); ++i) {
+      ObjectReader t(topics[i], fmt::format("/topics/{}", i));
+      TopicSpec spec;
+      spec.pointer = t.pointer();
+      spec.name = t.string("name");
+      if (!names.insert(spec.name).second) throw InputError(t.child_pointer("name"), "duplicate topic name");
+      // Ranges are checked loosely here on purpose: the controller answers partitions < 1 or a
+      // replication factor above the broker count with Kafka's errors, which scenarios show.
+      spec.partitions = static_cast<std::int32_t>(t.integer_or("partitions", 1, -1000, 10'000));
+      spec.replication_factor = static_cast<std::int32_t>(t.integer_or("replication.factor", 1, -1000, 1000));
+      if (t.has("config")) spec.config = read_kafka_config(t.raw("config"), t.child_pointer("config"), node::KeyScope::topic);
+      t.finish();
+      s.topics.push_back(std::move(spec));
+    }
+  }
+  s.metadata_writes_per_s = r.integer_or("metadata_writes_per_s", 0, 0, 100'000);
 
   {
     ObjectReader c(r.raw("cluster"), "/cluster");
@@ -229,9 +307,26 @@ Scenario read_scenario(const json& doc, const std::string& source) {
         throw InputError(n.child_pointer("node.id"), fmt::format("duplicate node.id {}", spec.id));
       }
       spec.roles = n.choice_or("process.roles", "broker,controller", {"broker", "controller", "broker,controller"});
+      spec.formatted = n.boolean_or("formatted", true);
+      spec.format_cluster_id = n.string_or("format_cluster_id", "");
+      if (!spec.format_cluster_id.empty()) check_cluster_id(spec.format_cluster_id, n.child_pointer("format_cluster_id"));
+      if (n.has("config")) spec.config = read_kafka_config(n.raw("config"), n.child_pointer("config"), node::KeyScope::broker);
       n.finish();
       s.nodes.push_back(spec);
     }
+    s.cluster_id = c.string_or("cluster.id", s.cluster_id);
+    check_cluster_id(s.cluster_id, "/cluster/cluster.id");
+    if (c.has("controller.quorum.voters")) {
+      s.voters = c.string("controller.quorum.voters");
+      auto voters = node::parse_voters(s.voters);
+      if (!voters.ok()) throw InputError("/cluster/controller.quorum.voters", voters.error().message);
+      for (const auto& v : voters.value()) {
+        if (!ids.contains(v.id)) {
+          throw InputError("/cluster/controller.quorum.voters", fmt::format("voter {} is not a node of the cluster", v.id));
+        }
+      }
+    }
+    if (c.has("config")) s.config = read_kafka_config(c.raw("config"), "/cluster/config", node::KeyScope::broker);
     if (c.has("network")) {
       ObjectReader n(c.raw("network"), "/cluster/network");
       s.network = read_network(n);
@@ -262,6 +357,17 @@ Scenario read_scenario(const json& doc, const std::string& source) {
     }
   }
   r.finish();
+  if (s.program == "kafka") {
+    // The node configurations as Kafka would build them: cluster keys, node keys, roles and
+    // voters together (a controller outside the voters, a malformed voters string, ...).
+    for (std::size_t i = 0; i < s.nodes.size(); ++i) {
+      auto config = node::parse_node_config(node_properties(s, s.nodes[i]));
+      if (!config.ok()) {
+        throw InputError(fmt::format("/cluster/nodes/{}", i), fmt::format("node {}: {}: {}", s.nodes[i].id,
+                                                                         config.error().key, config.error().message));
+      }
+    }
+  }
   return s;
 }
 
@@ -284,6 +390,8 @@ const char* to_string(FaultKind kind) {
     case FaultKind::disk_full: return "disk-full";
     case FaultKind::disk_slow: return "disk-slow";
     case FaultKind::drop_caches: return "drop-caches";
+    case FaultKind::shutdown: return "shutdown";
+    case FaultKind::disk_lost: return "disk-lost";
   }
   return "unknown";
 }

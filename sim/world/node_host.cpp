@@ -15,6 +15,7 @@ const char* to_string(ProcessState state) {
     case ProcessState::paused: return "paused";
     case ProcessState::crashed: return "crashed";
     case ProcessState::power_lost: return "power-lost";
+    case ProcessState::exited: return "exited";
   }
   return "unknown";
 }
@@ -40,6 +41,8 @@ void NodeHost::start() {
   KS_ASSERT_MSG(!is_up(), "start of a node whose process is up");
   KS_ASSERT(timers_.empty() && syncs_.empty() && reads_.empty() && held_.empty());
   ++incarnation_;
+  exit_reason_.clear();
+  dying_program_.reset();
   // Each incarnation draws from its own stream: what happens after a restart does not depend on
   // how much randomness the previous process consumed.
   rng_ = Rng(run_seed_, fmt::format("node-{}/process-{}", id_, incarnation_));
@@ -60,7 +63,8 @@ void NodeHost::kill(ProcessState new_state, const char* reason) {
   syncs_.clear();
   reads_.clear();
   held_.clear();  // messages in a paused process's socket buffers die with it
-  program_.reset();
+  // The program may be on the call stack (it asked to exit): destroy it later, not now.
+  dying_program_ = std::move(program_);
   state_ = new_state;
   trace_.append(now().us(), id_, trace::Kind::process, reason,
                 {{"incarnation", static_cast<std::int64_t>(incarnation_)}});
@@ -99,6 +103,18 @@ void NodeHost::resume() {
     held_.pop_front();
     run_held(std::move(work));
   }
+}
+
+void NodeHost::request_shutdown() {
+  KS_ASSERT_MSG(state_ == ProcessState::running, "shutdown of a node that is not running");
+  trace_.append(now().us(), id_, trace::Kind::process, "shutdown-requested", {});
+  program_->on_shutdown_requested(*this);
+}
+
+void NodeHost::replace_disk() {
+  KS_ASSERT_MSG(!is_up(), "the disk of a running node cannot be replaced");
+  disk_ = Disk(disk_.config());
+  trace_.append(now().us(), id_, trace::Kind::disk, "disk-replaced", {});
 }
 
 void NodeHost::hold(HeldWork&& work) {
@@ -189,6 +205,13 @@ bool NodeHost::cancel_timer(env::TimerId id) {
 void NodeHost::send(NodeId to, protocol::Body body) {
   require_running("send from a node that is not running");
   network_.send(protocol::Message{id_, to, std::move(body)});
+}
+
+void NodeHost::exit(std::string reason) {
+  require_running("exit from a node that is not running");
+  exit_reason_ = std::move(reason);
+  trace_.append(now().us(), id_, trace::Kind::process, "exit-requested", {{"reason", exit_reason_}});
+  kill(ProcessState::exited, "exited");
 }
 
 void NodeHost::record(const char* name, trace::Fields fields) {

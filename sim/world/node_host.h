@@ -25,7 +25,7 @@ namespace kraftsim::sim {
 
 using ProgramFactory = std::function<std::unique_ptr<env::Program>(env::Env&)>;
 
-enum class ProcessState { never_started, running, paused, crashed, power_lost };
+enum class ProcessState { never_started, running, paused, crashed, power_lost, exited };
 const char* to_string(ProcessState state);
 
 class NodeHost final : public env::Env, private env::Files {
@@ -45,6 +45,9 @@ class NodeHost final : public env::Env, private env::Files {
   void power_loss();
   void pause();
   void resume();
+  void request_shutdown();  // graceful: the program resigns what it leads, then exits
+  // The disk is replaced by an empty one (a failed drive swapped): the process must be down.
+  void replace_disk();
 
   ProcessState state() const { return state_; }
   bool is_up() const { return state_ == ProcessState::running || state_ == ProcessState::paused; }
@@ -68,6 +71,9 @@ class NodeHost final : public env::Env, private env::Files {
   env::Files& files() override { return *this; }
   Rng& random() override { return rng_; }
   void record(const char* name, trace::Fields fields) override;
+  void exit(std::string reason) override;
+  // Why the process last exited on its own ("" if it did not).
+  const std::string& exit_reason() const { return exit_reason_; }
 
  private:
   struct PendingTimer {
@@ -139,6 +145,9 @@ class NodeHost final : public env::Env, private env::Files {
   std::map<std::uint64_t, PendingSync> syncs_;
   std::map<std::uint64_t, PendingRead> reads_;
   std::deque<HeldWork> held_;  // while paused
+  std::string exit_reason_;
+  bool exit_requested_ = false;
+  std::unique_ptr<env::Program> dying_program_;  // destroyed once its handler has returned
 };
 
 }  // namespace kraftsim::sim

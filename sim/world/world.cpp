@@ -75,6 +75,17 @@ void World::restart(NodeId id) {
   node(id).start();
 }
 
+void World::shutdown(NodeId id) {
+  trace_fault("shutdown", {{"target", id}});
+  node(id).request_shutdown();
+}
+
+void World::lose_disk(NodeId id) {
+  trace_fault("disk-lost", {{"target", id}});
+  if (node(id).is_up()) node(id).power_loss();
+  node(id).replace_disk();
+}
+
 void World::pause(NodeId id) {
   trace_fault("pause", {{"target", id}});
   node(id).pause();

@@ -49,6 +49,9 @@ class World {
   void crash(NodeId id);
   void power_loss(NodeId id);
   void restart(NodeId id);  // start after a crash or power loss
+  void shutdown(NodeId id);
+  // Power loss, then an empty disk in place of the old one; the runner formats it again.
+  void lose_disk(NodeId id);
   void pause(NodeId id);
   void resume(NodeId id);
   void partition(const std::vector<std::vector<NodeId>>& groups);

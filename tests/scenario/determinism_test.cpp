@@ -39,6 +39,9 @@ TEST_CASE("every scenario file gives the same fingerprint and trace twice with t
     INFO("scenario " << file);
     auto scenario = runner::load_scenario_file(file);
     REQUIRE(scenario.ok());
+    // Benchmark scenarios simulate an hour; their first minute is enough to compare two runs
+    // and keeps the suite fast (they run whole in `kraftsim run` and docs/PERFORMANCE.md).
+    if (file.find("/bench/") != std::string::npos) scenario->duration = std::min(scenario->duration, seconds(60));
     const auto a = runner::run_scenario(*scenario, {7, true});
     const auto b = runner::run_scenario(*scenario, {7, true});
     REQUIRE(a.fingerprint == b.fingerprint);

@@ -59,7 +59,13 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
   json doc = {{"$schema", "./scenario.schema.json"}, {"name", "all-keys"}, {"description", "d"}, {"seed", 3},
               {"duration_ms", 100}, {"max_events", 1000}, {"program", "pinger"},
               {"pinger", {{"interval_ms", 10}, {"padding_bytes", 1}, {"sync_every", 2}}},
-              {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "broker"}}}},
+              {"topics", {{{"name", "t"}, {"partitions", 2}, {"replication.factor", 1}, {"config", {{"min.insync.replicas", 1}}}}}},
+              {"metadata_writes_per_s", 0},
+              {"test_only_mutations", json::array()},
+              {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "controller"}, {"formatted", true},
+                                       {"format_cluster_id", "O0l-HBAiRmawtFPn_H4l8w"}, {"config", json::object()}}}},
+                           {"cluster.id", "tUeiYSM4QW2qCFizw1jz8Q"}, {"controller.quorum.voters", "1@kafka1:9093"},
+                           {"config", {{"broker.session.timeout.ms", 9000}}},
                            {"network", {{"latency_ms", {1, 2}}, {"distribution", "uniform"}, {"bandwidth_bytes_per_s", 0},
                                         {"disconnect_detection_ms", 5}, {"loss_probability", 0}, {"duplicate_probability", 0},
                                         {"reorder_probability", 0}}},
@@ -69,6 +75,9 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
   REQUIRE(keys_of(doc["cluster"]["network"]) == keys_of(schema["properties"]["cluster"]["properties"]["network"]["properties"]));
   REQUIRE(keys_of(doc["cluster"]["disk"]) == keys_of(schema["properties"]["cluster"]["properties"]["disk"]["properties"]));
   REQUIRE(keys_of(doc["pinger"]) == keys_of(schema["properties"]["pinger"]["properties"]));
+  REQUIRE(keys_of(doc["cluster"]) == keys_of(schema["properties"]["cluster"]["properties"]));
+  REQUIRE(keys_of(doc["cluster"]["nodes"][0]) == keys_of(schema["properties"]["cluster"]["properties"]["nodes"]["items"]["properties"]));
+  REQUIRE(keys_of(doc["topics"][0]) == keys_of(schema["properties"]["topics"]["items"]["properties"]));
   auto top = keys_of(schema["properties"]);
   top.erase("$comment");
   REQUIRE(keys_of(doc) == top);

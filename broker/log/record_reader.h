@@ -1,0 +1,58 @@
+// A bounds-checked cursor over outside bytes for the record codecs: big-endian fixed-width
+// integers, Kafka varints and byte strings. It never reads past its view. The first failure
+// sticks (later reads return zero and empty views and change nothing), so a decoder may read
+// a group of fields and check `failed()` once; zero sizes keep it from allocating on garbage.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "broker/log/record_bytes.h"
+#include "broker/log/record_decode_error.h"
+
+namespace kraftsim::log {
+
+class RecordReader {
+ public:
+  // `origin_offset_bytes` is the offset of bytes[0] in `region`, so errors name the byte in
+  // the whole batch (or in the whole decompressed records section).
+  RecordReader(ByteView bytes, ErrorRegion region, std::uint64_t origin_offset_bytes);
+
+  std::int8_t read_int8(std::string_view field);
+  std::int16_t read_int16(std::string_view field);
+  std::int32_t read_int32(std::string_view field);
+  std::uint32_t read_uint32(std::string_view field);
+  std::int64_t read_int64(std::string_view field);
+  std::int32_t read_varint(std::string_view field);
+  std::int64_t read_varlong(std::string_view field);
+  ByteView read_bytes(std::size_t count, std::string_view field);
+
+  // A reader over the next `count` bytes, which this reader then skips. A record is read
+  // through one, so that no field of it can run past its declared length.
+  RecordReader read_nested(std::size_t count, std::string_view field);
+
+  // Records an error at `offset_in_view` (a position of this reader's view). First one wins.
+  void fail_at(std::size_t offset_in_view, DecodeErrc code, std::string detail);
+  // Takes over the error of a nested reader.
+  void fail_with(const RecordReader& nested);
+
+  bool failed() const { return failed_; }
+  const DecodeError& error() const;
+  std::size_t position() const { return position_; }
+  std::size_t remaining() const { return bytes_.size() - position_; }
+
+ private:
+  bool ensure(std::size_t count, std::string_view field);
+  std::uint64_t read_big_endian(std::size_t width_bytes, std::string_view field);
+
+  ByteView bytes_;
+  ErrorRegion region_;
+  std::uint64_t origin_offset_bytes_;
+  std::size_t position_ = 0;
+  bool failed_ = false;
+  DecodeError error_;
+};
+
+}  // namespace kraftsim::log

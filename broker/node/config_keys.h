@@ -1,0 +1,39 @@
+// The registry of every configuration key kraftsim understands: Kafka's name, type, default,
+// valid range and whether kraftsim's behaviour differs from Kafka's. Scenario validation,
+// node start-up and docs/configuration.md all read this one table, so a key cannot be accepted
+// in one place and unknown in another.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/result.h"
+
+namespace kraftsim::node {
+
+enum class KeyType { integer, boolean, string, choice, list };
+enum class KeyScope { broker, topic, both };  // broker: server.properties; topic: topic config
+
+struct ConfigKey {
+  std::string_view name;
+  KeyType type;
+  KeyScope scope;
+  std::string_view default_value;  // as Kafka documents it ("" = no default)
+  std::int64_t min = INT64_MIN;    // integers
+  std::int64_t max = INT64_MAX;
+  std::string_view choices = "";   // choice: values separated by '|'
+  std::string_view meaning;
+  std::string_view kraftsim_note = "";  // "" = same as Kafka; otherwise how kraftsim differs
+};
+
+std::span<const ConfigKey> config_keys();
+const ConfigKey* find_config_key(std::string_view name);
+
+// Checks one value against the registry; the error says what was expected.
+Result<std::string, std::string> validate_config_value(const ConfigKey& key, const std::string& value);
+
+}  // namespace kraftsim::node

@@ -1,0 +1,64 @@
+// The checker interface: an invariant with a stable id, a one-line meaning, and evidence when
+// it breaks. Checkers read the trace event by event (they run after every event, as Kafka's
+// RaftEventSimulationTest does) and may inspect node state through read-only accessors
+// (ClusterView), never through private members.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/env/node_id.h"
+#include "trace/event.h"
+
+namespace kraftsim::raft {
+class QuorumCore;
+}
+
+namespace kraftsim::check {
+
+struct Violation {
+  std::int64_t t_us = 0;
+  std::string detail;  // the evidence: times, nodes, epochs, offsets
+};
+
+// Read-only access to node state for checkers. A node that is down has no quorum (nullptr).
+class ClusterView {
+ public:
+  virtual ~ClusterView() = default;
+  virtual std::vector<NodeId> voters() const = 0;
+  virtual std::vector<NodeId> nodes() const = 0;
+  virtual const raft::QuorumCore* quorum(NodeId node) const = 0;
+  // Whether messages from `from` currently reach `to` (the network's view).
+  virtual bool link_up(NodeId from, NodeId to) const = 0;
+};
+
+class Checker {
+ public:
+  virtual ~Checker() = default;
+  virtual std::string_view id() const = 0;
+  virtual std::string_view meaning() const = 0;
+  virtual void on_event(const trace::Event& event) = 0;
+  virtual void on_end(std::int64_t /*t_us*/) {}
+
+  const std::optional<Violation>& violation() const { return first_violation_; }
+  std::uint64_t violations() const { return violation_count_; }
+  // How many times the invariant was actually exercised: 0 means "not applicable" to the run.
+  std::uint64_t observations() const { return observations_; }
+
+ protected:
+  void violate(std::int64_t t_us, std::string detail) {
+    ++violation_count_;
+    if (!first_violation_) first_violation_ = Violation{t_us, std::move(detail)};
+  }
+  void observed() { ++observations_; }
+
+ private:
+  std::optional<Violation> first_violation_;
+  std::uint64_t violation_count_ = 0;
+  std::uint64_t observations_ = 0;
+};
+
+}  // namespace kraftsim::check

@@ -1,0 +1,196 @@
+// The KRaft invariants (see raft_checkers.h). They read the "raft-state",
+// "quorum-state-durable", "raft-recovered" and "raft-flushed" events nodes record, and the
+// quorum cores' logs through ClusterView.
+#include "sim/check/raft_checkers.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/hash.h"
+#include "broker/raft/quorum_core.h"
+
+namespace kraftsim::check {
+
+namespace {
+
+bool is_state(const trace::Event& e, std::string_view name) { return e.kind == trace::Kind::state && e.name == name; }
+
+class SingleControllerPerEpoch final : public Checker {
+ public:
+  std::string_view id() const override { return "single-controller-per-epoch"; }
+  std::string_view meaning() const override {
+    return "every durable election state and Leader role of an epoch names the same controller";
+  }
+  void on_event(const trace::Event& e) override {
+    NodeId named = no_node;
+    if (is_state(e, "quorum-state-durable")) named = static_cast<NodeId>(e.int_or("leader_id", -1));
+    else if (is_state(e, "raft-state") && e.string_or("role", "") == "Leader") named = e.node;
+    if (named < 0) return;
+    const auto epoch = e.int_or("epoch", -1);
+    observed();
+    auto [it, inserted] = leaders_.emplace(epoch, std::make_pair(named, e.node));
+    if (!inserted && it->second.first != named) {
+      violate(e.t_us, fmt::format("epoch {} has two leaders: node {} (as seen by node {}) and node {} (as seen by node {} at {} ms)",
+                                  epoch, it->second.first, it->second.second, named, e.node, e.t_us / 1000));
+    }
+  }
+
+ private:
+  std::map<std::int64_t, std::pair<NodeId, NodeId>> leaders_;  // epoch -> (leader, who said so)
+};
+
+class EpochMonotonic final : public Checker {
+ public:
+  std::string_view id() const override { return "raft-epoch-monotonic"; }
+  std::string_view meaning() const override { return "a node's durable epoch never decreases, across restarts too"; }
+  void on_event(const trace::Event& e) override {
+    if (e.kind == trace::Kind::disk && e.name == "disk-replaced") {
+      durable_.erase(e.node);  // a new, empty disk starts a new durable history
+      return;
+    }
+    if (!is_state(e, "quorum-state-durable") && !is_state(e, "raft-recovered")) return;
+    const auto epoch = e.int_or("epoch", 0);
+    observed();
+    auto& last = durable_[e.node];
+    if (epoch < last) {
+      violate(e.t_us, fmt::format("node {} {} epoch {} after durable epoch {} (at {} ms)", e.node,
+                                  e.name == "raft-recovered" ? "recovered" : "persisted", epoch, last, e.t_us / 1000));
+    }
+    if (e.name == "quorum-state-durable") last = std::max(last, epoch);
+  }
+
+ private:
+  std::map<NodeId, std::int64_t> durable_;
+};
+
+class HighWatermarkMonotonic final : public Checker {
+ public:
+  std::string_view id() const override { return "raft-hw-monotonic"; }
+  std::string_view meaning() const override {
+    return "no leader publishes a high watermark below one a leader already published";
+  }
+  void on_event(const trace::Event& e) override {
+    if (!is_state(e, "raft-state") || e.string_or("role", "") != "Leader") return;
+    const auto hw = e.int_or("high_watermark", -1);
+    if (hw < 0) return;
+    observed();
+    if (hw < max_hw_) {
+      violate(e.t_us, fmt::format("leader {} of epoch {} published high watermark {} at {} ms, below {} published by "
+                                  "leader {} of epoch {}",
+                                  e.node, e.int_or("epoch", -1), hw, e.t_us / 1000, max_hw_, max_leader_, max_epoch_));
+    }
+    if (hw > max_hw_) {
+      max_hw_ = hw;
+      max_leader_ = e.node;
+      max_epoch_ = e.int_or("epoch", -1);
+    }
+  }
+
+ private:
+  std::int64_t max_hw_ = -1;
+  NodeId max_leader_ = no_node;
+  std::int64_t max_epoch_ = -1;
+};
+
+class MajorityReachedHighWatermark final : public Checker {
+ public:
+  explicit MajorityReachedHighWatermark(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "raft-majority-reached-hw"; }
+  std::string_view meaning() const override {
+    return "a leader's published high watermark is flushed on a majority of voters";
+  }
+  void on_event(const trace::Event& e) override {
+    if (is_state(e, "raft-flushed")) {
+      flushed_[e.node] = e.int_or("end_offset", 0);
+      return;
+    }
+    if (is_state(e, "raft-truncated")) {
+      auto& f = flushed_[e.node];
+      f = std::min(f, e.int_or("offset", 0));
+      return;
+    }
+    if (!is_state(e, "raft-state") || e.string_or("role", "") != "Leader") return;
+    const auto hw = e.int_or("high_watermark", -1);
+    if (hw <= 0) return;
+    observed();
+    const auto voters = view_.voters();
+    std::size_t reached = 0;
+    std::string evidence;
+    for (NodeId v : voters) {
+      const auto it = flushed_.find(v);
+      const std::int64_t f = it == flushed_.end() ? 0 : it->second;
+      reached += f >= hw ? 1 : 0;
+      evidence += fmt::format("{}node {}: {}", evidence.empty() ? "" : ", ", v, f);
+    }
+    if (reached < voters.size() / 2 + 1) {
+      violate(e.t_us, fmt::format("leader {} of epoch {} published high watermark {} at {} ms but only {} of {} voters "
+                                  "had flushed that far ({})",
+                                  e.node, e.int_or("epoch", -1), hw, e.t_us / 1000, reached, voters.size(), evidence));
+    }
+  }
+
+ private:
+  const ClusterView& view_;
+  std::map<NodeId, std::int64_t> flushed_;
+};
+
+class CommittedConsistent final : public Checker {
+ public:
+  explicit CommittedConsistent(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "raft-committed-consistent"; }
+  std::string_view meaning() const override {
+    return "no two nodes hold different records at an offset below their high watermarks";
+  }
+  void on_event(const trace::Event& e) override {
+    if (is_state(e, "raft-recovered")) {
+      checked_[e.node] = 0;  // a restarted node's log is compared again from its start
+      return;
+    }
+    if (!is_state(e, "raft-state")) return;
+    const raft::QuorumCore* core = view_.quorum(e.node);
+    if (core == nullptr) return;
+    const auto hw = core->high_watermark();
+    if (!hw) return;
+    const raft::RaftLog& log = core->log();
+    const raft::Offset end = std::min(*hw, log.end_offset());
+    for (raft::Offset o = std::max(log.start_offset(), checked_[e.node]); o < end; ++o) {
+      const raft::Entry& entry = log.at(o);
+      Hasher h;
+      h.add_i64(entry.epoch);
+      h.add_u64(entry.control ? 1 : 0);
+      h.add_bytes(std::string_view(reinterpret_cast<const char*>(entry.payload.data()), entry.payload.size()));
+      observed();
+      auto [it, inserted] = committed_.emplace(o, Record{entry.epoch, h.value(), e.node});
+      if (!inserted && (it->second.epoch != entry.epoch || it->second.hash != h.value())) {
+        violate(e.t_us, fmt::format("offset {} is committed as epoch {} on node {} but as epoch {} on node {} (at {} ms)",
+                                    o, it->second.epoch, it->second.node, entry.epoch, e.node, e.t_us / 1000));
+      }
+    }
+    checked_[e.node] = std::max(checked_[e.node], end);
+  }
+
+ private:
+  struct Record {
+    raft::Epoch epoch;
+    std::uint64_t hash;
+    NodeId node;
+  };
+  const ClusterView& view_;
+  std::map<raft::Offset, Record> committed_;
+  std::map<NodeId, raft::Offset> checked_;
+};
+
+}  // namespace
+
+std::vector<std::unique_ptr<Checker>> make_raft_checkers(const ClusterView& view) {
+  std::vector<std::unique_ptr<Checker>> out;
+  out.push_back(std::make_unique<SingleControllerPerEpoch>());
+  out.push_back(std::make_unique<EpochMonotonic>());
+  out.push_back(std::make_unique<HighWatermarkMonotonic>());
+  out.push_back(std::make_unique<MajorityReachedHighWatermark>(view));
+  out.push_back(std::make_unique<CommittedConsistent>(view));
+  return out;
+}
+
+}  // namespace kraftsim::check

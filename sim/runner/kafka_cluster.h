@@ -1,0 +1,44 @@
+// Building a Kafka cluster in a World from a scenario: formatting each node's storage the way
+// `kafka-storage.sh format` does (meta.properties with cluster.id, node.id, directory.id), the
+// node configurations with Kafka's keys, and the KafkaNode programs. Also the read-only view of
+// the nodes the checkers use.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "sim/check/checker.h"
+#include "sim/runner/scenario.h"
+#include "sim/world/world.h"
+
+namespace kraftsim::runner {
+
+// controller.quorum.voters of the scenario: its own, or every controller node as N@kafkaN:9093.
+std::string voters_of(const Scenario& scenario);
+
+// The full Kafka properties of one node (node.id, process.roles, voters, cluster and node keys).
+std::map<std::string, std::string> node_properties(const Scenario& scenario, const NodeSpec& node);
+
+// Writes meta.properties durably on the node's disk (the format step, before the run).
+void format_storage(sim::Disk& disk, const std::string& cluster_id, NodeId node_id, Rng& rng);
+
+// Adds every node of the scenario to the world as a KafkaNode (formatting its storage first
+// unless the scenario says it is unformatted). A configuration error names the node and key.
+Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::World& world);
+
+class WorldClusterView final : public check::ClusterView {
+ public:
+  WorldClusterView(const sim::World& world, std::vector<NodeId> voters) : world_(world), voters_(std::move(voters)) {}
+  std::vector<NodeId> voters() const override { return voters_; }
+  std::vector<NodeId> nodes() const override { return world_.node_ids(); }
+  const raft::QuorumCore* quorum(NodeId node) const override;
+  bool link_up(NodeId from, NodeId to) const override { return world_.network().link_up(from, to); }
+
+ private:
+  const sim::World& world_;
+  std::vector<NodeId> voters_;
+};
+
+}  // namespace kraftsim::runner

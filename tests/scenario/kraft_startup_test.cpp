@@ -1,0 +1,62 @@
+// Start-up checks of a KRaft node on the simulator: unformatted storage, a node formatted for
+// another cluster (INCONSISTENT_CLUSTER_ID), and configuration errors caught before the run.
+#include <catch2/catch.hpp>
+
+#include "sim/runner/scenario_loader.h"
+#include "tests/support/kraft_scenarios.h"
+
+using namespace kraftsim;
+using namespace kraftsim::testing;
+
+TEST_CASE("a node without meta.properties refuses to start: format the storage first", "[kraft][startup]") {
+  auto s = kraft_cluster(3, 0, 10'000);
+  s.nodes[2].formatted = false;
+  const auto r = require_all_hold(s, 1, true);
+  bool refused = false;
+  for (const auto& e : r.trace_events) {
+    if (e.node == 3 && e.kind == trace::Kind::process && e.name == "exit-requested") {
+      refused = e.string_or("reason", "").find("format the storage first") != std::string::npos;
+    }
+    REQUIRE_FALSE((e.node == 3 && e.kind == trace::Kind::send));  // it never joined
+  }
+  REQUIRE(refused);
+}
+
+TEST_CASE("a node formatted with another cluster id is rejected with INCONSISTENT_CLUSTER_ID", "[kraft][startup]") {
+  auto s = kraft_cluster(3, 1, 20'000);
+  s.nodes[3].format_cluster_id = "O0l-HBAiRmawtFPn_H4l8w";  // the observer (node 101)
+  const auto r = require_all_hold(s, 1, true);
+  int rejections = 0;
+  bool fetched_anything = false;
+  for (const auto& e : r.trace_events) {
+    if (e.kind == trace::Kind::send && e.int_or("to", -1) == 101 && e.string_or("error", "") == "INCONSISTENT_CLUSTER_ID") {
+      ++rejections;
+    }
+    if (e.node == 101 && e.kind == trace::Kind::state && e.name == "raft-state" && e.string_or("role", "") == "Follower") {
+      fetched_anything = true;
+    }
+  }
+  REQUIRE(rejections > 0);
+  REQUIRE_FALSE(fetched_anything);
+}
+
+TEST_CASE("configuration errors stop the scenario before it runs", "[kraft][startup]") {
+  auto load = [](const std::string& cluster) {
+    return runner::parse_scenario(R"({"name": "x", "duration_ms": 1000, "program": "kafka", "cluster": )" + cluster + "}",
+                                  "t.json");
+  };
+  auto not_voter = load(R"({"controller.quorum.voters": "1@kafka1:9093", "nodes": [{"node.id": 1}, {"node.id": 2}]})");
+  REQUIRE_FALSE(not_voter.ok());
+  REQUIRE(not_voter.error().message.find("/cluster/nodes/1: node 2: controller.quorum.voters") != std::string::npos);
+  auto malformed = load(R"({"controller.quorum.voters": "1@kafka1", "nodes": [{"node.id": 1}]})");
+  REQUIRE_FALSE(malformed.ok());
+  REQUIRE(malformed.error().message.find("/cluster/controller.quorum.voters") != std::string::npos);
+  auto bad_id = load(R"({"cluster.id": "not-a-uuid", "nodes": [{"node.id": 1}]})");
+  REQUIRE_FALSE(bad_id.ok());
+  REQUIRE(bad_id.error().message.find("/cluster/cluster.id") != std::string::npos);
+  auto unknown_key = load(R"({"nodes": [{"node.id": 1}], "config": {"log.florp": 1}})");
+  REQUIRE_FALSE(unknown_key.ok());
+  REQUIRE(unknown_key.error().message.find("/cluster/config/log.florp: unknown Kafka configuration key") != std::string::npos);
+  auto duplicate = load(R"({"nodes": [{"node.id": 1}, {"node.id": 1}]})");
+  REQUIRE_FALSE(duplicate.ok());
+}

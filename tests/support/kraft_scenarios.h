@@ -1,0 +1,63 @@
+// Test support: KRaft cluster scenarios built in code, and the assertions every property test
+// makes (every check held, replay command printed on failure).
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <vector>
+
+#include "sim/runner/run.h"
+#include "sim/runner/scenario.h"
+
+namespace kraftsim::testing {
+
+inline runner::Scenario kraft_cluster(int voters, int observers, std::int64_t duration_ms = 60'000,
+                                      std::int64_t writes_per_s = 5) {
+  runner::Scenario s;
+  s.name = "kraft-test";
+  s.program = "kafka";
+  s.duration = milliseconds(duration_ms);
+  s.metadata_writes_per_s = writes_per_s;
+  for (int i = 1; i <= voters; ++i) s.nodes.push_back(runner::NodeSpec{i, "broker,controller", true, "", {}});
+  for (int i = 1; i <= observers; ++i) s.nodes.push_back(runner::NodeSpec{100 + i, "broker", true, "", {}});
+  s.network.latency_min = milliseconds(1);
+  s.network.latency_max = milliseconds(5);
+  return s;
+}
+
+inline runner::FaultSpec fault(std::int64_t at_ms, runner::FaultKind kind, runner::Target target = {no_node}) {
+  runner::FaultSpec f;
+  f.at = Time::zero() + milliseconds(at_ms);
+  f.kind = kind;
+  f.target = std::move(target);
+  return f;
+}
+
+inline runner::FaultSpec partition(std::int64_t at_ms, std::vector<std::vector<NodeId>> groups) {
+  runner::FaultSpec f = fault(at_ms, runner::FaultKind::partition);
+  f.groups = std::move(groups);
+  return f;
+}
+
+inline runner::Target active_controller() { return runner::Target{std::string("active-controller")}; }
+inline runner::Target crashed() { return runner::Target{std::string("crashed")}; }
+
+inline const runner::CheckResult* find_check(const runner::RunResult& r, const std::string& id) {
+  for (const auto& c : r.checks) {
+    if (c.id == id) return &c;
+  }
+  return nullptr;
+}
+
+// Runs the scenario and requires every check to hold (or not apply).
+inline runner::RunResult require_all_hold(const runner::Scenario& s, std::uint64_t seed, bool keep_trace = false) {
+  runner::RunResult r = runner::run_scenario(s, {seed, keep_trace});
+  for (const auto& c : r.checks) {
+    INFO("seed " << seed << ": " << c.id << " " << runner::to_string(c.status) << ": " << c.detail);
+    REQUIRE(c.status != runner::CheckStatus::violated);
+  }
+  return r;
+}
+
+}  // namespace kraftsim::testing
