@@ -1,13 +1,50 @@
-// KafkaNode: start-up checks, the quorum, and the metadata write load (see kafka_node.h).
+// KafkaNode: start-up, the metadata log, the active controller and the broker lifecycle (see
+// kafka_node.h).
 #include "broker/node/kafka_node.h"
 
 #include <fmt/format.h>
 
 #include "base/assert.h"
+#include "broker/metadata/record_describe.h"
 
 namespace kraftsim::node {
 
-KafkaNode::KafkaNode(env::Env& env, KafkaNodeOptions options) : env_(env), options_(std::move(options)) {
+namespace {
+
+// A metadata snapshot's bytes: every record of the image, each as a 4-byte big-endian length
+// and the record in Kafka's MetadataRecordSerde encoding.
+env::Bytes encode_snapshot(const metadata::MetadataImage& image) {
+  env::Bytes out;
+  for (const auto& record : image.snapshot_records()) {
+    const auto bytes = metadata::encode_record(record);
+    const auto n = static_cast<std::uint32_t>(bytes.size());
+    for (int i = 3; i >= 0; --i) out.push_back(static_cast<std::uint8_t>(n >> (8 * i)));
+    out.insert(out.end(), bytes.begin(), bytes.end());
+  }
+  return out;
+}
+
+Result<std::vector<metadata::MetadataRecord>, std::string> decode_snapshot(const env::Bytes& bytes) {
+  std::vector<metadata::MetadataRecord> out;
+  std::size_t at = 0;
+  while (at < bytes.size()) {
+    if (at + 4 > bytes.size()) return unexpected(std::string("truncated snapshot record length"));
+    std::uint32_t n = 0;
+    for (int i = 0; i < 4; ++i) n = (n << 8) | bytes[at + static_cast<std::size_t>(i)];
+    at += 4;
+    if (at + n > bytes.size()) return unexpected(std::string("truncated snapshot record"));
+    auto record = metadata::decode_record(env::ByteView(bytes).subspan(at, n));
+    if (!record.ok()) return unexpected(fmt::format("bad snapshot record at byte {}", at));
+    out.push_back(std::move(record.value()));
+    at += n;
+  }
+  return out;
+}
+
+}  // namespace
+
+KafkaNode::KafkaNode(env::Env& env, KafkaNodeOptions options)
+    : env_(env), options_(std::move(options)), controller_rng_(env.random().next_u64()) {
   KS_ASSERT(options_.config.node_id == env_.self());
 }
 
@@ -27,61 +64,91 @@ raft::QuorumConfig KafkaNode::quorum_config() const {
   return q;
 }
 
+controller::ControllerConfig KafkaNode::controller_config() const {
+  const NodeConfig& c = options_.config;
+  controller::ControllerConfig cc;
+  cc.node_id = c.node_id;
+  cc.cluster_id = meta_->cluster_id;
+  cc.broker_session_timeout = milliseconds(c.int_or("broker.session.timeout.ms", 9000));
+  cc.num_partitions = static_cast<std::int32_t>(c.int_or("num.partitions", 1));
+  cc.default_replication_factor = static_cast<std::int16_t>(c.int_or("default.replication.factor", 1));
+  cc.unclean_leader_election_enable = c.bool_or("unclean.leader.election.enable", false);
+  cc.test_only_elect_leader_outside_isr = options_.test_only_elect_leader_outside_isr;
+  return cc;
+}
+
+void KafkaNode::fail_start(const std::string& reason) {
+  env_.record("startup-failed", {{"reason", reason}});
+  env_.exit(reason);
+}
+
 void KafkaNode::on_start() {
   // 1. meta.properties (Kafka: MetaPropertiesEnsemble.verify in KafkaRaftServer).
   auto meta = read_meta_properties(env_.files());
-  if (!meta.ok()) {
-    env_.record("startup-failed", {{"reason", meta.error()}});
-    env_.exit(meta.error());
-    return;
-  }
+  if (!meta.ok()) return fail_start(meta.error());
   if (meta->node_id != options_.config.node_id) {
-    const std::string reason = fmt::format("meta.properties has node.id={} but the configuration has node.id={}",
-                                           meta->node_id, options_.config.node_id);
-    env_.record("startup-failed", {{"reason", reason}});
-    env_.exit(reason);
-    return;
+    return fail_start(fmt::format("meta.properties has node.id={} but the configuration has node.id={}", meta->node_id,
+                                  options_.config.node_id));
   }
   if (!options_.config.cluster_id.empty() && options_.config.cluster_id != meta->cluster_id) {
-    const std::string reason = fmt::format("Invalid cluster.id in meta.properties. Expected {}, but read {}",
-                                           options_.config.cluster_id, meta->cluster_id);
-    env_.record("startup-failed", {{"reason", reason}});
-    env_.exit(reason);
-    return;
+    return fail_start(fmt::format("Invalid cluster.id in meta.properties. Expected {}, but read {}",
+                                  options_.config.cluster_id, meta->cluster_id));
   }
   meta_ = *meta;
   env_.record("node-started", {{"roles", options_.config.roles_string()}, {"cluster_id", meta_->cluster_id},
                                {"voter", options_.config.is_voter()}});
 
+  if (options_.config.controller) controller_.emplace(controller_config(), controller_rng_);
+
   // 2. The metadata log and the quorum.
   RaftHooks hooks;
   hooks.on_committed = [this](const raft::Entry& e) { on_committed(e); };
+  hooks.on_snapshot_loaded = [this](const raft::SnapshotImage& s) { on_snapshot_loaded(s); };
   hooks.on_state_change = [this](const raft::StateChange& c) { on_state_change(c); };
-  raft_.emplace(env_, quorum_config(), static_cast<std::uint64_t>(options_.config.int_or("metadata.log.segment.bytes", 1 << 20)),
+  raft_.emplace(env_, quorum_config(),
+                static_cast<std::uint64_t>(options_.config.int_or("metadata.log.segment.bytes", 1 << 20)),
                 std::move(hooks));
   auto started = raft_->start();
-  if (!started.ok()) {
-    env_.record("startup-failed", {{"reason", started.error()}});
-    env_.exit(started.error());
-    return;
+  if (!started.ok()) return fail_start(started.error());
+
+  // 3. The broker registers with the active controller.
+  if (options_.config.broker) {
+    BrokerLifecycle::Hooks hooks_lifecycle;
+    hooks_lifecycle.active_controller = [this]() -> std::optional<NodeId> {
+      if (!raft_started()) return std::nullopt;
+      return raft_->core().leader_id();
+    };
+    hooks_lifecycle.applied_metadata_offset = [this] { return applied_offset_; };
+    lifecycle_.emplace(env_, meta_->cluster_id, milliseconds(options_.config.int_or("broker.heartbeat.interval.ms", 2000)),
+                       std::move(hooks_lifecycle));
+    lifecycle_->start();
   }
 }
 
 void KafkaNode::on_message(const protocol::Message& message) {
   if (const auto* rpc = std::get_if<protocol::RaftRpc>(&message.body)) {
-    if (raft_ && raft_->started()) raft_->on_message(message.from, rpc->message);
+    if (raft_started()) raft_->on_message(message.from, rpc->message);
+    return;
+  }
+  if (const auto* rpc = std::get_if<protocol::ControllerRpc>(&message.body)) {
+    if (const auto* request = std::get_if<controller::ControllerRequest>(&rpc->body)) {
+      on_controller_request(message.from, rpc->correlation_id, *request);
+    } else if (lifecycle_) {
+      (void)lifecycle_->on_response(message.from, rpc->correlation_id, std::get<controller::ControllerResponse>(rpc->body));
+    }
   }
 }
 
 void KafkaNode::on_connection_lost(NodeId peer) {
   // Kafka's NetworkClient fails the in-flight requests of a broken connection at once.
-  if (raft_ && raft_->started()) raft_->on_connection_lost(peer);
+  if (raft_started()) raft_->on_connection_lost(peer);
+  if (lifecycle_) lifecycle_->on_connection_lost(peer);
 }
 
 void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {
   // Kafka's controlled shutdown of the quorum: a leader resigns (EndQuorumEpoch names its
   // preferred successors, KIP-595) and gives the message time to leave before the process stops.
-  if (raft_ && raft_->started() && raft_->core().role() == raft::Role::leader) {
+  if (raft_started() && raft_->core().role() == raft::Role::leader) {
     raft_->resign();
     env_.set_timer(milliseconds(200), "shutdown", [this] { env_.exit("graceful shutdown"); });
     return;
@@ -89,25 +156,172 @@ void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {
   env_.exit("graceful shutdown");
 }
 
+// ---- the metadata log ----
+
 void KafkaNode::on_committed(const raft::Entry& entry) {
-  ++committed_records_;
-  (void)entry;
+  if (entry.control) {
+    if (controller_) {
+      controller_->on_committed_control(env_.now(), entry.offset);
+      // Kafka activates the controller when its listener reaches the LeaderChange record of the
+      // epoch this node leads: everything before it is then replayed into the image.
+      const auto change = raft::decode_leader_change(entry.payload);
+      const raft::QuorumCore& core = raft_->core();
+      if (change && change->leader_id == env_.self() && core.role() == raft::Role::leader &&
+          entry.epoch == core.epoch() && !controller_->is_active()) {
+        controller_->on_become_active(env_.now(), core.epoch(), core.log().end_offset());
+        env_.record("controller-activated", {{"epoch", core.epoch()}});
+        on_noop_timer();
+        if (options_.metadata_writes_per_s > 0) on_load_timer();
+      }
+      drain_controller();
+    }
+    applied_offset_ = entry.offset;
+    return;
+  }
+  auto record = metadata::decode_record(entry.payload);
+  KS_ASSERT_MSG(record.ok(), "a committed metadata record does not decode");
+  image_.apply(record.value());
+  if (is_active_controller() && !std::holds_alternative<metadata::NoOpRecord>(record.value())) {
+    // What the cluster decided, once: registrations, fencing, topics, leader and ISR changes.
+    trace::Fields fields{{"offset", entry.offset}, {"record", std::string(metadata::name_of(record.value()))}};
+    metadata::describe(record.value(), image_, fields);
+    env_.record("metadata-committed", std::move(fields));
+  }
+  if (controller_) {
+    controller_->on_committed_record(env_.now(), entry.offset, record.value());
+    drain_controller();
+  }
+  applied_offset_ = entry.offset;
+  bytes_since_snapshot_ += static_cast<std::int64_t>(entry.payload.size());
+  maybe_snapshot();
 }
 
-void KafkaNode::on_state_change(const raft::StateChange& change) {
-  if (options_.metadata_writes_per_s <= 0) return;
-  if (change.role == raft::Role::leader && !write_timer_.valid()) {
-    on_metadata_write_timer();
+void KafkaNode::on_snapshot_loaded(const raft::SnapshotImage& snapshot) {
+  auto records = decode_snapshot(snapshot.bytes);
+  KS_ASSERT_MSG(records.ok(), "a metadata snapshot from the quorum does not decode");
+  image_ = metadata::MetadataImage::from_snapshot(records.value());
+  if (controller_) controller_->on_snapshot_loaded(env_.now(), snapshot.id.end_offset, records.value());
+  applied_offset_ = snapshot.id.end_offset - 1;
+  last_snapshot_end_ = snapshot.id.end_offset;
+  bytes_since_snapshot_ = 0;
+  env_.record("metadata-snapshot-loaded", {{"end_offset", snapshot.id.end_offset}});
+}
+
+void KafkaNode::maybe_snapshot() {
+  // metadata.log.max.record.bytes.between.snapshots (Kafka's SnapshotGenerator).
+  const std::int64_t limit = options_.config.int_or("metadata.log.max.record.bytes.between.snapshots", 20 * 1024 * 1024);
+  if (bytes_since_snapshot_ < limit) return;
+  const std::int64_t end = applied_offset_ + 1;
+  if (end <= last_snapshot_end_) return;
+  if (raft_->snapshot(end, encode_snapshot(image_))) {
+    env_.record("metadata-snapshot-written", {{"end_offset", end}});
+    last_snapshot_end_ = end;
+    bytes_since_snapshot_ = 0;
   }
 }
 
-void KafkaNode::on_metadata_write_timer() {
-  write_timer_ = {};
-  if (!raft_ || raft_->core().role() != raft::Role::leader) return;
-  const std::string payload = fmt::format("noop node={} n={}", options_.config.node_id, next_write_++);
-  (void)raft_->append(env::Bytes(payload.begin(), payload.end()));
+void KafkaNode::on_state_change(const raft::StateChange& change) {
+  if (controller_ && controller_->is_active() && change.role != raft::Role::leader) {
+    controller_->on_become_inactive(env_.now());
+    env_.record("controller-deactivated", {{"epoch", change.epoch}});
+    drain_controller();
+  }
+}
+
+// ---- the active controller ----
+
+void KafkaNode::on_controller_request(NodeId from, std::uint64_t correlation_id,
+                                      const controller::ControllerRequest& request) {
+  if (!controller_) {
+    // A broker-only node is not a controller: answer NOT_CONTROLLER like a standby does.
+    controller::ControllerResponse response = std::visit(
+        [](const auto& r) -> controller::ControllerResponse {
+          using R = std::decay_t<decltype(r)>;
+          if constexpr (std::is_same_v<R, controller::BrokerRegistrationRequest>) {
+            return controller::BrokerRegistrationResponse{controller::ErrorCode::not_controller, -1};
+          } else if constexpr (std::is_same_v<R, controller::BrokerHeartbeatRequest>) {
+            controller::BrokerHeartbeatResponse h;
+            h.error_code = controller::ErrorCode::not_controller;
+            return h;
+          } else if constexpr (std::is_same_v<R, controller::CreateTopicsRequest>) {
+            controller::CreateTopicsResponse c;
+            for (const auto& t : r.topics) {
+              controller::CreateTopicsResponse::CreatableTopicResult result;
+              result.name = t.name;
+              result.error_code = controller::ErrorCode::not_controller;
+              c.topics.push_back(result);
+            }
+            return c;
+          } else {
+            controller::AlterPartitionResponse a;
+            a.error_code = controller::ErrorCode::not_controller;
+            return a;
+          }
+        },
+        request);
+    env_.send(from, protocol::ControllerRpc{correlation_id, std::move(response)});
+    return;
+  }
+  const controller::ReplyToken token = next_reply_token_++;
+  reply_to_[token] = {from, correlation_id};
+  controller_->on_request(env_.now(), request, token);
+  drain_controller();
+}
+
+void KafkaNode::drain_controller() {
+  while (controller_->has_output()) {
+    controller::ControllerOutput out = controller_->take_output();
+    for (auto& r : out.records) {
+      auto offset = raft_->append(std::move(r.payload));
+      if (!offset.ok() || *offset != r.offset) {
+        // Leadership was lost under us: the controller must step down (its contract).
+        controller_->on_become_inactive(env_.now());
+        break;
+      }
+    }
+    for (auto& reply : out.replies) {
+      auto it = reply_to_.find(reply.token);
+      KS_ASSERT(it != reply_to_.end());
+      env_.send(it->second.first, protocol::ControllerRpc{it->second.second, std::move(reply.response)});
+      reply_to_.erase(it);
+    }
+  }
+  arm_controller_timer();
+}
+
+void KafkaNode::arm_controller_timer() {
+  const Time deadline = controller_->next_deadline();
+  if (deadline == controller_timer_deadline_ && controller_timer_.valid()) return;
+  if (controller_timer_.valid()) env_.cancel_timer(controller_timer_);
+  controller_timer_ = {};
+  controller_timer_deadline_ = deadline;
+  if (deadline == Time::max()) return;
+  controller_timer_ = env_.set_timer(deadline > env_.now() ? deadline - env_.now() : Duration{}, "broker-sessions", [this] {
+    controller_timer_ = {};
+    controller_timer_deadline_ = Time::max();
+    controller_->on_tick(env_.now());
+    drain_controller();
+  });
+}
+
+void KafkaNode::on_noop_timer() {
+  // KIP-835: the active controller writes a NoOpRecord every metadata.max.idle.interval.ms
+  // (500), so the high watermark moves and brokers can tell the quorum is alive.
+  noop_timer_ = {};
+  if (!is_active_controller()) return;
+  if (controller_->write_noop(env_.now())) drain_controller();
+  if (!is_active_controller()) return;
+  noop_timer_ = env_.set_timer(milliseconds(options_.config.int_or("metadata.max.idle.interval.ms", 500)), "metadata-noop",
+                               [this] { on_noop_timer(); });
+}
+
+void KafkaNode::on_load_timer() {
+  load_timer_ = {};
+  if (!is_active_controller()) return;
+  if (controller_->write_noop(env_.now())) drain_controller();
+  if (!is_active_controller()) return;
   const std::int64_t interval_us = std::max<std::int64_t>(1, 1'000'000 / options_.metadata_writes_per_s);
-  write_timer_ = env_.set_timer(microseconds(interval_us), "metadata-write", [this] { on_metadata_write_timer(); });
+  load_timer_ = env_.set_timer(microseconds(interval_us), "metadata-write", [this] { on_load_timer(); });
 }
 
 }  // namespace kraftsim::node

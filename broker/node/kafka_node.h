@@ -1,15 +1,26 @@
 // KafkaNode: the program a simulated Kafka server runs, in KRaft mode. At start-up it does what
 // Kafka's KafkaRaftServer does, in order: read meta.properties (refuse to start without it or
 // with another node id), recover the metadata log, and join the controller quorum as a voter
-// (process.roles contains controller) or as an observer (broker only). Every node keeps the
-// cluster metadata image by replaying the committed metadata log.
+// (process.roles contains controller) or as an observer (broker only). Then:
+//  - every node replays the committed metadata log into its MetadataImage (and loads metadata
+//    snapshots), which is where later layers learn partition leadership;
+//  - a controller whose Raft role is Leader becomes the active controller (QuorumController)
+//    once its LeaderChange record commits, writes NoOpRecords every
+//    metadata.max.idle.interval.ms (KIP-835), and answers controller RPCs;
+//  - a broker registers and heartbeats (BrokerLifecycle);
+//  - every node writes a metadata snapshot after metadata.log.max.record.bytes.between.snapshots
+//    bytes of new records, so the log prefix can go and late followers use FetchSnapshot.
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
+#include "broker/controller/quorum_controller.h"
 #include "broker/env/env.h"
+#include "broker/metadata/image.h"
+#include "broker/node/broker_lifecycle.h"
 #include "broker/node/meta_properties.h"
 #include "broker/node/node_config.h"
 #include "broker/node/raft_driver.h"
@@ -19,11 +30,12 @@ namespace kraftsim::node {
 struct KafkaNodeOptions {
   NodeConfig config;
   // Extra metadata records per second the active controller writes (load for benchmarks and
-  // property tests); 0 = none.
+  // property tests); 0 = none beyond Kafka's own periodic NoOpRecords.
   std::int64_t metadata_writes_per_s = 0;
-  // Test-only mutation switches of the quorum core (see raft::QuorumConfig).
+  // Test-only mutation switches (see raft::QuorumConfig and controller::ControllerConfig).
   bool test_only_grant_vote_without_log_check = false;
   bool test_only_advance_hw_without_own_epoch_commit = false;
+  bool test_only_elect_leader_outside_isr = false;
 };
 
 class KafkaNode final : public env::Program {
@@ -40,21 +52,49 @@ class KafkaNode final : public env::Program {
   const std::optional<MetaProperties>& meta() const { return meta_; }
   bool raft_started() const { return raft_ && raft_->started(); }
   const raft::QuorumCore& quorum() const { return raft_->core(); }
-  std::int64_t committed_records() const { return committed_records_; }
+  // The committed metadata as this node has applied it.
+  const metadata::MetadataImage& image() const { return image_; }
+  std::int64_t applied_metadata_offset() const { return applied_offset_; }
+  bool is_active_controller() const { return controller_ && controller_->is_active(); }
+  const controller::QuorumController* quorum_controller() const { return controller_ ? &*controller_ : nullptr; }
+  const BrokerLifecycle* broker_lifecycle() const { return lifecycle_ ? &*lifecycle_ : nullptr; }
 
  private:
   raft::QuorumConfig quorum_config() const;
+  controller::ControllerConfig controller_config() const;
+  void fail_start(const std::string& reason);
+
+  // Metadata log -> state.
   void on_committed(const raft::Entry& entry);
+  void on_snapshot_loaded(const raft::SnapshotImage& snapshot);
   void on_state_change(const raft::StateChange& change);
-  void on_metadata_write_timer();
+  void maybe_snapshot();
+
+  // Active controller.
+  void on_controller_request(NodeId from, std::uint64_t correlation_id, const controller::ControllerRequest& request);
+  void drain_controller();
+  void arm_controller_timer();
+  void on_noop_timer();
+  void on_load_timer();
 
   env::Env& env_;
   KafkaNodeOptions options_;
   std::optional<MetaProperties> meta_;
   std::optional<RaftDriver> raft_;
-  std::int64_t committed_records_ = 0;
-  std::int64_t next_write_ = 0;
-  env::TimerId write_timer_;
+  Rng controller_rng_;
+  std::optional<controller::QuorumController> controller_;  // controller role only
+  std::optional<BrokerLifecycle> lifecycle_;                 // broker role only
+  metadata::MetadataImage image_;
+  std::int64_t applied_offset_ = -1;              // last applied metadata offset
+  std::int64_t bytes_since_snapshot_ = 0;
+  std::int64_t last_snapshot_end_ = 0;
+
+  std::uint64_t next_reply_token_ = 1;
+  std::map<controller::ReplyToken, std::pair<NodeId, std::uint64_t>> reply_to_;  // token -> (node, correlation)
+  env::TimerId controller_timer_;
+  Time controller_timer_deadline_ = Time::max();
+  env::TimerId noop_timer_;
+  env::TimerId load_timer_;
 };
 
 }  // namespace kraftsim::node

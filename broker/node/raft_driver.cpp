@@ -105,7 +105,7 @@ void RaftDriver::drive() {
     for (const auto& change : out.state_changes) record_state_change(change);
     if (out.snapshot_to_load && hooks_.on_snapshot_loaded) hooks_.on_snapshot_loaded(*out.snapshot_to_load);
     for (const raft::Entry& e : out.committed) {
-      if (!e.control && hooks_.on_committed) hooks_.on_committed(e);
+      if (hooks_.on_committed) hooks_.on_committed(e);
     }
     run_pipeline();
   }

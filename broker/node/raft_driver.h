@@ -31,7 +31,7 @@
 namespace kraftsim::node {
 
 struct RaftHooks {
-  // A committed metadata record (control records are skipped), in log order.
+  // A committed entry, in log order: metadata records and control records (LeaderChange).
   std::function<void(const raft::Entry&)> on_committed;
   // A snapshot to load into the state machine (replaces its state), before later commits.
   std::function<void(const raft::SnapshotImage&)> on_snapshot_loaded;

@@ -38,4 +38,24 @@ void RaftRpc::describe(trace::Fields& out) const {
       message.body);
 }
 
+namespace {
+template <typename F>
+auto visit_controller(const ControllerRpc& rpc, F&& f) {
+  return std::visit([&f](const auto& family) { return std::visit(f, family); }, rpc.body);
+}
+}  // namespace
+
+std::string_view ControllerRpc::rpc_name() const {
+  return visit_controller(*this, [](const auto& m) -> std::string_view { return std::decay_t<decltype(m)>::name; });
+}
+
+std::int64_t ControllerRpc::wire_size_bytes() const {
+  return visit_controller(*this, [](const auto& m) { return m.wire_size_bytes(); });
+}
+
+void ControllerRpc::describe(trace::Fields& out) const {
+  out.emplace_back("correlation", static_cast<std::int64_t>(correlation_id));
+  visit_controller(*this, [&out](const auto& m) { m.describe(out); });
+}
+
 }  // namespace kraftsim::protocol

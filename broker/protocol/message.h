@@ -9,6 +9,7 @@
 #include <string_view>
 #include <variant>
 
+#include "broker/controller/requests.h"
 #include "broker/demo/ping.h"
 #include "broker/env/node_id.h"
 #include "broker/raft/messages.h"
@@ -25,7 +26,17 @@ struct RaftRpc {
   void describe(trace::Fields& out) const;
 };
 
-using Body = std::variant<demo::Ping, demo::Pong, RaftRpc>;
+// A request to the active controller (BrokerRegistration, BrokerHeartbeat, CreateTopics,
+// AlterPartition) or its response. correlation_id pairs a response with its request.
+struct ControllerRpc {
+  std::uint64_t correlation_id = 0;
+  std::variant<controller::ControllerRequest, controller::ControllerResponse> body;
+  std::string_view rpc_name() const;
+  std::int64_t wire_size_bytes() const;
+  void describe(trace::Fields& out) const;
+};
+
+using Body = std::variant<demo::Ping, demo::Pong, RaftRpc, ControllerRpc>;
 
 struct Message {
   NodeId from = no_node;

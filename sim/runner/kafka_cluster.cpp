@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "broker/client/admin_client.h"
 #include "broker/common/uuid.h"
 #include "broker/node/kafka_node.h"
 #include "broker/node/meta_properties.h"
@@ -63,7 +64,30 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
                      format_rng);
     }
   }
+  if (!scenario.topics.empty()) {
+    client::AdminClientConfig admin;
+    for (const NodeSpec& n : scenario.nodes) {
+      if (n.roles.find("controller") != std::string::npos) admin.controllers.push_back(n.id);
+    }
+    for (const TopicSpec& t : scenario.topics) {
+      controller::CreateTopicsRequest::CreatableTopic topic;
+      topic.name = t.name;
+      topic.num_partitions = t.partitions;
+      topic.replication_factor = static_cast<std::int16_t>(t.replication_factor);
+      for (const auto& [k, v] : t.config) topic.configs.push_back({k, v});
+      admin.topics.push_back(std::move(topic));
+    }
+    world.add_node(admin_node_id(scenario), "admin", [admin](env::Env& env) {
+      return std::make_unique<client::AdminClient>(env, admin);
+    });
+  }
   return true;
+}
+
+NodeId admin_node_id(const Scenario& scenario) {
+  NodeId max_id = 0;
+  for (const NodeSpec& n : scenario.nodes) max_id = std::max(max_id, n.id);
+  return max_id + 1000;  // clear of every node id, and stable for a scenario
 }
 
 const raft::QuorumCore* WorldClusterView::quorum(NodeId node) const {

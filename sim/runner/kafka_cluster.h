@@ -28,6 +28,9 @@ void format_storage(sim::Disk& disk, const std::string& cluster_id, NodeId node_
 // unless the scenario says it is unformatted). A configuration error names the node and key.
 Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::World& world);
 
+// The id of the admin client that creates the scenario's topics (a process of its own).
+NodeId admin_node_id(const Scenario& scenario);
+
 class WorldClusterView final : public check::ClusterView {
  public:
   WorldClusterView(const sim::World& world, std::vector<NodeId> voters) : world_(world), voters_(std::move(voters)) {}

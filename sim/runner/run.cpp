@@ -222,7 +222,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     auto built = build_kafka_cluster(scenario, world);
     KS_ASSERT_MSG(built.ok(), "the scenario was validated before the run");
   }
-  for (const NodeSpec& n : scenario.nodes) world.start(n.id);
+  for (NodeId id : world.node_ids()) world.start(id);
 
   for (const FaultSpec& f : scenario.faults) {
     if (f.at > Time::zero() + scenario.duration) continue;
