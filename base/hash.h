@@ -1,6 +1,7 @@
 // A small, fast, platform-independent 64-bit hash for fingerprints and stream derivation.
 // Its results must never change between builds or machines: fingerprints are compared across
-// runs, so the algorithm (FNV-1a bytes with a final avalanche of splitmix64) is fixed here.
+// runs, so the algorithm (word-wise multiply-xorshift absorption, a splitmix64 avalanche per
+// value) is fixed here. Not cryptographic: it only has to tell runs apart.
 #pragma once
 
 #include <cstdint>
@@ -20,18 +21,28 @@ class Hasher {
  public:
   constexpr void add_u64(std::uint64_t v) { state_ = mix64(state_ ^ (v + 0x9e3779b97f4a7c15ULL)); }
   constexpr void add_i64(std::int64_t v) { add_u64(static_cast<std::uint64_t>(v)); }
+  // Eight bytes at a time (little-endian words, assembled byte by byte so the result does not
+  // depend on the machine's byte order), then the length: "ab"+"c" differs from "a"+"bc".
   constexpr void add_bytes(std::string_view bytes) {
-    std::uint64_t h = 0xcbf29ce484222325ULL;  // FNV-1a offset basis
-    for (unsigned char c : bytes) {
-      h ^= c;
-      h *= 0x100000001b3ULL;  // FNV prime
-    }
-    add_u64(h);
-    add_u64(bytes.size());  // length-delimited, so "ab"+"c" differs from "a"+"bc"
+    std::uint64_t h = state_ ^ (bytes.size() * 0x9e3779b97f4a7c15ULL);
+    std::size_t i = 0;
+    for (; i + 8 <= bytes.size(); i += 8) h = absorb(h, word_at(bytes, i, 8));
+    if (i < bytes.size()) h = absorb(h, word_at(bytes, i, bytes.size() - i));
+    state_ = mix64(h);
   }
   constexpr std::uint64_t value() const { return state_; }
 
  private:
+  static constexpr std::uint64_t word_at(std::string_view bytes, std::size_t at, std::size_t count) {
+    std::uint64_t w = 0;
+    for (std::size_t k = 0; k < count; ++k) w |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + k])) << (8 * k);
+    return w;
+  }
+  static constexpr std::uint64_t absorb(std::uint64_t h, std::uint64_t word) {
+    h = (h ^ word) * 0x9fb21c651e98df25ULL;
+    return h ^ (h >> 29);
+  }
+
   std::uint64_t state_ = 0x6b7261667473696dULL;  // "kraftsim"
 };
 

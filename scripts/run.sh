@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 scripts/build.sh release
 
-scenario="${1:-scenarios/kernel-demo.json}"
+scenario="${1:-scenarios/kraft-3-node-combined.json}"
 shift || true
 echo "kraftsim: running ${scenario}"
 exec build/release/kraftsim run "${scenario}" "$@"

@@ -20,7 +20,7 @@ std::optional<OffsetPosition> OffsetIndex::last_entry() const {
   return entries_.back();
 }
 
-Bytes OffsetIndex::append(std::int64_t offset, std::uint32_t position_bytes) {
+void OffsetIndex::append(std::int64_t offset, std::uint32_t position_bytes) {
   KS_ASSERT(!full());
   KS_ASSERT(offset >= base_offset_);
   KS_ASSERT(offset - base_offset_ <= std::numeric_limits<std::int32_t>::max());
@@ -30,10 +30,6 @@ Bytes OffsetIndex::append(std::int64_t offset, std::uint32_t position_bytes) {
     KS_ASSERT_MSG(position_bytes > entries_.back().position_bytes, "offset index positions must grow");
   }
   entries_.push_back(OffsetPosition{offset, position_bytes});
-  Bytes out;
-  append_int32(out, static_cast<std::int32_t>(offset - base_offset_));
-  append_int32(out, static_cast<std::int32_t>(position_bytes));
-  return out;
 }
 
 OffsetPosition OffsetIndex::lookup(std::int64_t target_offset) const {
@@ -53,10 +49,17 @@ void OffsetIndex::truncate_to(std::int64_t offset) {
   KS_ASSERT(entries_.empty() || entries_.back().offset < offset);
 }
 
-Bytes OffsetIndex::encode() const {
+void OffsetIndex::keep_first(std::size_t count) {
+  KS_ASSERT(count <= entries_.size());
+  entries_.resize(count);
+}
+
+Bytes OffsetIndex::encode(std::size_t first_entry) const {
+  KS_ASSERT(first_entry <= entries_.size());
   Bytes out;
-  out.reserve(size_bytes());
-  for (const OffsetPosition& e : entries_) {
+  out.reserve((entries_.size() - first_entry) * offset_index_entry_bytes);
+  for (std::size_t i = first_entry; i < entries_.size(); ++i) {
+    const OffsetPosition& e = entries_[i];
     append_int32(out, static_cast<std::int32_t>(e.offset - base_offset_));
     append_int32(out, static_cast<std::int32_t>(e.position_bytes));
   }

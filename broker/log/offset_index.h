@@ -43,8 +43,7 @@ class OffsetIndex {
   std::optional<OffsetPosition> last_entry() const;
 
   // Adds an entry; offsets and positions must grow strictly and the index must not be full.
-  // Returns the 8 bytes to append to the file.
-  Bytes append(std::int64_t offset, std::uint32_t position_bytes);
+  void append(std::int64_t offset, std::uint32_t position_bytes);
 
   // The entry with the largest offset <= target_offset, or (base offset, 0) when there is none
   // (OffsetIndex.lookup): scanning the .log from its position finds the batch holding the target.
@@ -53,9 +52,11 @@ class OffsetIndex {
   // Removes every entry whose offset is >= offset (OffsetIndex.truncateTo).
   void truncate_to(std::int64_t offset);
   void clear() { entries_.clear(); }
+  // Drops the entries after the first `count` (undoes appends whose file write failed).
+  void keep_first(std::size_t count);
 
-  // The whole file's bytes.
-  Bytes encode() const;
+  // The file's bytes from entry `first_entry` on (0: the whole file).
+  Bytes encode(std::size_t first_entry = 0) const;
   // Reads a file's bytes, checking what Kafka's sanityCheck checks (whole entries, offsets not
   // below the base) plus strictly growing offsets and positions. Checking the entries against
   // the .log is the segment's job.

@@ -21,18 +21,15 @@ TimestampOffset TimeIndex::last_entry() const {
   return entries_.back();
 }
 
-Bytes TimeIndex::maybe_append(std::int64_t timestamp_ms, std::int64_t offset, bool skip_full_check) {
+bool TimeIndex::maybe_append(std::int64_t timestamp_ms, std::int64_t offset, bool skip_full_check) {
   const TimestampOffset last = last_entry();
   KS_ASSERT(offset >= base_offset_);
   KS_ASSERT(offset - base_offset_ <= std::numeric_limits<std::int32_t>::max());
   KS_ASSERT_MSG(entries_.empty() || offset >= last.offset, "time index offsets must not go down");
-  if (timestamp_ms <= last.timestamp_ms) return {};
+  if (timestamp_ms <= last.timestamp_ms) return false;
   if (!skip_full_check) KS_ASSERT(!full());
   entries_.push_back(TimestampOffset{timestamp_ms, offset});
-  Bytes out;
-  append_int64(out, timestamp_ms);
-  append_int32(out, static_cast<std::int32_t>(offset - base_offset_));
-  return out;
+  return true;
 }
 
 TimestampOffset TimeIndex::lookup(std::int64_t target_timestamp_ms) const {
@@ -48,10 +45,17 @@ void TimeIndex::truncate_to(std::int64_t offset) {
   entries_.erase(first_removed, entries_.end());
 }
 
-Bytes TimeIndex::encode() const {
+void TimeIndex::keep_first(std::size_t count) {
+  KS_ASSERT(count <= entries_.size());
+  entries_.resize(count);
+}
+
+Bytes TimeIndex::encode(std::size_t first_entry) const {
+  KS_ASSERT(first_entry <= entries_.size());
   Bytes out;
-  out.reserve(size_bytes());
-  for (const TimestampOffset& e : entries_) {
+  out.reserve((entries_.size() - first_entry) * time_index_entry_bytes);
+  for (std::size_t i = first_entry; i < entries_.size(); ++i) {
+    const TimestampOffset& e = entries_[i];
     append_int64(out, e.timestamp_ms);
     append_int32(out, static_cast<std::int32_t>(e.offset - base_offset_));
   }

@@ -42,10 +42,10 @@ class TimeIndex {
   TimestampOffset last_entry() const;
 
   // Adds (timestamp, offset) when the timestamp is larger than the last entry's
-  // (TimeIndex.maybeAppend); offsets must not go down. Returns the 12 bytes to append to the
-  // file, or nothing when no entry was added. skip_full_check: the final entry of a segment
-  // becoming inactive may go beyond entries_max, as in Kafka.
-  Bytes maybe_append(std::int64_t timestamp_ms, std::int64_t offset, bool skip_full_check = false);
+  // (TimeIndex.maybeAppend); offsets must not go down. Returns whether an entry was added.
+  // skip_full_check: the final entry of a segment becoming inactive may go beyond entries_max,
+  // as in Kafka.
+  bool maybe_append(std::int64_t timestamp_ms, std::int64_t offset, bool skip_full_check = false);
 
   // The entry with the largest timestamp <= target, or (-1, base offset) (TimeIndex.lookup).
   TimestampOffset lookup(std::int64_t target_timestamp_ms) const;
@@ -53,8 +53,11 @@ class TimeIndex {
   // Removes every entry whose offset is >= offset (TimeIndex.truncateTo).
   void truncate_to(std::int64_t offset);
   void clear() { entries_.clear(); }
+  // Drops the entries after the first `count` (undoes appends whose file write failed).
+  void keep_first(std::size_t count);
 
-  Bytes encode() const;
+  // The file's bytes from entry `first_entry` on (0: the whole file).
+  Bytes encode(std::size_t first_entry = 0) const;
   // Checks whole entries, offsets not below the base and not going down, timestamps growing.
   static Result<TimeIndex, std::string> decode(std::int64_t base_offset, std::size_t entries_max, ByteView bytes);
 

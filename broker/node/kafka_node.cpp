@@ -208,14 +208,19 @@ void KafkaNode::on_snapshot_loaded(const raft::SnapshotImage& snapshot) {
 }
 
 void KafkaNode::maybe_snapshot() {
-  // metadata.log.max.record.bytes.between.snapshots (Kafka's SnapshotGenerator).
+  // Kafka's SnapshotGenerator: after metadata.log.max.record.bytes.between.snapshots bytes of
+  // new records, or metadata.log.max.snapshot.interval.ms after the last snapshot (0 = never).
   const std::int64_t limit = options_.config.int_or("metadata.log.max.record.bytes.between.snapshots", 20 * 1024 * 1024);
-  if (bytes_since_snapshot_ < limit) return;
+  const std::int64_t interval_ms = options_.config.int_or("metadata.log.max.snapshot.interval.ms", 3'600'000);
+  const bool by_bytes = bytes_since_snapshot_ >= limit;
+  const bool by_time = interval_ms > 0 && bytes_since_snapshot_ > 0 && env_.now() - last_snapshot_at_ >= milliseconds(interval_ms);
+  if (!by_bytes && !by_time) return;
   const std::int64_t end = applied_offset_ + 1;
   if (end <= last_snapshot_end_) return;
   if (raft_->snapshot(end, encode_snapshot(image_))) {
     env_.record("metadata-snapshot-written", {{"end_offset", end}});
     last_snapshot_end_ = end;
+    last_snapshot_at_ = env_.now();
     bytes_since_snapshot_ = 0;
   }
 }

@@ -88,6 +88,7 @@ class KafkaNode final : public env::Program {
   std::int64_t applied_offset_ = -1;              // last applied metadata offset
   std::int64_t bytes_since_snapshot_ = 0;
   std::int64_t last_snapshot_end_ = 0;
+  Time last_snapshot_at_;
 
   std::uint64_t next_reply_token_ = 1;
   std::map<controller::ReplyToken, std::pair<NodeId, std::uint64_t>> reply_to_;  // token -> (node, correlation)
