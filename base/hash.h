@@ -1,7 +1,7 @@
 // A small, fast, platform-independent 64-bit hash for fingerprints and stream derivation.
 // Its results must never change between builds or machines: fingerprints are compared across
-// runs, so the algorithm (word-wise multiply-xorshift absorption, a splitmix64 avalanche per
-// value) is fixed here. Not cryptographic: it only has to tell runs apart.
+// runs, so the algorithm (word-wise multiply-xorshift absorption, a splitmix64 avalanche on
+// output) is fixed here. Not cryptographic: it only has to tell runs apart.
 #pragma once
 
 #include <cstdint>
@@ -19,7 +19,9 @@ constexpr std::uint64_t mix64(std::uint64_t z) {
 // A running hash: feed words and byte strings in a canonical order.
 class Hasher {
  public:
-  constexpr void add_u64(std::uint64_t v) { state_ = mix64(state_ ^ (v + 0x9e3779b97f4a7c15ULL)); }
+  // One multiply per word (the fingerprint folds millions of values per run); value() applies
+  // the full avalanche once.
+  constexpr void add_u64(std::uint64_t v) { state_ = absorb(state_, v + 0x9e3779b97f4a7c15ULL); }
   constexpr void add_i64(std::int64_t v) { add_u64(static_cast<std::uint64_t>(v)); }
   // Eight bytes at a time (little-endian words, assembled byte by byte so the result does not
   // depend on the machine's byte order), then the length: "ab"+"c" differs from "a"+"bc".
@@ -28,9 +30,9 @@ class Hasher {
     std::size_t i = 0;
     for (; i + 8 <= bytes.size(); i += 8) h = absorb(h, word_at(bytes, i, 8));
     if (i < bytes.size()) h = absorb(h, word_at(bytes, i, bytes.size() - i));
-    state_ = mix64(h);
+    state_ = absorb(h, 0x6a09e667f3bcc909ULL);
   }
-  constexpr std::uint64_t value() const { return state_; }
+  constexpr std::uint64_t value() const { return mix64(state_); }
 
  private:
   static constexpr std::uint64_t word_at(std::string_view bytes, std::size_t at, std::size_t count) {
