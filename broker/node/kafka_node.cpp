@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/assert.h"
+#include "base/hash.h"
 #include "broker/metadata/record_describe.h"
 
 namespace kraftsim::node {
@@ -98,7 +99,7 @@ void KafkaNode::on_start() {
   env_.record("node-started", {{"roles", options_.config.roles_string()}, {"cluster_id", meta_->cluster_id},
                                {"voter", options_.config.is_voter()}});
 
-  if (options_.config.controller) controller_.emplace(controller_config(), controller_rng_);
+  if (options_.config.controller && !options_.quorum_only()) controller_.emplace(controller_config(), controller_rng_);
 
   // 2. The metadata log and the quorum.
   RaftHooks hooks;
@@ -112,7 +113,7 @@ void KafkaNode::on_start() {
   if (!started.ok()) return fail_start(started.error());
 
   // 3. The broker registers with the active controller.
-  if (options_.config.broker) {
+  if (options_.config.broker && !options_.quorum_only()) {
     BrokerLifecycle::Hooks hooks_lifecycle;
     hooks_lifecycle.active_controller = [this]() -> std::optional<NodeId> {
       if (!raft_started()) return std::nullopt;
@@ -159,6 +160,10 @@ void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {
 // ---- the metadata log ----
 
 void KafkaNode::on_committed(const raft::Entry& entry) {
+  if (options_.quorum_only()) {
+    applied_offset_ = entry.offset;
+    return;
+  }
   if (entry.control) {
     if (controller_) {
       controller_->on_committed_control(env_.now(), entry.offset);
@@ -217,8 +222,13 @@ void KafkaNode::maybe_snapshot() {
   if (!by_bytes && !by_time) return;
   const std::int64_t end = applied_offset_ + 1;
   if (end <= last_snapshot_end_) return;
-  if (raft_->snapshot(end, encode_snapshot(image_))) {
-    env_.record("metadata-snapshot-written", {{"end_offset", end}});
+  env::Bytes bytes = encode_snapshot(image_);
+  Hasher digest;
+  digest.add_bytes(std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()));
+  if (raft_->snapshot(end, std::move(bytes))) {
+    // The digest lets checkers compare snapshots of the same offset across nodes.
+    env_.record("metadata-snapshot-written",
+                {{"end_offset", end}, {"digest", static_cast<std::int64_t>(digest.value())}});
     last_snapshot_end_ = end;
     last_snapshot_at_ = env_.now();
     bytes_since_snapshot_ = 0;
@@ -226,6 +236,10 @@ void KafkaNode::maybe_snapshot() {
 }
 
 void KafkaNode::on_state_change(const raft::StateChange& change) {
+  if (options_.quorum_only() && change.role == raft::Role::leader && !noop_timer_.valid()) {
+    on_noop_timer();
+    if (options_.metadata_writes_per_s > 0 && !load_timer_.valid()) on_load_timer();
+  }
   if (controller_ && controller_->is_active() && change.role != raft::Role::leader) {
     controller_->on_become_inactive(env_.now());
     env_.record("controller-deactivated", {{"epoch", change.epoch}});
@@ -313,20 +327,27 @@ void KafkaNode::on_noop_timer() {
   // KIP-835: the active controller writes a NoOpRecord every metadata.max.idle.interval.ms
   // (500), so the high watermark moves and brokers can tell the quorum is alive.
   noop_timer_ = {};
-  if (!is_active_controller()) return;
-  if (controller_->write_noop(env_.now())) drain_controller();
-  if (!is_active_controller()) return;
+  if (!write_noop()) return;
   noop_timer_ = env_.set_timer(milliseconds(options_.config.int_or("metadata.max.idle.interval.ms", 500)), "metadata-noop",
                                [this] { on_noop_timer(); });
 }
 
 void KafkaNode::on_load_timer() {
   load_timer_ = {};
-  if (!is_active_controller()) return;
-  if (controller_->write_noop(env_.now())) drain_controller();
-  if (!is_active_controller()) return;
+  if (!write_noop()) return;
   const std::int64_t interval_us = std::max<std::int64_t>(1, 1'000'000 / options_.metadata_writes_per_s);
   load_timer_ = env_.set_timer(microseconds(interval_us), "metadata-write", [this] { on_load_timer(); });
+}
+
+bool KafkaNode::write_noop() {
+  if (options_.quorum_only()) {
+    if (!raft_started() || raft_->core().role() != raft::Role::leader) return false;
+    (void)raft_->append(metadata::encode_record(metadata::NoOpRecord{}));
+    return true;
+  }
+  if (!is_active_controller()) return false;
+  if (controller_->write_noop(env_.now())) drain_controller();
+  return is_active_controller();
 }
 
 }  // namespace kraftsim::node

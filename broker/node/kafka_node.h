@@ -36,6 +36,11 @@ struct KafkaNodeOptions {
   bool test_only_grant_vote_without_log_check = false;
   bool test_only_advance_hw_without_own_epoch_commit = false;
   bool test_only_elect_leader_outside_isr = false;
+
+  // With a Raft mutation on, committed metadata can diverge between nodes (that is the point),
+  // and the metadata layer would replay impossible histories. The node then runs the quorum
+  // alone: no controller, no broker registration, no image; the leader writes raw NoOpRecords.
+  bool quorum_only() const { return test_only_grant_vote_without_log_check || test_only_advance_hw_without_own_epoch_commit; }
 };
 
 class KafkaNode final : public env::Program {
@@ -76,6 +81,7 @@ class KafkaNode final : public env::Program {
   void arm_controller_timer();
   void on_noop_timer();
   void on_load_timer();
+  bool write_noop();  // through the active controller, or straight to Raft in quorum-only mode
 
   env::Env& env_;
   KafkaNodeOptions options_;

@@ -140,11 +140,22 @@ class CommittedConsistent final : public Checker {
   explicit CommittedConsistent(const ClusterView& view) : view_(view) {}
   std::string_view id() const override { return "raft-committed-consistent"; }
   std::string_view meaning() const override {
-    return "no two nodes hold different records at an offset below their high watermarks";
+    return "no two nodes hold different records below their high watermarks, in their logs or snapshots";
   }
   void on_event(const trace::Event& e) override {
     if (is_state(e, "raft-recovered")) {
       checked_[e.node] = 0;  // a restarted node's log is compared again from its start
+      return;
+    }
+    if (is_state(e, "metadata-snapshot-written")) {
+      // Snapshots cover committed data too: two snapshots of the same offset must be equal.
+      observed();
+      const auto end = e.int_or("end_offset", -1);
+      auto [it, inserted] = snapshots_.emplace(end, std::make_pair(e.int_or("digest", 0), e.node));
+      if (!inserted && it->second.first != e.int_or("digest", 0)) {
+        violate(e.t_us, fmt::format("the snapshots ending at offset {} differ between node {} and node {} (at {} ms)", end,
+                                    it->second.second, e.node, e.t_us / 1000));
+      }
       return;
     }
     if (!is_state(e, "raft-state")) return;
@@ -179,6 +190,7 @@ class CommittedConsistent final : public Checker {
   const ClusterView& view_;
   std::map<raft::Offset, Record> committed_;
   std::map<NodeId, raft::Offset> checked_;
+  std::map<std::int64_t, std::pair<std::int64_t, NodeId>> snapshots_;  // end offset -> (digest, node)
 };
 
 }  // namespace

@@ -30,7 +30,7 @@ TEST_CASE("kraft: initial election with 1, 3 and 5 voters and observers, then pr
   }
 }
 
-TEST_CASE("kraft: the active controller killed or shut down gracefully; a new one is elected and all catch up",
+TEST_CASE("kraft: the active controller killed or shut down gracefully, a new one is elected and all catch up",
           "[kraft][property]") {
   for (FaultKind kind : {FaultKind::crash, FaultKind::shutdown, FaultKind::power_loss}) {
     auto s = kraft_cluster(3, 1);
@@ -110,7 +110,7 @@ TEST_CASE("kraft: the leader partitioned away resigns by check-quorum and a new 
   REQUIRE(check_quorum_resignations == static_cast<int>(seeds));
 }
 
-TEST_CASE("kraft: 5 voters split {1,2}|{3,4,5}: only the majority commits; after healing all converge",
+TEST_CASE("kraft: 5 voters split {1,2}|{3,4,5}: only the majority commits, after healing all converge",
           "[kraft][property]") {
   auto s = kraft_cluster(5, 0);
   s.faults = {partition(10'000, {{1, 2}, {3, 4, 5}}), fault(30'000, FaultKind::heal)};
@@ -151,5 +151,20 @@ TEST_CASE("kraft: a follower loses its whole disk, is formatted again and rejoin
       }
     }
     REQUIRE(recovered_empty);
+  }
+}
+
+TEST_CASE("quorum-live-after-faults reports a quorum that cannot recover", "[kraft][checks]") {
+  // Two of three voters freeze (a GC pause that never ends): their processes are up and their
+  // links are fine, so liveness is expected, yet no leader can be agreed on. The checker says so.
+  auto s = kraft_cluster(3, 0, 40'000);
+  s.faults = {fault(10'000, FaultKind::pause, runner::Target{1}), fault(10'000, FaultKind::pause, runner::Target{2})};
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    const auto r = runner::run_scenario(s, {seed, false});
+    const auto* live = find_check(r, "quorum-live-after-faults");
+    REQUIRE(live != nullptr);
+    INFO("seed " << seed << ": " << live->detail);
+    REQUIRE(live->status == runner::CheckStatus::violated);
+    REQUIRE_FALSE(r.passed);
   }
 }

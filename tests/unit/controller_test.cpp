@@ -332,7 +332,7 @@ TEST_CASE("a heartbeat unfences a broker once it has applied its registration re
   REQUIRE(c.reply<BrokerHeartbeatResponse>(c.send(unknown))->error_code == ErrorCode::stale_broker_epoch);
 }
 
-TEST_CASE("want_fence fences; want_shut_down fences and tells the broker to shut down", "[controller]") {
+TEST_CASE("want_fence fences, want_shut_down fences and tells the broker to shut down", "[controller]") {
   Cluster c;
   start(c, 3);
   c.create_topic("t", 3, 3);

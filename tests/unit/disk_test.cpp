@@ -133,7 +133,7 @@ TEST_CASE("disk: list returns the sorted unique immediate children of a director
   CHECK(disk.list("d/").empty());  // an invalid directory lists nothing
 }
 
-TEST_CASE("disk: rename replaces the target; remove frees the name", "[disk]") {
+TEST_CASE("disk: rename replaces the target, remove frees the name", "[disk]") {
   Disk disk;
   append_text(disk, "quorum-state.tmp", "new");
   append_text(disk, "quorum-state", "old");
@@ -336,7 +336,7 @@ TEST_CASE("disk: repeated overwrites save each durable byte once", "[disk]") {
   disk.check_invariants();
 }
 
-TEST_CASE("disk: written pages are cached; power loss and drop_caches make reads cold", "[disk]") {
+TEST_CASE("disk: written pages are cached, power loss and drop_caches make reads cold", "[disk]") {
   DiskConfig config;
   config.page_size_bytes = 10;
   config.read_miss_latency_per_page = microseconds(100);

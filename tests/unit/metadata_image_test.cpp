@@ -91,7 +91,7 @@ TEST_CASE("fenced brokers leave the unfenced list, which stays sorted", "[metada
   REQUIRE_FALSE(image.is_unfenced(99));
 }
 
-TEST_CASE("a leader change bumps the leader epoch; every change bumps the partition epoch", "[metadata]") {
+TEST_CASE("a leader change bumps the leader epoch, every change bumps the partition epoch", "[metadata]") {
   MetadataImage image = three_brokers_one_topic();
 
   PartitionChangeRecord shrink;  // ISR only: leader epoch unchanged
@@ -124,7 +124,7 @@ TEST_CASE("a leader change bumps the leader epoch; every change bumps the partit
   REQUIRE(image.leaderless_partitions() == std::vector<TopicIdPartition>{{id_of(1), 0}});
 }
 
-TEST_CASE("topic configs override the cluster default; null deletes; removing a topic drops its configs",
+TEST_CASE("topic configs override the cluster default, null deletes, removing a topic drops its configs",
           "[metadata]") {
   MetadataImage image = three_brokers_one_topic();
   image.apply(ConfigRecord{ConfigResourceType::broker, "", "unclean.leader.election.enable", "true"});

@@ -34,7 +34,7 @@ TEST_CASE("property: a link delivers in FIFO order exactly once", "[network][pro
   });
 }
 
-TEST_CASE("latency stays within [min, max]", "[network]") {
+TEST_CASE("latency stays within (min, max)", "[network]") {
   auto config = fast_network();
   RecorderWorld w(2, config, 5);
   for (int i = 0; i < 200; ++i) {
@@ -102,7 +102,7 @@ TEST_CASE("one-way partition blocks exactly one direction", "[network]") {
   REQUIRE(w.world.network().components() == std::vector<std::vector<NodeId>>{{1}, {2}});
 }
 
-TEST_CASE("isolate cuts every link of a node; components show it", "[network]") {
+TEST_CASE("isolate cuts every link of a node, components show it", "[network]") {
   RecorderWorld w(3, fast_network());
   w.world.isolate(2);
   REQUIRE(w.world.network().components() == std::vector<std::vector<NodeId>>{{1, 3}, {2}});

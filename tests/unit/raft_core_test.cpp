@@ -272,7 +272,7 @@ TEST_CASE("raft core: a vote is refused to a candidate whose log is behind (unle
   }
 }
 
-TEST_CASE("raft core: pre-votes change nothing durable; a follower that hears from its leader refuses them", "[raft]") {
+TEST_CASE("raft core: pre-votes change nothing durable, a follower that hears from its leader refuses them", "[raft]") {
   Solo solo(config_for(1, {1, 2, 3}));
   const Output pre = solo.deliver(2, vote_request(2, 0, 0, 0, true));
   REQUIRE(only<VoteResponse>(pre).vote_granted);

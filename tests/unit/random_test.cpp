@@ -9,7 +9,7 @@
 using kraftsim::Rng;
 using kraftsim::derive_seed;
 
-TEST_CASE("same seed, same sequence; different seeds, different sequences", "[random]") {
+TEST_CASE("same seed, same sequence, different seeds, different sequences", "[random]") {
   Rng a(7), b(7), c(8);
   bool differs = false;
   for (int i = 0; i < 100; ++i) {
@@ -46,7 +46,7 @@ TEST_CASE("sub-streams are independent of each other's use", "[random]") {
   for (int i = 0; i < 10; ++i) REQUIRE(net2.next_u64() == alone[static_cast<std::size_t>(i)]);
 }
 
-TEST_CASE("uniform_int covers exactly [lo, hi] and is roughly flat", "[random]") {
+TEST_CASE("uniform_int covers exactly (lo, hi) and is roughly flat", "[random]") {
   Rng r(3);
   std::vector<int> counts(7, 0);
   for (int i = 0; i < 70000; ++i) {

@@ -293,7 +293,7 @@ TEST_CASE("record batch: the log patches base offset and leader epoch without to
   CHECK(decoded->last_offset() == 1'000'001);
 }
 
-TEST_CASE("record batch: peek walks a run of batches; skipping the CRC needs only the header",
+TEST_CASE("record batch: peek walks a run of batches, skipping the CRC needs only the header",
           "[record_batch]") {
   RecordBatch second = golden_batch();
   second.base_offset = 7;

@@ -1,0 +1,102 @@
+// Each Raft checker must be able to fail. The mutation tests (tests/scenario/
+// kraft_mutation_test.cpp) break the protocol for raft-committed-consistent and raft-hw-monotonic
+// end to end; here every checker is fed a history that breaks its invariant and must report it
+// with evidence, and a history that keeps it and must hold.
+#include <catch2/catch.hpp>
+
+#include "sim/check/raft_checkers.h"
+#include "sim/check/raft_liveness.h"
+
+using namespace kraftsim;
+using namespace kraftsim::check;
+
+namespace {
+
+class NoNodes final : public ClusterView {
+ public:
+  std::vector<NodeId> voters() const override { return {1, 2, 3}; }
+  std::vector<NodeId> nodes() const override { return {1, 2, 3}; }
+  const raft::QuorumCore* quorum(NodeId) const override { return nullptr; }
+  bool link_up(NodeId, NodeId) const override { return true; }
+};
+
+trace::Event state(std::int64_t t_ms, NodeId node, const char* name, trace::Fields fields) {
+  return trace::Event{0, t_ms * 1000, node, trace::Kind::state, name, std::move(fields)};
+}
+
+Checker& find(std::vector<std::unique_ptr<Checker>>& checkers, std::string_view id) {
+  for (auto& c : checkers) {
+    if (c->id() == id) return *c;
+  }
+  FAIL("no checker " << id);
+  return *checkers.front();
+}
+
+}  // namespace
+
+TEST_CASE("single-controller-per-epoch reports two leaders in one epoch", "[checks][raft-checkers]") {
+  NoNodes view;
+  auto checkers = make_raft_checkers(view);
+  Checker& c = find(checkers, "single-controller-per-epoch");
+  c.on_event(state(1, 1, "quorum-state-durable", {{"epoch", 5}, {"voted_id", 1}, {"leader_id", 1}}));
+  c.on_event(state(2, 2, "quorum-state-durable", {{"epoch", 5}, {"voted_id", 1}, {"leader_id", 1}}));
+  REQUIRE_FALSE(c.violation());
+  c.on_event(state(3, 3, "raft-state", {{"role", "Leader"}, {"epoch", 5}, {"high_watermark", -1}}));
+  REQUIRE(c.violation());
+  REQUIRE(c.violation()->detail.find("epoch 5 has two leaders") != std::string::npos);
+}
+
+TEST_CASE("raft-epoch-monotonic reports a durable epoch going back", "[checks][raft-checkers]") {
+  NoNodes view;
+  auto checkers = make_raft_checkers(view);
+  Checker& c = find(checkers, "raft-epoch-monotonic");
+  c.on_event(state(1, 2, "quorum-state-durable", {{"epoch", 7}}));
+  c.on_event(state(2, 2, "raft-recovered", {{"epoch", 7}}));
+  REQUIRE_FALSE(c.violation());
+  c.on_event(state(3, 2, "raft-recovered", {{"epoch", 6}}));  // a restart that forgot an epoch
+  REQUIRE(c.violation());
+  // A replaced disk starts a new history.
+  auto fresh = make_raft_checkers(view);
+  Checker& d = find(fresh, "raft-epoch-monotonic");
+  d.on_event(state(1, 2, "quorum-state-durable", {{"epoch", 7}}));
+  d.on_event(trace::Event{0, 2000, 2, trace::Kind::disk, "disk-replaced", {}});
+  d.on_event(state(3, 2, "raft-recovered", {{"epoch", 0}}));
+  REQUIRE_FALSE(d.violation());
+}
+
+TEST_CASE("raft-hw-monotonic reports a leader publishing a lower high watermark", "[checks][raft-checkers]") {
+  NoNodes view;
+  auto checkers = make_raft_checkers(view);
+  Checker& c = find(checkers, "raft-hw-monotonic");
+  c.on_event(state(1, 1, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 10}}));
+  c.on_event(state(2, 2, "raft-state", {{"role", "Leader"}, {"epoch", 2}, {"high_watermark", 10}}));
+  REQUIRE_FALSE(c.violation());
+  c.on_event(state(3, 3, "raft-state", {{"role", "Leader"}, {"epoch", 3}, {"high_watermark", 8}}));
+  REQUIRE(c.violation());
+}
+
+TEST_CASE("raft-majority-reached-hw reports a high watermark no majority has flushed", "[checks][raft-checkers]") {
+  NoNodes view;
+  auto checkers = make_raft_checkers(view);
+  Checker& c = find(checkers, "raft-majority-reached-hw");
+  c.on_event(state(1, 1, "raft-flushed", {{"end_offset", 10}}));
+  c.on_event(state(1, 2, "raft-flushed", {{"end_offset", 10}}));
+  c.on_event(state(2, 1, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 10}}));
+  REQUIRE_FALSE(c.violation());
+  c.on_event(state(3, 1, "raft-flushed", {{"end_offset", 12}}));
+  c.on_event(state(4, 1, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 12}}));
+  REQUIRE(c.violation());
+  REQUIRE(c.violation()->detail.find("only 1 of 3 voters") != std::string::npos);
+}
+
+TEST_CASE("raft-committed-consistent reports different snapshots of the same offset", "[checks][raft-checkers]") {
+  NoNodes view;
+  auto checkers = make_raft_checkers(view);
+  Checker& c = find(checkers, "raft-committed-consistent");
+  c.on_event(state(1, 1, "metadata-snapshot-written", {{"end_offset", 100}, {"digest", 42}}));
+  c.on_event(state(2, 2, "metadata-snapshot-written", {{"end_offset", 100}, {"digest", 42}}));
+  REQUIRE_FALSE(c.violation());
+  c.on_event(state(3, 3, "metadata-snapshot-written", {{"end_offset", 100}, {"digest", 43}}));
+  REQUIRE(c.violation());
+}
+
