@@ -42,7 +42,7 @@ std::string topic_result(const runner::RunResult& r, const std::string& name) {
 TEST_CASE("controller: brokers register, are unfenced, and topics are created or refused", "[kraft][controller]") {
   auto s = kraft_cluster(3, 0, 20'000);
   s.topics = {topic("my-topic", 3, 3), topic("too-many-replicas", 1, 4), topic("no-partitions", 0, 1)};
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+  for (std::uint64_t seed = 1; seed <= seed_count(20); ++seed) {
     const auto r = require_all_hold(s, seed, true);
     INFO("seed " << seed);
     REQUIRE(committed_records(r, "RegisterBrokerRecord").size() == 3);
@@ -63,7 +63,7 @@ TEST_CASE("controller: a dead broker is fenced after the session timeout and los
   auto s = kraft_cluster(3, 1, 40'000);
   s.topics = {topic("t", 4, 3)};
   s.faults = {fault(15'000, FaultKind::crash, runner::Target{101})};  // a broker-only node
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+  for (std::uint64_t seed = 1; seed <= seed_count(20); ++seed) {
     const auto r = require_all_hold(s, seed, true);
     INFO("seed " << seed);
     const auto fences = committed_records(r, "FenceBrokerRecord");
@@ -93,7 +93,7 @@ TEST_CASE("controller: unclean leader election only when enabled (KIP-106)", "[k
     s.topics = {t};
     s.faults = {fault(10'000, FaultKind::crash, runner::Target{101}), fault(22'000, FaultKind::crash, runner::Target{102}),
                 fault(34'000, FaultKind::restart, runner::Target{101})};
-    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    for (std::uint64_t seed = 1; seed <= seed_count(10); ++seed) {
       const auto r = require_all_hold(s, seed, true);
       bool leaderless = false, elected_101_after_return = false;
       for (const auto& change : committed_records(r, "PartitionChangeRecord")) {
@@ -113,7 +113,7 @@ TEST_CASE("metadata snapshots: a node that fell behind the log start catches up 
   s.config["metadata.log.max.record.bytes.between.snapshots"] = "2000";
   s.faults = {fault(5'000, FaultKind::crash, runner::Target{3}), fault(40'000, FaultKind::restart, runner::Target{3})};
   int fetched_snapshot = 0;
-  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+  for (std::uint64_t seed = 1; seed <= seed_count(10); ++seed) {
     const auto r = require_all_hold(s, seed, true);
     bool written = false, loaded_on_3 = false, fetch_snapshot = false;
     for (const auto& e : r.trace_events) {
@@ -126,5 +126,5 @@ TEST_CASE("metadata snapshots: a node that fell behind the log start catches up 
     REQUIRE(loaded_on_3);
     fetched_snapshot += fetch_snapshot ? 1 : 0;
   }
-  REQUIRE(fetched_snapshot == 10);
+  REQUIRE(fetched_snapshot == static_cast<int>(seed_count(10)));
 }

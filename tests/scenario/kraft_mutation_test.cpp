@@ -69,6 +69,7 @@ Outcome run_seeds(const runner::Scenario& s, std::uint64_t seeds_max) {
         if (out.first_seed == 0) out.first_seed = seed;
       }
     }
+    if (out.first_seed != 0) break;  // caught: the bound is what the test is about
   }
   return out;
 }
@@ -77,7 +78,7 @@ Outcome run_seeds(const runner::Scenario& s, std::uint64_t seeds_max) {
 
 TEST_CASE("the correct protocol holds on the mutation schedules", "[kraft][mutation]") {
   for (const auto& s : {stale_node_schedule(), churn_schedule()}) {
-    for (std::uint64_t seed = 1; seed <= 60; ++seed) require_all_hold(s, seed);
+    for (std::uint64_t seed = 1; seed <= seed_count(60); ++seed) require_all_hold(s, seed);
   }
 }
 

@@ -10,7 +10,7 @@ using namespace kraftsim::testing;
 using runner::FaultKind;
 
 namespace {
-constexpr std::uint64_t seeds = 100;
+const std::uint64_t seeds = seed_count(100);
 
 bool liveness_held(const runner::RunResult& r) {
   const auto* c = find_check(r, "quorum-live-after-faults");
@@ -54,7 +54,7 @@ TEST_CASE("kraft: the active controller killed or shut down gracefully, a new on
 TEST_CASE("kraft: a graceful shutdown resigns with EndQuorumEpoch and the successor wins fast", "[kraft]") {
   auto s = kraft_cluster(3, 0);
   s.faults = {fault(10'000, FaultKind::shutdown, active_controller())};
-  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+  for (std::uint64_t seed = 1; seed <= seed_count(20); ++seed) {
     const auto r = require_all_hold(s, seed, true);
     bool end_epoch_sent = false;
     std::int64_t new_leader_at = -1;
@@ -159,7 +159,7 @@ TEST_CASE("quorum-live-after-faults reports a quorum that cannot recover", "[kra
   // links are fine, so liveness is expected, yet no leader can be agreed on. The checker says so.
   auto s = kraft_cluster(3, 0, 40'000);
   s.faults = {fault(10'000, FaultKind::pause, runner::Target{1}), fault(10'000, FaultKind::pause, runner::Target{2})};
-  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+  for (std::uint64_t seed = 1; seed <= seed_count(10); ++seed) {
     const auto r = runner::run_scenario(s, {seed, false});
     const auto* live = find_check(r, "quorum-live-after-faults");
     REQUIRE(live != nullptr);

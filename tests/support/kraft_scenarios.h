@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -11,6 +13,17 @@
 #include "sim/runner/scenario.h"
 
 namespace kraftsim::testing {
+
+// How many seeds a property test runs: `full` normally; a percentage of it when
+// KRAFTSIM_TEST_SEEDS_PERCENT is set (the sanitizer run in CI, 10x slower, uses 20%: the
+// release run covers every seed, the sanitizer run looks for memory errors).
+inline std::uint64_t seed_count(std::uint64_t full) {
+  const char* percent = std::getenv("KRAFTSIM_TEST_SEEDS_PERCENT");
+  if (percent == nullptr) return full;
+  const long p = std::strtol(percent, nullptr, 10);
+  if (p <= 0 || p >= 100) return full;
+  return std::max<std::uint64_t>(1, full * static_cast<std::uint64_t>(p) / 100);
+}
 
 inline runner::Scenario kraft_cluster(int voters, int observers, std::int64_t duration_ms = 60'000,
                                       std::int64_t writes_per_s = 5) {
