@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -66,12 +67,32 @@ void print_human(const runner::RunResult& r) {
   if (!r.passed) std::printf("replay: %s\n", r.replay_command.c_str());
 }
 
-int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool json, const std::string& trace_out) {
+// Writes the exported simulated files as DIR/node-N/<path>, byte for byte.
+std::optional<std::string> write_exported(const std::string& dir, const std::vector<runner::NodeFiles>& nodes) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& node : nodes) {
+    for (const auto& [path, bytes] : node.files) {
+      const fs::path target = fs::path(dir) / fmt::format("node-{}", node.node) / path;
+      fs::create_directories(target.parent_path(), ec);
+      if (ec) return fmt::format("{}: cannot create the directory: {}", target.parent_path().string(), ec.message());
+      std::ofstream out(target, std::ios::binary | std::ios::trunc);
+      out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+      if (!out) return fmt::format("{}: cannot write the file", target.string());
+    }
+  }
+  return std::nullopt;
+}
+
+int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool json, const std::string& trace_out,
+            const std::string& export_dir, std::optional<std::int64_t> export_at_ms) {
   auto loaded = runner::load_scenario_file(file);
   if (!loaded.ok()) return fail_input(loaded.error().message);
   runner::RunOptions options;
   options.seed = seed;
   options.keep_trace_events = !trace_out.empty();
+  options.export_files = !export_dir.empty();
+  if (export_at_ms) options.export_at = Time::zero() + milliseconds(*export_at_ms);
   const auto start = std::chrono::steady_clock::now();
   const runner::RunResult r = runner::run_scenario(loaded.value(), options);
   const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
@@ -79,6 +100,9 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
     std::ofstream out(trace_out, std::ios::binary);
     if (!out) return fail_input(fmt::format("{}: cannot write the trace file", trace_out));
     trace::write_jsonl(out, r.trace_events);
+  }
+  if (!export_dir.empty()) {
+    if (auto error = write_exported(export_dir, r.exported_files)) return fail_input(*error);
   }
   if (json) {
     std::cout << result_json(r, wall_ms).dump() << '\n';
@@ -130,6 +154,12 @@ int real_main(int argc, char** argv) {
   run->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
   run->add_flag("--json", run_json, "Print one JSON object with the result");
   run->add_option("--trace", run_trace, "Write the trace as JSON Lines to this file");
+  std::string run_export;
+  std::optional<std::int64_t> run_export_at;
+  run->add_option("--export-data", run_export,
+                  "Write every node's simulated files into DIR/node-N/ (segments, indexes, meta.properties, ...)");
+  run->add_option("--export-at", run_export_at, "Export the files as they stand at this simulated time (ms)")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{365LL * 24 * 3600 * 1000}));
 
   app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
 
@@ -156,7 +186,7 @@ int real_main(int argc, char** argv) {
     return fail_input(fmt::format("{} (see kraftsim --help)", e.what()));
   }
 
-  if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace);
+  if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (kernel->parsed()) return cmd_bench_kernel(bench_pending, bench_events, bench_repetitions, bench_json);
   return fail_input("no command given (see kraftsim --help)");

@@ -229,9 +229,26 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     world.scheduler().schedule_at(f.at, [&f, &scenario, &world, &observer] { apply_fault(f, scenario, world, observer); });
   }
 
+  // Capturing files reads the disks without side effects, so exporting never changes the run.
+  auto capture = [&world, &result] {
+    result.exported_files.clear();
+    for (NodeId id : world.node_ids()) {
+      NodeFiles nf;
+      nf.node = id;
+      const sim::Disk& disk = world.node(id).disk();
+      for (const std::string& path : disk.all_paths()) {
+        auto bytes = disk.current_content(path);
+        if (bytes.ok()) nf.files.emplace_back(path, std::move(bytes.value()));
+      }
+      result.exported_files.push_back(std::move(nf));
+    }
+  };
+  if (options.export_files && options.export_at) world.scheduler().schedule_at(*options.export_at, capture);
+
   const Time end = Time::zero() + scenario.duration;
   const sim::StopReason stop = world.scheduler().run_until(end, scenario.max_events);
   result.stop_reason = sim::to_string(stop);
+  if (options.export_files && result.exported_files.empty()) capture();  // at the end (or export_at past it)
 
   if (scenario.program == "pinger") {
     result.checks = observer.finish(world, scenario);

@@ -22,9 +22,18 @@ struct CheckResult {
   std::string detail;
 };
 
+// The simulated files of one node, byte for byte, as they stood at the export time.
+struct NodeFiles {
+  NodeId node = no_node;
+  std::vector<std::pair<std::string, std::vector<std::uint8_t>>> files;  // path -> bytes, sorted
+};
+
 struct RunOptions {
   std::optional<std::uint64_t> seed;  // overrides the scenario's seed
   bool keep_trace_events = true;      // false: fingerprint only, no event storage
+  // Capture every node's files at this time (or at the end when `export_files` and no time).
+  bool export_files = false;
+  std::optional<Time> export_at = std::nullopt;
 };
 
 struct RunResult {
@@ -38,6 +47,7 @@ struct RunResult {
   std::string stop_reason;
   std::vector<CheckResult> checks;
   std::vector<trace::Event> trace_events;  // empty unless keep_trace_events
+  std::vector<NodeFiles> exported_files;   // empty unless export_files
   std::string replay_command;
 };
 

@@ -604,6 +604,12 @@ env::IoResult<env::Bytes> Disk::durable_content(std::string_view path) const {
   return durable_bytes_of(inodes_.at(it->second));
 }
 
+env::IoResult<env::Bytes> Disk::current_content(std::string_view path) const {
+  const Inode* inode = find_current(path);
+  if (inode == nullptr) return error_result<env::Bytes>(IoErrc::not_found, path);
+  return inode->data;
+}
+
 env::Bytes Disk::durable_bytes_of(const Inode& inode) const {
   const std::uint64_t size = inode.data.size();
   KS_ASSERT(overlay_covers(inode, std::min(size, inode.durable_size), inode.durable_size));

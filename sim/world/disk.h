@@ -160,6 +160,9 @@ class Disk {
   // The content the file at `path` in the durable namespace would have after a power loss now
   // (without any torn tail); not_found when the durable namespace has no such name.
   env::IoResult<env::Bytes> durable_content(std::string_view path) const;
+  // What a reader would see now (the page-cache view), without touching the page cache, the
+  // counters or the latent read errors: for exporting files, never for node code.
+  env::IoResult<env::Bytes> current_content(std::string_view path) const;
   // Sum of the current sizes of the files in the current namespace.
   std::uint64_t used_bytes() const { return used_bytes_; }
   // Bytes held in undo overlays (durable bytes overwritten since their file's last sync).
