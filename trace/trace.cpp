@@ -73,7 +73,7 @@ void hash_event(Hasher& hasher, const Event& event) {
   }
 }
 
-const Event& Trace::append(Event event) {
+void Trace::append(Event event) {
   KS_ASSERT_MSG(event.t_us >= last_t_us_, "trace events must be appended in time order");
   for (const Field& f : event.fields) KS_ASSERT_MSG(!is_envelope_key(f.key), "field key reserved");
   last_t_us_ = event.t_us;
@@ -81,14 +81,7 @@ const Event& Trace::append(Event event) {
   per_kind_[static_cast<int>(event.kind)]++;
   hash_event(hasher_, event);
   if (observer_) observer_(event);
-  if (keep_events_) {
-    events_.push_back(std::move(event));
-    return events_.back();
-  }
-  // Not kept: return a reference to a per-thread scratch copy so callers have a uniform API.
-  thread_local Event scratch;
-  scratch = std::move(event);
-  return scratch;
+  if (keep_events_) events_.push_back(std::move(event));
 }
 
 std::string to_json_line(const Event& event) {

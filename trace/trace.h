@@ -20,7 +20,7 @@ class Trace {
 
   // Appends an event; assigns its sequence number, folds it into the fingerprint, and tells the
   // observer (if any). Events must be appended in non-decreasing time order.
-  const Event& append(Event event);
+  void append(Event event);
   void append(std::int64_t t_us, std::int32_t node, Kind kind, std::string name, Fields fields = {}) {
     append(Event{0, t_us, node, kind, std::move(name), std::move(fields)});
   }

@@ -53,6 +53,12 @@ struct SegmentRead {
   std::size_t batch_count = 0;
 };
 
+// A batch found by offset, and where it starts in the .log.
+struct LocatedBatch {
+  BatchHeader header;
+  std::uint64_t position_bytes = 0;
+};
+
 // What an append would bring, for the roll decision (LogSegment.shouldRoll's RollParams).
 struct RollCheck {
   std::uint64_t incoming_bytes = 0;
@@ -136,15 +142,20 @@ class LogSegment {
   void check_invariants() const;
 
  private:
-  // The state an index entry decision needs, kept as Kafka's LogSegment keeps it.
-  void index_batch(const BatchHeader& header, std::uint32_t position_bytes, Bytes& offset_index_bytes,
-                   Bytes& time_index_bytes);
+  // Updates the running maximum timestamp and adds the index entries due for a batch at
+  // position_bytes (in memory; callers write the new entries).
+  void index_batch(const BatchHeader& header, std::uint32_t position_bytes);
   Result<std::optional<BatchHeader>, LogError> read_header_at(std::uint64_t position_bytes);
+  // The batch holding target_offset (the first ending at or after it), found through the offset
+  // index and a header walk; nullopt past the end. Offsets must continue from header to header.
+  Result<std::optional<LocatedBatch>, LogError> locate(std::int64_t target_offset);
   env::IoStatus rewrite_file(SegmentFile file, const Bytes& bytes);
   void mark_written(SegmentFile file) { sync_state(file).written_sequence = ++*write_sequence_; }
   void reset_indexes();
-  // Recomputes the largest timestamp and the index-spacing counter after a load or a truncation.
-  Result<std::int64_t, LogError> walk_tail_from_last_index_entry(bool check_first_batch);
+  // Walks the batches from the last offset index entry to the end of the .log, checking their
+  // offsets and CRCs, and recomputes the largest timestamp and the index-spacing counter (after a load or
+  // a truncation). Returns the next offset.
+  Result<std::int64_t, LogError> walk_tail_from_last_index_entry();
 
   env::Files* files_;
   const LogConfig* config_;
