@@ -1,0 +1,27 @@
+// Kafka's names of the replication error codes (errors.h).
+#include "broker/replication/errors.h"
+
+namespace kraftsim::replication {
+
+std::string_view to_string(ErrorCode code) {
+  switch (code) {
+    case ErrorCode::none: return "NONE";
+    case ErrorCode::offset_out_of_range: return "OFFSET_OUT_OF_RANGE";
+    case ErrorCode::unknown_topic_or_partition: return "UNKNOWN_TOPIC_OR_PARTITION";
+    case ErrorCode::not_leader_or_follower: return "NOT_LEADER_OR_FOLLOWER";
+    case ErrorCode::request_timed_out: return "REQUEST_TIMED_OUT";
+    case ErrorCode::not_enough_replicas: return "NOT_ENOUGH_REPLICAS";
+    case ErrorCode::not_enough_replicas_after_append: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+    case ErrorCode::not_controller: return "NOT_CONTROLLER";
+    case ErrorCode::invalid_request: return "INVALID_REQUEST";
+    case ErrorCode::operation_not_attempted: return "OPERATION_NOT_ATTEMPTED";
+    case ErrorCode::kafka_storage_error: return "KAFKA_STORAGE_ERROR";
+    case ErrorCode::fenced_leader_epoch: return "FENCED_LEADER_EPOCH";
+    case ErrorCode::unknown_leader_epoch: return "UNKNOWN_LEADER_EPOCH";
+    case ErrorCode::invalid_update_version: return "INVALID_UPDATE_VERSION";
+    case ErrorCode::ineligible_replica: return "INELIGIBLE_REPLICA";
+  }
+  return "UNKNOWN_SERVER_ERROR";
+}
+
+}  // namespace kraftsim::replication

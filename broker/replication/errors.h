@@ -1,0 +1,33 @@
+// The Kafka protocol error codes partition replication answers with or reacts to
+// (org.apache.kafka.common.protocol.Errors): Kafka's wire values and Kafka's names, so traces
+// read like a Kafka broker log. They are values sent to producers, followers and the
+// controller, never assertions.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace kraftsim::replication {
+
+enum class ErrorCode : std::int16_t {
+  none = 0,
+  offset_out_of_range = 1,
+  unknown_topic_or_partition = 3,
+  not_leader_or_follower = 6,
+  request_timed_out = 7,
+  not_enough_replicas = 19,
+  not_enough_replicas_after_append = 20,
+  not_controller = 41,
+  invalid_request = 42,
+  operation_not_attempted = 55,
+  kafka_storage_error = 56,
+  fenced_leader_epoch = 74,
+  unknown_leader_epoch = 75,
+  invalid_update_version = 95,
+  ineligible_replica = 107,
+};
+
+// Kafka's name, e.g. "NOT_ENOUGH_REPLICAS_AFTER_APPEND".
+std::string_view to_string(ErrorCode code);
+
+}  // namespace kraftsim::replication
