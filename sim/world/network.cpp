@@ -270,6 +270,13 @@ void Network::reset_connections(NodeId node, const char* reason) {
   }
 }
 
+void Network::notify_refused(NodeId from, NodeId to) {
+  KS_ASSERT(from != to);
+  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, from, to] {
+    if (connection_lost_) connection_lost_(from, to);
+  });
+}
+
 bool Network::link_up(NodeId from, NodeId to) const { return link(index_of(from), index_of(to)).up; }
 
 bool Network::reachable(NodeId from, NodeId to) const {

@@ -85,6 +85,10 @@ class Network {
   // A process died: its connections break; in-flight messages to and from it are dropped.
   void reset_connections(NodeId node, const char* reason);
 
+  // A message from `from` reached a process that is down: like a connection refused, the
+  // sender learns that its connection to `to` broke, after the detection delay.
+  void notify_refused(NodeId from, NodeId to);
+
   bool link_up(NodeId from, NodeId to) const;
   // Transitively reachable over up links (Boost.Graph breadth-first search).
   bool reachable(NodeId from, NodeId to) const;

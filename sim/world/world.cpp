@@ -12,7 +12,11 @@ World::World(WorldConfig config)
       trace_(config.keep_trace_events),
       network_(scheduler_, trace_, Rng(config.seed, "network"), config.network),
       fault_rng_(config.seed, "faults") {
-  network_.set_deliver([this](protocol::Message&& m) { node(m.to).on_delivery(std::move(m)); });
+  network_.set_deliver([this](protocol::Message&& m) {
+    NodeHost& destination = node(m.to);
+    if (!destination.is_up() && m.from != m.to) network_.notify_refused(m.from, m.to);
+    destination.on_delivery(std::move(m));
+  });
   network_.set_connection_lost([this](NodeId who, NodeId peer) { node(who).on_connection_lost(peer); });
 }
 
