@@ -112,6 +112,22 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   return r.passed ? exit_passed : exit_violation;
 }
 
+// Validates scenario files without running them: one line per file, exit 2 if any is invalid.
+int cmd_check(const std::vector<std::string>& files) {
+  bool all_valid = true;
+  for (const auto& file : files) {
+    auto loaded = runner::load_scenario_file(file);
+    if (loaded.ok()) {
+      std::printf("%s: ok (%s, %zu nodes, %zu faults)\n", file.c_str(), loaded->name.c_str(), loaded->nodes.size(),
+                  loaded->faults.size());
+    } else {
+      std::fprintf(stderr, "kraftsim: error: %s\n", loaded.error().message.c_str());
+      all_valid = false;
+    }
+  }
+  return all_valid ? exit_passed : exit_bad_input;
+}
+
 int cmd_random_uuid() {
   // Not part of any run: real randomness is right here (kafka-storage.sh random-uuid).
   std::random_device device;
@@ -161,6 +177,10 @@ int real_main(int argc, char** argv) {
   run->add_option("--export-at", run_export_at, "Export the files as they stand at this simulated time (ms)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{365LL * 24 * 3600 * 1000}));
 
+  std::vector<std::string> check_files;
+  auto* check = app.add_subcommand("check", "Validate scenario files without running them");
+  check->add_option("FILE", check_files, "Scenario JSON files")->required();
+
   app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
 
   auto* bench = app.add_subcommand("bench", "Micro-benchmarks (wall-clock)");
@@ -187,6 +207,7 @@ int real_main(int argc, char** argv) {
   }
 
   if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
+  if (app.got_subcommand("check")) return cmd_check(check_files);
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (kernel->parsed()) return cmd_bench_kernel(bench_pending, bench_events, bench_repetitions, bench_json);
   return fail_input("no command given (see kraftsim --help)");

@@ -132,3 +132,16 @@ TEST_CASE("cli: bench kernel prints both loops and their ratio", "[cli]") {
   REQUIRE(j["bare_priority_queue_events_per_s"].get<double>() > 0);
   REQUIRE(j["ratio"].get<double>() > 0);
 }
+
+TEST_CASE("cli: check validates files without running them", "[cli]") {
+  const auto good = run_cli("check " + demo + " " KRAFTSIM_SOURCE_DIR "/scenarios/kraft-3-node-combined.json");
+  REQUIRE(good.exit_code == 0);
+  REQUIRE(count_lines(good.out) == 2);
+  REQUIRE(good.out.find("kernel-demo.json: ok") != std::string::npos);
+  const auto bad_path = write_temp("check-bad.json", R"({"name": "x", "duration_ms": 1000, "cluster": {"nodes": [{"node.id": -1}]}})");
+  const auto bad = run_cli("check " + demo + " " + bad_path);
+  REQUIRE(bad.exit_code == 2);
+  REQUIRE(count_lines(bad.err) == 1);
+  REQUIRE(bad.err.find("/cluster/nodes/0/node.id") != std::string::npos);
+  REQUIRE(bad.out.find("kernel-demo.json: ok") != std::string::npos);  // the valid file is still reported
+}
