@@ -171,8 +171,8 @@ void QuorumController::on_request(Time now, const ControllerRequest& request, Re
 void QuorumController::on_broker_registration(Time now, const BrokerRegistrationRequest& request, ReplyToken token) {
   observe_time(now);
   BrokerRegistrationResponse response;
-  if (!active_ || !can_accept_request()) {
-    response.error_code = active_ ? ErrorCode::request_timed_out : ErrorCode::not_controller;
+  if (const auto error = admission_error()) {
+    response.error_code = *error;
     reply_now(token, response);
     return;
   }
@@ -222,14 +222,13 @@ void QuorumController::on_broker_registration(Time now, const BrokerRegistration
 void QuorumController::on_broker_heartbeat(Time now, const BrokerHeartbeatRequest& request, ReplyToken token) {
   observe_time(now);
   BrokerHeartbeatResponse response;
-  if (!active_ || !can_accept_request()) {
-    response.error_code = active_ ? ErrorCode::request_timed_out : ErrorCode::not_controller;
+  if (const auto error = admission_error()) {
+    response.error_code = *error;
     reply_now(token, response);
     return;
   }
-  const metadata::BrokerRegistration* broker = image_.broker(request.broker_id);
-  if (broker == nullptr || broker->epoch != request.broker_epoch) {
-    // Kafka's ClusterControlManager.checkBrokerEpoch (also for an unknown broker id).
+  const metadata::BrokerRegistration* broker = registration_at_epoch(request.broker_id, request.broker_epoch);
+  if (broker == nullptr) {
     response.error_code = ErrorCode::stale_broker_epoch;
     reply_now(token, response);
     return;
@@ -264,8 +263,10 @@ void QuorumController::on_create_topics(Time now, const CreateTopicsRequest& req
     for (const auto& t : request.topics) response.topics.push_back(topic_error(t.name, error, message));
     reply_now(token, response);
   };
-  if (!active_) return fail_all(ErrorCode::not_controller, "This is not the correct controller for this cluster.");
-  if (!can_accept_request()) return fail_all(ErrorCode::request_timed_out, "The controller is overloaded.");
+  if (const auto error = admission_error()) {
+    return fail_all(*error, *error == ErrorCode::not_controller ? "This is not the correct controller for this cluster."
+                                                                : "The controller is overloaded.");
+  }
   // ReplicationControlManager.validateTotalNumberOfPartitions.
   std::size_t total_partitions = 0;
   for (const auto& t : request.topics) {
@@ -383,13 +384,13 @@ CreateTopicsResponse::CreatableTopicResult QuorumController::create_topic(
 void QuorumController::on_alter_partition(Time now, const AlterPartitionRequest& request, ReplyToken token) {
   observe_time(now);
   AlterPartitionResponse response;
-  if (!active_ || !can_accept_request()) {
-    response.error_code = active_ ? ErrorCode::request_timed_out : ErrorCode::not_controller;
+  if (const auto error = admission_error()) {
+    response.error_code = *error;
     reply_now(token, response);
     return;
   }
-  const metadata::BrokerRegistration* broker = image_.broker(request.broker_id);
-  if (broker == nullptr || broker->epoch != request.broker_epoch) {
+  const metadata::BrokerRegistration* broker = registration_at_epoch(request.broker_id, request.broker_epoch);
+  if (broker == nullptr) {
     response.error_code = ErrorCode::stale_broker_epoch;
     reply_now(token, response);
     return;
@@ -592,6 +593,18 @@ bool QuorumController::write_noop(Time now) {
   if (!has_room_for_operation()) return false;
   append(metadata::NoOpRecord{});
   return true;
+}
+
+std::optional<ErrorCode> QuorumController::admission_error() const {
+  if (!active_) return ErrorCode::not_controller;
+  if (!can_accept_request()) return ErrorCode::request_timed_out;
+  return std::nullopt;
+}
+
+const metadata::BrokerRegistration* QuorumController::registration_at_epoch(BrokerId id, std::int64_t epoch) const {
+  // Kafka's ClusterControlManager.checkBrokerEpoch: an unknown broker id is a stale epoch too.
+  const metadata::BrokerRegistration* broker = image_.broker(id);
+  return broker != nullptr && broker->epoch == epoch ? broker : nullptr;
 }
 
 bool QuorumController::can_accept_request() const {

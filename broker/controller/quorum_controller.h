@@ -153,6 +153,11 @@ class QuorumController {
   void reply_now(ReplyToken token, ControllerResponse response);
   void reply_when_committed(ReplyToken token, ControllerResponse response);
   void release_committed_replies();
+  // NOT_CONTROLLER when standby, REQUEST_TIMED_OUT when over the limits, else nothing: the
+  // same admission rule for every request.
+  std::optional<ErrorCode> admission_error() const;
+  // The broker's registration if its epoch is `epoch`, else nullptr (STALE_BROKER_EPOCH).
+  const metadata::BrokerRegistration* registration_at_epoch(BrokerId id, std::int64_t epoch) const;
   bool can_accept_request() const;       // room for one more pending reply and its records
   bool has_room_for_operation() const;  // room for records_per_operation_max more records
 

@@ -187,4 +187,34 @@ void AlterPartitionResponse::describe(trace::Fields& out) const {
   }
 }
 
+ControllerResponse error_response(const ControllerRequest& request, ErrorCode error) {
+  return std::visit(
+      [error](const auto& r) -> ControllerResponse {
+        using R = std::decay_t<decltype(r)>;
+        if constexpr (std::is_same_v<R, BrokerRegistrationRequest>) {
+          BrokerRegistrationResponse response;
+          response.error_code = error;
+          return response;
+        } else if constexpr (std::is_same_v<R, BrokerHeartbeatRequest>) {
+          BrokerHeartbeatResponse response;
+          response.error_code = error;
+          return response;
+        } else if constexpr (std::is_same_v<R, CreateTopicsRequest>) {
+          CreateTopicsResponse response;
+          for (const auto& t : r.topics) {
+            CreateTopicsResponse::CreatableTopicResult result;
+            result.name = t.name;
+            result.error_code = error;
+            response.topics.push_back(std::move(result));
+          }
+          return response;
+        } else {
+          AlterPartitionResponse response;
+          response.error_code = error;
+          return response;
+        }
+      },
+      request);
+}
+
 }  // namespace kraftsim::controller

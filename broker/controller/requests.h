@@ -194,4 +194,9 @@ using ControllerRequest =
 using ControllerResponse =
     std::variant<BrokerRegistrationResponse, BrokerHeartbeatResponse, CreateTopicsResponse, AlterPartitionResponse>;
 
+// The answer to a request refused as a whole (NOT_CONTROLLER from a node that is not the active
+// controller, REQUEST_TIMED_OUT from an overloaded one): the request's own response type with
+// the error, and for CreateTopics one failed result per topic, as Kafka answers.
+ControllerResponse error_response(const ControllerRequest& request, ErrorCode error);
+
 }  // namespace kraftsim::controller

@@ -252,33 +252,8 @@ void KafkaNode::on_state_change(const raft::StateChange& change) {
 void KafkaNode::on_controller_request(NodeId from, std::uint64_t correlation_id,
                                       const controller::ControllerRequest& request) {
   if (!controller_) {
-    // A broker-only node is not a controller: answer NOT_CONTROLLER like a standby does.
-    controller::ControllerResponse response = std::visit(
-        [](const auto& r) -> controller::ControllerResponse {
-          using R = std::decay_t<decltype(r)>;
-          if constexpr (std::is_same_v<R, controller::BrokerRegistrationRequest>) {
-            return controller::BrokerRegistrationResponse{controller::ErrorCode::not_controller, -1};
-          } else if constexpr (std::is_same_v<R, controller::BrokerHeartbeatRequest>) {
-            controller::BrokerHeartbeatResponse h;
-            h.error_code = controller::ErrorCode::not_controller;
-            return h;
-          } else if constexpr (std::is_same_v<R, controller::CreateTopicsRequest>) {
-            controller::CreateTopicsResponse c;
-            for (const auto& t : r.topics) {
-              controller::CreateTopicsResponse::CreatableTopicResult result;
-              result.name = t.name;
-              result.error_code = controller::ErrorCode::not_controller;
-              c.topics.push_back(result);
-            }
-            return c;
-          } else {
-            controller::AlterPartitionResponse a;
-            a.error_code = controller::ErrorCode::not_controller;
-            return a;
-          }
-        },
-        request);
-    env_.send(from, protocol::ControllerRpc{correlation_id, std::move(response)});
+    // A broker-only node is not a controller: it answers NOT_CONTROLLER, like a standby does.
+    env_.send(from, protocol::ControllerRpc{correlation_id, controller::error_response(request, controller::ErrorCode::not_controller)});
     return;
   }
   const controller::ReplyToken token = next_reply_token_++;
