@@ -42,7 +42,7 @@ constexpr std::array keys = {
     ConfigKey{"metadata.log.max.snapshot.interval.ms", KeyType::integer, KeyScope::broker, "3600000", 0, INT64_MAX, "",
               "Longest time between metadata snapshots (0 disables time-based snapshots)."},
     ConfigKey{"metadata.max.idle.interval.ms", KeyType::integer, KeyScope::broker, "500", 0, int32_max, "",
-              "The active controller writes a NoOpRecord this often when idle (KIP-835)."},
+              "The active controller writes a NoOpRecord this often (KIP-835); 0 disables it."},
     ConfigKey{"metadata.log.segment.bytes", KeyType::integer, KeyScope::broker, "1073741824", 12, int32_max, "",
               "Size of a metadata log segment before it rolls.",
               "Default 1 MiB in kraftsim (the runs are short); set it to see segments roll."},

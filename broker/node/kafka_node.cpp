@@ -300,11 +300,11 @@ void KafkaNode::arm_controller_timer() {
 
 void KafkaNode::on_noop_timer() {
   // KIP-835: the active controller writes a NoOpRecord every metadata.max.idle.interval.ms
-  // (500), so the high watermark moves and brokers can tell the quorum is alive.
+  // (500), so the high watermark moves and brokers can tell the quorum is alive. 0 disables it.
   noop_timer_ = {};
-  if (!write_noop()) return;
-  noop_timer_ = env_.set_timer(milliseconds(options_.config.int_or("metadata.max.idle.interval.ms", 500)), "metadata-noop",
-                               [this] { on_noop_timer(); });
+  const std::int64_t interval_ms = options_.config.int_or("metadata.max.idle.interval.ms", 500);
+  if (interval_ms <= 0 || !write_noop()) return;
+  noop_timer_ = env_.set_timer(milliseconds(interval_ms), "metadata-noop", [this] { on_noop_timer(); });
 }
 
 void KafkaNode::on_load_timer() {

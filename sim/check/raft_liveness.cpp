@@ -73,9 +73,8 @@ class QuorumLiveness final : public Checker {
 
 }  // namespace
 
-std::unique_ptr<Checker> make_quorum_liveness_checker(const ClusterView& view, std::int64_t duration_us,
-                                                      bool expect_progress, std::int64_t settle_us) {
-  (void)duration_us;
+std::unique_ptr<Checker> make_quorum_liveness_checker(const ClusterView& view, bool expect_progress,
+                                                      std::int64_t settle_us) {
   return std::make_unique<QuorumLiveness>(view, expect_progress, settle_us);
 }
 

@@ -10,7 +10,7 @@
 namespace kraftsim::check {
 
 // settle: how long after the last fault the quorum is given to recover before it is judged.
-std::unique_ptr<Checker> make_quorum_liveness_checker(const ClusterView& view, std::int64_t duration_us,
-                                                      bool expect_progress, std::int64_t settle_us = 10'000'000);
+std::unique_ptr<Checker> make_quorum_liveness_checker(const ClusterView& view, bool expect_progress,
+                                                      std::int64_t settle_us = 10'000'000);
 
 }  // namespace kraftsim::check

@@ -205,7 +205,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::vector<std::unique_ptr<check::Checker>> checkers;
   if (scenario.program == "kafka") {
     checkers = check::make_raft_checkers(view);
-    checkers.push_back(check::make_quorum_liveness_checker(view, scenario.duration.us(), scenario.metadata_writes_per_s > 0));
+    // The log must move after the faults whenever something writes to it: the controller's
+    // NoOpRecords (unless metadata.max.idle.interval.ms is 0) or the scenario's extra load.
+    const auto idle = scenario.config.find("metadata.max.idle.interval.ms");
+    const bool noops = idle == scenario.config.end() || idle->second != "0";
+    checkers.push_back(check::make_quorum_liveness_checker(view, noops || scenario.metadata_writes_per_s > 0));
   }
   world.trace().set_observer([&observer, &checkers](const trace::Event& e) {
     observer.on_event(e);

@@ -128,3 +128,16 @@ TEST_CASE("metadata snapshots: a node that fell behind the log start catches up 
   }
   REQUIRE(fetched_snapshot == static_cast<int>(seed_count(10)));
 }
+
+TEST_CASE("controller: NoOpRecords every metadata.max.idle.interval.ms, none when it is 0 (KIP-835)", "[kraft][controller]") {
+  for (const char* interval : {"500", "0"}) {
+    auto s = kraft_cluster(3, 0, 20'000, 0);
+    s.config["metadata.max.idle.interval.ms"] = interval;
+    const auto r = require_all_hold(s, 1, true);
+    int noops = 0;
+    for (const auto& e : r.trace_events) noops += e.kind == trace::Kind::timer && e.name == "metadata-noop" ? 1 : 0;
+    INFO("interval " << interval);
+    if (std::string(interval) == "0") REQUIRE(noops == 0);
+    else REQUIRE(noops >= 30);  // about one every 500 ms once a controller is active
+  }
+}
