@@ -101,7 +101,22 @@ void KafkaNode::on_start() {
 
   if (options_.config.controller && !options_.quorum_only()) controller_.emplace(controller_config(), controller_rng_);
 
-  // 2. The metadata log and the quorum.
+  // 2. The partitions this broker hosts come from the metadata log, so the replica manager
+  // exists before the log is replayed (Kafka: ReplicaManager starts before the metadata
+  // listener catches up; the broker acts on the image as records are applied).
+  if (options_.config.broker && !options_.quorum_only()) {
+    ReplicaManagerHooks replica_hooks;
+    replica_hooks.active_controller = [this]() -> std::optional<NodeId> {
+      if (!raft_started()) return std::nullopt;
+      return raft_->core().leader_id();
+    };
+    replica_hooks.broker_epoch = [this]() -> std::int64_t { return lifecycle_ ? lifecycle_->broker_epoch() : -1; };
+    replicas_.emplace(env_, options_.config, std::move(replica_hooks));
+    auto replicas_started = replicas_->start();
+    if (!replicas_started.ok()) return fail_start(replicas_started.error());
+  }
+
+  // 3. The metadata log and the quorum.
   RaftHooks hooks;
   hooks.on_committed = [this](const raft::Entry& e) { on_committed(e); };
   hooks.on_snapshot_loaded = [this](const raft::SnapshotImage& s) { on_snapshot_loaded(s); };
@@ -112,7 +127,7 @@ void KafkaNode::on_start() {
   auto started = raft_->start();
   if (!started.ok()) return fail_start(started.error());
 
-  // 3. The broker registers with the active controller.
+  // 4. The broker registers with the active controller.
   if (options_.config.broker && !options_.quorum_only()) {
     BrokerLifecycle::Hooks hooks_lifecycle;
     hooks_lifecycle.active_controller = [this]() -> std::optional<NodeId> {
@@ -134,9 +149,17 @@ void KafkaNode::on_message(const protocol::Message& message) {
   if (const auto* rpc = std::get_if<protocol::ControllerRpc>(&message.body)) {
     if (const auto* request = std::get_if<controller::ControllerRequest>(&rpc->body)) {
       on_controller_request(message.from, rpc->correlation_id, *request);
+    } else if (const auto* alter = std::get_if<controller::AlterPartitionResponse>(
+                   &std::get<controller::ControllerResponse>(rpc->body))) {
+      if (replicas_) replicas_->on_alter_partition_response(rpc->correlation_id, *alter);
     } else if (lifecycle_) {
       (void)lifecycle_->on_response(message.from, rpc->correlation_id, std::get<controller::ControllerResponse>(rpc->body));
     }
+    return;
+  }
+  if (const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body)) {
+    // A controller-only node serves no client or replica APIs (Kafka: it has no such listener).
+    if (replicas_) replicas_->on_request(message.from, *rpc);
   }
 }
 
@@ -144,9 +167,20 @@ void KafkaNode::on_connection_lost(NodeId peer) {
   // Kafka's NetworkClient fails the in-flight requests of a broken connection at once.
   if (raft_started()) raft_->on_connection_lost(peer);
   if (lifecycle_) lifecycle_->on_connection_lost(peer);
+  if (replicas_) replicas_->on_connection_lost(peer);
 }
 
 void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {
+  // Kafka's shutdown order: the broker's logs are closed first (flushed, checkpointed, marked
+  // clean: LogManager.shutdown), then the quorum.
+  if (replicas_) {
+    replicas_->shutdown([this] { finish_shutdown(); });
+    return;
+  }
+  finish_shutdown();
+}
+
+void KafkaNode::finish_shutdown() {
   // Kafka's controlled shutdown of the quorum: a leader resigns (EndQuorumEpoch names its
   // preferred successors, KIP-595) and gives the message time to leave before the process stops.
   if (raft_started() && raft_->core().role() == raft::Role::leader) {
@@ -197,6 +231,7 @@ void KafkaNode::on_committed(const raft::Entry& entry) {
     drain_controller();
   }
   applied_offset_ = entry.offset;
+  if (replicas_ && !std::holds_alternative<metadata::NoOpRecord>(record.value())) replicas_->on_metadata_update(image_);
   bytes_since_snapshot_ += static_cast<std::int64_t>(entry.payload.size());
   maybe_snapshot();
 }
@@ -210,6 +245,7 @@ void KafkaNode::on_snapshot_loaded(const raft::SnapshotImage& snapshot) {
   last_snapshot_end_ = snapshot.id.end_offset;
   bytes_since_snapshot_ = 0;
   env_.record("metadata-snapshot-loaded", {{"end_offset", snapshot.id.end_offset}});
+  if (replicas_) replicas_->on_metadata_update(image_);
 }
 
 void KafkaNode::maybe_snapshot() {

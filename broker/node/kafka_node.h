@@ -24,6 +24,7 @@
 #include "broker/node/meta_properties.h"
 #include "broker/node/node_config.h"
 #include "broker/node/raft_driver.h"
+#include "broker/node/replica_manager.h"
 
 namespace kraftsim::node {
 
@@ -63,6 +64,8 @@ class KafkaNode final : public env::Program {
   bool is_active_controller() const { return controller_ && controller_->is_active(); }
   const controller::QuorumController* quorum_controller() const { return controller_ ? &*controller_ : nullptr; }
   const BrokerLifecycle* broker_lifecycle() const { return lifecycle_ ? &*lifecycle_ : nullptr; }
+  // The partitions this broker hosts (broker role only).
+  const ReplicaManager* replica_manager() const { return replicas_ ? &*replicas_ : nullptr; }
 
  private:
   raft::QuorumConfig quorum_config() const;
@@ -74,6 +77,7 @@ class KafkaNode final : public env::Program {
   void on_snapshot_loaded(const raft::SnapshotImage& snapshot);
   void on_state_change(const raft::StateChange& change);
   void maybe_snapshot();
+  void finish_shutdown();
 
   // Active controller.
   void on_controller_request(NodeId from, std::uint64_t correlation_id, const controller::ControllerRequest& request);
@@ -90,6 +94,7 @@ class KafkaNode final : public env::Program {
   Rng controller_rng_;
   std::optional<controller::QuorumController> controller_;  // controller role only
   std::optional<BrokerLifecycle> lifecycle_;                 // broker role only
+  std::optional<ReplicaManager> replicas_;                   // broker role only
   metadata::MetadataImage image_;
   std::int64_t applied_offset_ = -1;              // last applied metadata offset
   std::int64_t bytes_since_snapshot_ = 0;

@@ -12,6 +12,7 @@
 #include "broker/controller/requests.h"
 #include "broker/demo/ping.h"
 #include "broker/env/node_id.h"
+#include "broker/protocol/kafka_rpc.h"
 #include "broker/raft/messages.h"
 #include "trace/event.h"
 
@@ -36,7 +37,7 @@ struct ControllerRpc {
   void describe(trace::Fields& out) const;
 };
 
-using Body = std::variant<demo::Ping, demo::Pong, RaftRpc, ControllerRpc>;
+using Body = std::variant<demo::Ping, demo::Pong, RaftRpc, ControllerRpc, KafkaRpc>;
 
 struct Message {
   NodeId from = no_node;

@@ -10,6 +10,7 @@ std::string_view to_string(ErrorCode code) {
     case ErrorCode::unknown_topic_or_partition: return "UNKNOWN_TOPIC_OR_PARTITION";
     case ErrorCode::not_leader_or_follower: return "NOT_LEADER_OR_FOLLOWER";
     case ErrorCode::request_timed_out: return "REQUEST_TIMED_OUT";
+    case ErrorCode::network_exception: return "NETWORK_EXCEPTION";
     case ErrorCode::not_enough_replicas: return "NOT_ENOUGH_REPLICAS";
     case ErrorCode::not_enough_replicas_after_append: return "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
     case ErrorCode::not_controller: return "NOT_CONTROLLER";

@@ -15,6 +15,7 @@ enum class ErrorCode : std::int16_t {
   unknown_topic_or_partition = 3,
   not_leader_or_follower = 6,
   request_timed_out = 7,
+  network_exception = 13,  // client side: the connection broke (NetworkClient)
   not_enough_replicas = 19,
   not_enough_replicas_after_append = 20,
   not_controller = 41,

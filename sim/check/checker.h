@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,18 @@ struct Violation {
   std::string detail;  // the evidence: times, nodes, epochs, offsets
 };
 
+// One running broker's replica of a partition, as the end-of-run checkers see it: its role and
+// offsets from the replication core, and the records of its log decoded from the bytes on its
+// disk (the page cache included), offset -> value.
+struct PartitionReplicaView {
+  NodeId node = no_node;
+  bool leader = false;
+  std::int32_t leader_epoch = -1;
+  std::int64_t high_watermark = 0;
+  std::int64_t log_end_offset = 0;
+  std::map<std::int64_t, std::string> values;
+};
+
 // Read-only access to node state for checkers. A node that is down has no quorum (nullptr).
 class ClusterView {
  public:
@@ -33,6 +46,11 @@ class ClusterView {
   virtual const raft::QuorumCore* quorum(NodeId node) const = 0;
   // Whether messages from `from` currently reach `to` (the network's view).
   virtual bool link_up(NodeId from, NodeId to) const = 0;
+  // Every running broker's replica of topic-partition (empty when none hosts it).
+  virtual std::vector<PartitionReplicaView> partition_replicas(const std::string& /*topic*/,
+                                                               std::int32_t /*partition*/) const {
+    return {};
+  }
 };
 
 class Checker {

@@ -4,6 +4,8 @@
 #include <fmt/format.h>
 
 #include "broker/client/admin_client.h"
+#include "broker/client/producer.h"
+#include "broker/log/record_batch.h"
 #include "broker/common/uuid.h"
 #include "broker/node/kafka_node.h"
 #include "broker/node/meta_properties.h"
@@ -81,7 +83,39 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
       return std::make_unique<client::AdminClient>(env, admin);
     });
   }
+  std::vector<NodeId> brokers;
+  for (const NodeSpec& n : scenario.nodes) {
+    if (n.roles.find("broker") != std::string::npos) brokers.push_back(n.id);
+  }
+  for (std::size_t i = 0; i < scenario.producers.size(); ++i) {
+    const ProducerSpec& spec = scenario.producers[i];
+    if (brokers.empty()) return unexpected(fmt::format("{}: the cluster has no broker to produce to", spec.pointer));
+    client::ProducerConfig pc;
+    pc.bootstrap_servers = brokers;
+    pc.topic = spec.topic;
+    pc.acks = spec.acks == "0" ? replication::Acks::none : spec.acks == "1" ? replication::Acks::leader : replication::Acks::all;
+    pc.compression = spec.compression == "gzip"     ? log::Compression::gzip
+                     : spec.compression == "snappy" ? log::Compression::snappy
+                     : spec.compression == "lz4"    ? log::Compression::lz4
+                     : spec.compression == "zstd"   ? log::Compression::zstd
+                                                    : log::Compression::none;
+    pc.start_delay = spec.start;
+    pc.records_per_s = spec.records_per_s;
+    pc.records_max = spec.records;
+    pc.value_bytes = spec.value_bytes;
+    pc.key_count = spec.keys;
+    pc.batch_size_bytes = spec.batch_size;
+    pc.request_timeout = spec.request_timeout;
+    pc.delivery_timeout = spec.delivery_timeout;
+    world.add_node(producer_node_id(scenario, i), fmt::format("producer{}", i), [pc](env::Env& env) {
+      return std::make_unique<client::Producer>(env, pc);
+    });
+  }
   return true;
+}
+
+NodeId producer_node_id(const Scenario& scenario, std::size_t index) {
+  return admin_node_id(scenario) + 1 + static_cast<NodeId>(index);
 }
 
 NodeId admin_node_id(const Scenario& scenario) {
@@ -95,6 +129,48 @@ const raft::QuorumCore* WorldClusterView::quorum(NodeId node) const {
   const auto* kafka = dynamic_cast<const node::KafkaNode*>(world_.node(node).program());
   if (kafka == nullptr || !kafka->raft_started()) return nullptr;
   return &kafka->quorum();
+}
+
+std::vector<check::PartitionReplicaView> WorldClusterView::partition_replicas(const std::string& topic,
+                                                                             std::int32_t partition) const {
+  std::vector<check::PartitionReplicaView> out;
+  const std::string dir = fmt::format("{}-{}/", topic, partition);
+  for (NodeId id : world_.node_ids()) {
+    const auto* kafka = dynamic_cast<const node::KafkaNode*>(world_.node(id).program());
+    if (kafka == nullptr || kafka->replica_manager() == nullptr) continue;
+    const auto* hosted = kafka->replica_manager()->partition(topic, partition);
+    if (hosted == nullptr) continue;
+    check::PartitionReplicaView v;
+    v.node = id;
+    v.leader = hosted->replica->role() == replication::Role::leader;
+    v.leader_epoch = hosted->replica->leader_epoch();
+    v.high_watermark = hosted->replica->high_watermark();
+    v.log_end_offset = hosted->replica->log_end_offset();
+    // The segment files as they stand (read without side effects), in base-offset order (the
+    // names are zero-padded offsets), batch after batch until the log end or a bad batch.
+    const sim::Disk& disk = world_.node(id).disk();
+    for (const std::string& path : disk.all_paths()) {
+      if (path.rfind(dir, 0) != 0 || path.size() < 4 || path.substr(path.size() - 4) != ".log") continue;
+      auto bytes = disk.current_content(path);
+      if (!bytes.ok()) break;
+      const log::Bytes& b = bytes.value();
+      std::size_t at = 0;
+      while (at < b.size()) {
+        auto header = log::peek_batch_header(log::ByteView(b).subspan(at), log::CrcCheck::skip);
+        if (!header.ok() || at + header->size_bytes() > b.size()) break;
+        auto batch = log::decode_batch(log::ByteView(b).subspan(at, header->size_bytes()));
+        if (!batch.ok()) break;
+        for (const auto& record : batch->records) {
+          const std::int64_t offset = log::record_offset(*batch, record);
+          if (offset >= v.log_end_offset) break;
+          v.values[offset] = record.value ? std::string(record.value->begin(), record.value->end()) : std::string();
+        }
+        at += header->size_bytes();
+      }
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
 }
 
 }  // namespace kraftsim::runner

@@ -30,6 +30,8 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
 
 // The id of the admin client that creates the scenario's topics (a process of its own).
 NodeId admin_node_id(const Scenario& scenario);
+// The id of the scenario's index-th producer client (after the admin client's).
+NodeId producer_node_id(const Scenario& scenario, std::size_t index);
 
 class WorldClusterView final : public check::ClusterView {
  public:
@@ -38,6 +40,8 @@ class WorldClusterView final : public check::ClusterView {
   std::vector<NodeId> nodes() const override { return world_.node_ids(); }
   const raft::QuorumCore* quorum(NodeId node) const override;
   bool link_up(NodeId from, NodeId to) const override { return world_.network().link_up(from, to); }
+  std::vector<check::PartitionReplicaView> partition_replicas(const std::string& topic,
+                                                              std::int32_t partition) const override;
 
  private:
   const sim::World& world_;

@@ -9,6 +9,7 @@
 #include "broker/demo/pinger.h"
 #include "broker/node/kafka_node.h"
 #include "sim/check/raft_checkers.h"
+#include "sim/check/replication_checkers.h"
 #include "sim/check/raft_liveness.h"
 #include "sim/runner/demo_checks.h"
 #include "sim/runner/kafka_cluster.h"
@@ -46,6 +47,35 @@ std::vector<NodeId> resolve(const Target& target, sim::World& world) {
       if (kafka == nullptr || !kafka->raft_started() || kafka->quorum().role() != raft::Role::leader) continue;
       if (kafka->quorum().epoch() > best_epoch) {
         best_epoch = kafka->quorum().epoch();
+        best = id;
+      }
+    }
+    if (best != no_node) out.push_back(best);
+  } else if (name == "all-brokers") {
+    for (NodeId id : world.node_ids()) {
+      const auto* kafka = dynamic_cast<const node::KafkaNode*>(world.node(id).program());
+      if (kafka != nullptr && kafka->config().broker) out.push_back(id);
+    }
+  } else if (name.rfind("partition-", 0) == 0) {
+    // partition-leader:T-P: the running broker leading T-P in the highest leader epoch;
+    // partition-follower:T-P: the lowest-id running broker following it.
+    const bool leader = name.rfind("partition-leader:", 0) == 0;
+    const std::string tp = name.substr(name.find(':') + 1);
+    const auto dash = tp.rfind('-');
+    const std::string topic = tp.substr(0, dash);
+    const std::int32_t index = static_cast<std::int32_t>(std::stoi(tp.substr(dash + 1)));
+    NodeId best = no_node;
+    std::int32_t best_epoch = -1;
+    for (NodeId id : world.node_ids()) {
+      const auto* kafka = dynamic_cast<const node::KafkaNode*>(world.node(id).program());
+      if (kafka == nullptr || kafka->replica_manager() == nullptr) continue;
+      const auto* p = kafka->replica_manager()->partition(topic, index);
+      if (p == nullptr) continue;
+      const auto role = p->replica->role();
+      if (leader && role == replication::Role::leader && p->replica->leader_epoch() > best_epoch) {
+        best_epoch = p->replica->leader_epoch();
+        best = id;
+      } else if (!leader && role == replication::Role::follower && best == no_node) {
         best = id;
       }
     }
@@ -210,6 +240,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     const auto idle = scenario.config.find("metadata.max.idle.interval.ms");
     const bool noops = idle == scenario.config.end() || idle->second != "0";
     checkers.push_back(check::make_quorum_liveness_checker(view, noops || scenario.metadata_writes_per_s > 0));
+    if (!scenario.topics.empty()) {
+      checkers.push_back(check::make_acked_write_durable_checker(view));
+      checkers.push_back(check::make_replicas_consistent_checker(view));
+    }
   }
   world.trace().set_observer([&observer, &checkers](const trace::Event& e) {
     observer.on_event(e);

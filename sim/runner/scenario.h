@@ -36,6 +36,22 @@ struct TopicSpec {
 };
 
 // A fault target: a node id, or a name resolved when the fault fires ("crashed", "all").
+// A producer client (broker/client/producer.h) on a node of its own.
+struct ProducerSpec {
+  std::string topic;
+  std::string acks = "all";           // "0" | "1" | "all"
+  std::string compression = "none";   // compression.type: none | gzip | snappy | lz4 | zstd
+  Duration start = milliseconds(8000);
+  std::int64_t records_per_s = 100;
+  std::int64_t records = 1000;
+  std::int64_t value_bytes = 16;
+  std::int32_t keys = 0;  // 0: keyless records (sticky partitioning)
+  std::int64_t batch_size = 16384;
+  Duration request_timeout = milliseconds(30000);
+  Duration delivery_timeout = milliseconds(120000);
+  std::string pointer;
+};
+
 struct Target {
   std::variant<NodeId, std::string> value;
 };
@@ -84,6 +100,7 @@ struct Scenario {
   std::map<std::string, std::string> config;        // cluster-wide Kafka keys
   std::vector<TopicSpec> topics;                    // created through CreateTopics at start
   std::int64_t metadata_writes_per_s = 0;           // extra metadata load (NoOp-style records)
+  std::vector<ProducerSpec> producers;              // client nodes after the admin client
   // Deliberately broken protocol variants, to show that checkers catch them (tests and
   // teaching only): "raft-grant-vote-without-log-check", "raft-advance-hw-without-own-epoch-commit".
   std::vector<std::string> test_only_mutations;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <fstream>
 #include <map>
 #include <set>
@@ -41,6 +42,17 @@ Target read_target(const json& v, const std::string& pointer, const std::set<Nod
     const auto s = v.get<std::string>();
     for (const auto& n : names) {
       if (s == n) return Target{s};
+      // "partition-leader:orders-0": resolved when the fault fires; the partition is checked
+      // against the scenario's topics once they are read (check_partition_targets).
+      if (n.back() == ':' && s.rfind(n, 0) == 0) {
+        const auto dash = s.rfind('-');
+        std::int32_t index = -1;
+        if (dash == std::string::npos || dash <= n.size() ||
+            std::from_chars(s.data() + dash + 1, s.data() + s.size(), index).ptr != s.data() + s.size() || index < 0) {
+          throw InputError(pointer, fmt::format("expected \"{}<topic>-<partition>\", got \"{}\"", n, s));
+        }
+        return Target{s};
+      }
     }
     throw InputError(pointer, fmt::format("expected a node id or one of \"{}\", got \"{}\"", fmt::join(names, "\", \""), s));
   }
@@ -185,7 +197,7 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<N
     case FaultKind::isolate:
     case FaultKind::shutdown:
     case FaultKind::disk_lost:
-      f.target = read_target(body, bp, known, {"active-controller"});
+      f.target = read_target(body, bp, known, {"active-controller", "all-brokers", "partition-leader:", "partition-follower:"});
       break;
     case FaultKind::resume:
     case FaultKind::drop_caches:
@@ -291,6 +303,32 @@ Scenario read_scenario(const json& doc, const std::string& source) {
     }
   }
   s.metadata_writes_per_s = r.integer_or("metadata_writes_per_s", 0, 0, 100'000);
+  if (r.has("producers")) {
+    const auto& producers = r.raw("producers");
+    if (!producers.is_array() || producers.size() > 64) throw InputError("/producers", "expected an array of at most 64 producers");
+    for (std::size_t i = 0; i < producers.size(); ++i) {
+      ObjectReader pr(producers[i], fmt::format("/producers/{}", i));
+      ProducerSpec spec;
+      spec.pointer = pr.pointer();
+      spec.topic = pr.string("topic");
+      if (std::none_of(s.topics.begin(), s.topics.end(), [&spec](const TopicSpec& t) { return t.name == spec.topic; })) {
+        throw InputError(pr.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", spec.topic));
+      }
+      spec.acks = pr.choice_or("acks", "all", {"0", "1", "all", "-1"});
+      if (spec.acks == "-1") spec.acks = "all";
+      spec.compression = pr.choice_or("compression.type", "none", {"none", "gzip", "snappy", "lz4", "zstd"});
+      spec.start = milliseconds(pr.integer_or("start_ms", 8000, 0, 1'000'000'000));
+      spec.records_per_s = pr.integer_or("records_per_s", 100, 1, 1'000'000);
+      spec.records = pr.integer_or("records", 1000, 0, 100'000'000);
+      spec.value_bytes = pr.integer_or("value_bytes", 16, 0, 1'000'000);
+      spec.keys = static_cast<std::int32_t>(pr.integer_or("keys", 0, 0, 1'000'000));
+      spec.batch_size = pr.integer_or("batch.size", 16384, 1, 16 * 1024 * 1024);
+      spec.request_timeout = milliseconds(pr.integer_or("request.timeout.ms", 30000, 1, 2'147'483'647));
+      spec.delivery_timeout = milliseconds(pr.integer_or("delivery.timeout.ms", 120000, 1, 2'147'483'647));
+      pr.finish();
+      s.producers.push_back(std::move(spec));
+    }
+  }
 
   {
     ObjectReader c(r.raw("cluster"), "/cluster");
@@ -352,6 +390,18 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       }
       for (std::size_t i = 0; i < faults.size(); ++i) {
         s.faults.push_back(read_fault(faults[i], fmt::format("/faults/{}", i), ids));
+      }
+      for (const FaultSpec& f : s.faults) {
+        const auto* name = std::get_if<std::string>(&f.target.value);
+        if (name == nullptr || name->find(':') == std::string::npos) continue;
+        const std::string tp = name->substr(name->find(':') + 1);
+        const auto dash = tp.rfind('-');
+        const std::string topic = tp.substr(0, dash);
+        const int index = std::stoi(tp.substr(dash + 1));
+        const auto t = std::find_if(s.topics.begin(), s.topics.end(), [&topic](const TopicSpec& x) { return x.name == topic; });
+        if (t == s.topics.end() || index >= t->partitions) {
+          throw InputError(f.pointer, fmt::format("\"{}\" names no partition of the scenario's topics", *name));
+        }
       }
       std::stable_sort(s.faults.begin(), s.faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
     }

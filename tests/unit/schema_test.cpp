@@ -61,6 +61,9 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
               {"pinger", {{"interval_ms", 10}, {"padding_bytes", 1}, {"sync_every", 2}}},
               {"topics", {{{"name", "t"}, {"partitions", 2}, {"replication.factor", 1}, {"config", {{"min.insync.replicas", 1}}}}}},
               {"metadata_writes_per_s", 0},
+              {"producers", {{{"topic", "t"}, {"acks", "1"}, {"compression.type", "lz4"}, {"start_ms", 10},
+                              {"records_per_s", 5}, {"records", 3}, {"value_bytes", 8}, {"keys", 2}, {"batch.size", 100},
+                              {"request.timeout.ms", 1000}, {"delivery.timeout.ms", 5000}}}},
               {"test_only_mutations", json::array()},
               {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "controller"}, {"formatted", true},
                                        {"format_cluster_id", "O0l-HBAiRmawtFPn_H4l8w"}, {"config", json::object()}}}},
@@ -78,6 +81,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
   REQUIRE(keys_of(doc["cluster"]) == keys_of(schema["properties"]["cluster"]["properties"]));
   REQUIRE(keys_of(doc["cluster"]["nodes"][0]) == keys_of(schema["properties"]["cluster"]["properties"]["nodes"]["items"]["properties"]));
   REQUIRE(keys_of(doc["topics"][0]) == keys_of(schema["properties"]["topics"]["items"]["properties"]));
+  REQUIRE(keys_of(doc["producers"][0]) == keys_of(schema["properties"]["producers"]["items"]["properties"]));
   auto top = keys_of(schema["properties"]);
   top.erase("$comment");
   REQUIRE(keys_of(doc) == top);

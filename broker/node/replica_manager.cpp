@@ -1,0 +1,645 @@
+// ReplicaManager: hosting partitions, driving their replication cores, serving Produce / Fetch /
+// OffsetsForLeaderEpoch / Metadata, the high-watermark checkpoint and log maintenance (see
+// replica_manager.h).
+#include "broker/node/replica_manager.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "base/assert.h"
+#include "broker/log/log_config.h"
+
+namespace kraftsim::node {
+
+namespace {
+
+constexpr Duration alter_partition_retry_backoff = milliseconds(100);  // AlterPartitionManager's retry
+constexpr std::uint64_t replica_fetch_max_bytes_default = 1024 * 1024;  // replica.fetch.max.bytes
+// How often LogManager's scheduled work looks at the logs: the time-based flush policy
+// (log.flush.interval.ms), the recovery-point checkpoint and the retention check each decide
+// for themselves whether they are due.
+constexpr Duration log_maintenance_tick = milliseconds(1000);
+
+std::string join_ids(const std::vector<NodeId>& ids) {
+  std::string out;
+  for (NodeId id : ids) {
+    if (!out.empty()) out += ',';
+    out += std::to_string(id);
+  }
+  return out;
+}
+
+// Kafka's checkpoint file: "0\n<count>\n" then "<topic> <partition> <offset>\n" per entry
+// (OffsetCheckpointFile, CheckpointFile.Formatter).
+env::Bytes encode_hw_checkpoint(const std::map<ReplicaManager::PartitionKey, std::int64_t>& entries) {
+  std::string text = fmt::format("0\n{}\n", entries.size());
+  for (const auto& [key, hw] : entries) text += fmt::format("{} {} {}\n", key.first, key.second, hw);
+  return env::Bytes(text.begin(), text.end());
+}
+
+Result<std::map<ReplicaManager::PartitionKey, std::int64_t>, std::string> decode_hw_checkpoint(const env::Bytes& bytes) {
+  std::map<ReplicaManager::PartitionKey, std::int64_t> out;
+  const std::string text(bytes.begin(), bytes.end());
+  std::vector<std::string> lines;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t nl = text.find('\n', at);
+    if (nl == std::string::npos) return unexpected(std::string("the last line has no newline"));
+    lines.push_back(text.substr(at, nl - at));
+    at = nl + 1;
+  }
+  if (lines.size() < 2 || lines[0] != "0") return unexpected(std::string("expected version 0 on the first line"));
+  std::size_t count = 0;
+  auto [p, ec] = std::from_chars(lines[1].data(), lines[1].data() + lines[1].size(), count);
+  if (ec != std::errc() || p != lines[1].data() + lines[1].size() || count != lines.size() - 2) {
+    return unexpected(fmt::format("expected {} entries as the second line says, found {}", lines[1], lines.size() - 2));
+  }
+  for (std::size_t i = 2; i < lines.size(); ++i) {
+    const std::string& line = lines[i];
+    const std::size_t s1 = line.find(' ');
+    const std::size_t s2 = s1 == std::string::npos ? s1 : line.find(' ', s1 + 1);
+    std::int32_t partition = 0;
+    std::int64_t hw = 0;
+    if (s2 == std::string::npos ||
+        std::from_chars(line.data() + s1 + 1, line.data() + s2, partition).ptr != line.data() + s2 ||
+        std::from_chars(line.data() + s2 + 1, line.data() + line.size(), hw).ptr != line.data() + line.size() ||
+        partition < 0 || hw < 0) {
+      return unexpected(fmt::format("line {}: expected \"<topic> <partition> <offset>\", got \"{}\"", i + 1, line));
+    }
+    out[{line.substr(0, s1), partition}] = hw;
+  }
+  return out;
+}
+
+replication::ErrorCode to_replication_error(controller::ErrorCode code) {
+  // Both are Kafka's wire values; codes the core does not name fall into its "stale view" branch.
+  return static_cast<replication::ErrorCode>(static_cast<std::int16_t>(code));
+}
+
+}  // namespace
+
+ReplicaManager::ReplicaManager(env::Env& env, const NodeConfig& config, ReplicaManagerHooks hooks)
+    : env_(env), config_(config), hooks_(std::move(hooks)) {}
+
+Result<bool, std::string> ReplicaManager::start() {
+  if (!env_.files().exists(hw_checkpoint_file)) return true;
+  auto size = env_.files().size(hw_checkpoint_file);
+  if (!size.ok()) return unexpected(fmt::format("{}: cannot read its size", hw_checkpoint_file));
+  auto bytes = env_.files().read(hw_checkpoint_file, 0, *size);
+  if (!bytes.ok()) return unexpected(fmt::format("{}: read failed", hw_checkpoint_file));
+  auto entries = decode_hw_checkpoint(*bytes);
+  if (!entries.ok()) return unexpected(fmt::format("{}: {}", hw_checkpoint_file, entries.error()));
+  checkpointed_hw_ = std::move(entries.value());
+  return true;
+}
+
+replication::ReplicationConfig ReplicaManager::replication_config(const replication::TopicPartition& tp) const {
+  replication::ReplicationConfig c;
+  c.node_id = config_.node_id;
+  c.topic_partition = tp;
+  c.replica_lag_time_max = milliseconds(config_.int_or("replica.lag.time.max.ms", 30000));
+  c.replica_fetch_wait_max = milliseconds(config_.int_or("replica.fetch.wait.max.ms", 500));
+  c.replica_fetch_backoff = milliseconds(config_.int_or("replica.fetch.backoff.ms", 1000));
+  c.replica_socket_timeout = milliseconds(config_.int_or("replica.socket.timeout.ms", 30000));
+  c.truncate_on_fetch = config_.bool_or("kraftsim.replica.truncate.on.fetch", false);
+  c.legacy_truncate_to_high_watermark = config_.bool_or("legacy.truncate.to.high.watermark", false);
+  c.legacy_advance_high_watermark_below_min_isr =
+      config_.bool_or("legacy.advance.high.watermark.below.min.isr", false);
+  return c;
+}
+
+const ReplicaManager::Hosted* ReplicaManager::partition(const std::string& topic, std::int32_t index) const {
+  auto it = partitions_.find({topic, index});
+  return it == partitions_.end() ? nullptr : it->second.get();
+}
+
+ReplicaManager::Hosted* ReplicaManager::find(const replication::TopicPartition& tp) {
+  auto it = partitions_.find({tp.topic, tp.partition});
+  return it == partitions_.end() ? nullptr : it->second.get();
+}
+
+// ---------------------------------------------------------------- metadata
+
+ReplicaManager::Hosted* ReplicaManager::host(const metadata::MetadataImage& image, const metadata::TopicImage& topic,
+                                             std::int32_t index) {
+  const PartitionKey key{topic.name, index};
+  if (auto it = partitions_.find(key); it != partitions_.end()) return it->second.get();
+  KS_ASSERT_MSG(partitions_.size() < hosted_partitions_max, "too many hosted partitions");
+  // The log's config: the broker's log.* keys overridden by the topic's own configs.
+  std::map<std::string, std::string> props = config_.other;
+  if (auto it = image.configs().find(metadata::ConfigResource{metadata::ConfigResourceType::topic, topic.name});
+      it != image.configs().end()) {
+    for (const auto& [k, v] : it->second) props[k] = v;
+  }
+  const replication::TopicPartition tp{topic.name, index};
+  auto log_config = log::parse_log_config(props);
+  if (!log_config.ok()) {
+    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index},
+                                      {"reason", fmt::format("{}: {}", log_config.error().key, log_config.error().message)}});
+    return nullptr;
+  }
+  auto opened = log::PartitionLog::open(env_.files(), "", log::TopicPartition{topic.name, index}, *log_config, env_.now());
+  if (!opened.ok()) {
+    // Kafka marks the log directory offline (KAFKA_STORAGE_ERROR to clients); the broker lives on.
+    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index}, {"reason", log::describe(opened.error())}});
+    return nullptr;
+  }
+  const log::RecoveryReport& report = (*opened)->recovery_report();
+  env_.record("partition-log-opened",
+              {{"topic", topic.name}, {"partition", index}, {"clean_shutdown", report.clean_shutdown},
+               {"log_start_offset", (*opened)->log_start_offset()}, {"log_end_offset", (*opened)->log_end_offset()},
+               {"segments_recovered", static_cast<std::int64_t>(report.segments_recovered)},
+               {"truncated_bytes", static_cast<std::int64_t>(report.truncated_bytes)}});
+  auto hosted = std::make_unique<Hosted>();
+  hosted->topic_partition = tp;
+  hosted->topic_id = topic.id;
+  hosted->log = std::make_unique<PartitionReplicaLog>(std::move(opened.value()));
+  std::int64_t hw = 0;
+  if (auto it = checkpointed_hw_.find(key); it != checkpointed_hw_.end()) hw = it->second;
+  auto rc = replication_config(tp);
+  if (auto bad = replication::validate_config(rc)) {
+    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index}, {"reason", *bad}});
+    return nullptr;
+  }
+  hosted->replica = std::make_unique<replication::PartitionReplica>(rc, *hosted->log, env_.now(), hw);
+  Hosted* raw = hosted.get();
+  partitions_.emplace(key, std::move(hosted));
+  start_maintenance_timers();
+  return raw;
+}
+
+void ReplicaManager::on_metadata_update(const metadata::MetadataImage& image) {
+  image_ = &image;
+  if (shutting_down_) return;
+  const NodeId self = config_.node_id;
+  for (const auto& [id, topic] : image.topics()) {
+    for (const auto& [index, reg] : topic.partitions) {
+      if (!reg.replicas_contain(self)) continue;
+      Hosted* p = host(image, topic, index);
+      if (p == nullptr) continue;
+      replication::PartitionReplica& r = *p->replica;
+      const Time now = env_.now();
+      // min.insync.replicas: the topic's, else the cluster default, else the broker's static value.
+      std::int64_t min_isr = config_.int_or("min.insync.replicas", 1);
+      if (auto v = image.topic_config(topic.name, "min.insync.replicas")) {
+        std::from_chars(v->data(), v->data() + v->size(), min_isr);
+      }
+      if (static_cast<int>(min_isr) != p->applied_min_isr) {
+        p->applied_min_isr = static_cast<int>(min_isr);
+        r.on_min_insync_replicas_changed(now, p->applied_min_isr);
+      }
+      std::vector<NodeId> ineligible;
+      for (NodeId replica : reg.replicas) {
+        if (!image.is_unfenced(replica)) ineligible.push_back(replica);
+      }
+      std::sort(ineligible.begin(), ineligible.end());
+      if (ineligible != p->applied_ineligible) {
+        p->applied_ineligible = ineligible;
+        r.on_ineligible_replicas_changed(now, ineligible);
+      }
+      const bool changed = reg.leader != p->applied_leader || reg.leader_epoch != p->applied_leader_epoch ||
+                           reg.partition_epoch != p->applied_partition_epoch;
+      if (changed && reg.leader != metadata::no_leader) {
+        p->applied_leader = reg.leader;
+        p->applied_leader_epoch = reg.leader_epoch;
+        p->applied_partition_epoch = reg.partition_epoch;
+        if (reg.leader == self) {
+          r.become_leader(now, reg.leader_epoch, reg.partition_epoch, reg.replicas, reg.isr);
+        } else {
+          r.become_follower(now, reg.leader, reg.leader_epoch);
+        }
+      }
+      apply_output(*p);
+    }
+  }
+}
+
+// ---------------------------------------------------------------- requests
+
+void ReplicaManager::on_request(NodeId from, const protocol::KafkaRpc& rpc) {
+  std::visit(
+      [&](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, protocol::MetadataRequest>) {
+          on_metadata_request(from, rpc.correlation_id, m);
+        } else if constexpr (std::is_same_v<T, protocol::ProduceRequest>) {
+          on_produce(from, rpc.correlation_id, m);
+        } else if constexpr (std::is_same_v<T, protocol::FetchRequest>) {
+          on_fetch(from, rpc.correlation_id, m);
+        } else if constexpr (std::is_same_v<T, protocol::OffsetsForLeaderEpochRequest>) {
+          on_offsets_for_leader_epoch(from, rpc.correlation_id, m);
+        } else {
+          on_response(from, rpc);
+        }
+      },
+      rpc.body);
+}
+
+void ReplicaManager::on_metadata_request(NodeId from, std::uint64_t correlation_id,
+                                         const protocol::MetadataRequest& request) {
+  protocol::MetadataResponse out;
+  if (image_ != nullptr) {
+    out.brokers = image_->unfenced_brokers();
+    auto add_topic = [&](const metadata::TopicImage& topic) {
+      protocol::MetadataResponse::Topic t;
+      t.name = topic.name;
+      for (const auto& [index, reg] : topic.partitions) {
+        protocol::MetadataResponse::Partition p;
+        p.partition_index = index;
+        p.leader_id = reg.leader;
+        p.leader_epoch = reg.leader_epoch;
+        p.replica_nodes = reg.replicas;
+        p.isr_nodes = reg.isr;
+        t.partitions.push_back(std::move(p));
+      }
+      out.topics.push_back(std::move(t));
+    };
+    if (request.topics.empty()) {
+      for (const auto& [id, topic] : image_->topics()) add_topic(topic);
+    } else {
+      for (const std::string& name : request.topics) {
+        if (const auto* topic = image_->topic_by_name(name)) {
+          add_topic(*topic);
+        } else {
+          protocol::MetadataResponse::Topic t;
+          t.name = name;
+          t.error_code = replication::ErrorCode::unknown_topic_or_partition;
+          out.topics.push_back(std::move(t));
+        }
+      }
+    }
+  }
+  env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
+}
+
+void ReplicaManager::on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request) {
+  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
+  if (p == nullptr) {
+    // Kafka: NOT_LEADER_OR_FOLLOWER when the partition exists but is not hosted here.
+    const bool exists = image_ != nullptr &&
+                        image_->partition(request.topic_partition.topic, request.topic_partition.partition) != nullptr;
+    protocol::ProduceResponse out{request.topic_partition,
+                                  exists ? replication::ErrorCode::not_leader_or_follower
+                                         : replication::ErrorCode::unknown_topic_or_partition,
+                                  -1};
+    if (request.request.acks != replication::Acks::none) env_.send(from, protocol::KafkaRpc{correlation_id, out});
+    return;
+  }
+  replication::ProduceRequest r = request.request;
+  r.request_id = p->next_token++;
+  p->produce_waiting[r.request_id] = {from, correlation_id};
+  p->replica->on_produce(env_.now(), std::move(r));
+  apply_output(*p);
+}
+
+void ReplicaManager::on_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request) {
+  if (request.request.replica_id < 0) return on_consumer_fetch(from, correlation_id, request);
+  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
+  if (p == nullptr) {
+    protocol::FetchResponse out{request.topic_partition, {}};
+    out.response.request_id = request.request.request_id;
+    out.response.error = replication::ErrorCode::not_leader_or_follower;
+    env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
+    return;
+  }
+  replication::FetchRequest r = request.request;
+  r.request_id = p->next_token++;
+  p->fetch_waiting[r.request_id] = {from, correlation_id};
+  p->replica->on_follower_fetch(env_.now(), r);
+  apply_output(*p);
+}
+
+void ReplicaManager::on_consumer_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request) {
+  protocol::FetchResponse out{request.topic_partition, {}};
+  replication::FetchResponse& resp = out.response;
+  resp.request_id = request.request.request_id;
+  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
+  const std::optional<replication::Epoch> asked = request.request.current_leader_epoch;
+  if (p == nullptr || p->replica->role() != replication::Role::leader) {
+    resp.error = replication::ErrorCode::not_leader_or_follower;
+  } else if (asked && *asked < p->replica->leader_epoch()) {
+    resp.error = replication::ErrorCode::fenced_leader_epoch;  // KIP-320
+  } else if (asked && *asked > p->replica->leader_epoch()) {
+    resp.error = replication::ErrorCode::unknown_leader_epoch;
+  } else {
+    const replication::Offset hw = p->replica->high_watermark();
+    resp.high_watermark = hw;
+    resp.log_start_offset = p->log->log_start_offset();
+    resp.log_end_offset = p->log->log_end_offset();
+    const replication::Offset from_offset = request.request.fetch_offset;
+    if (from_offset < p->log->log_start_offset() || from_offset > hw) {
+      resp.error = replication::ErrorCode::offset_out_of_range;
+    } else {
+      // A consumer reads only below the high watermark (Kafka's FetchIsolation.HIGH_WATERMARK).
+      auto batches = p->log->read(from_offset, hw, static_cast<std::uint64_t>(std::max(1, request.max_bytes)));
+      if (batches.ok()) {
+        resp.read_from_offset = from_offset;
+        resp.read_up_to_offset = hw;
+        resp.records = std::move(batches.value());
+      } else {
+        resp.error = batches.error().code == log::LogErrc::offset_out_of_range ? replication::ErrorCode::offset_out_of_range
+                                                                               : replication::ErrorCode::kafka_storage_error;
+      }
+    }
+  }
+  env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
+}
+
+void ReplicaManager::on_offsets_for_leader_epoch(NodeId from, std::uint64_t correlation_id,
+                                                 const protocol::OffsetsForLeaderEpochRequest& request) {
+  protocol::OffsetsForLeaderEpochResponse out{request.topic_partition, {}};
+  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
+  if (p == nullptr) {
+    out.response.request_id = request.request.request_id;
+    out.response.error = replication::ErrorCode::not_leader_or_follower;
+  } else {
+    out.response = p->replica->on_offsets_for_leader_epoch(env_.now(), request.request);
+  }
+  env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
+}
+
+void ReplicaManager::on_response(NodeId /*from*/, const protocol::KafkaRpc& rpc) {
+  auto it = outgoing_.find(rpc.correlation_id);
+  if (it == outgoing_.end()) return;  // an answer to a request we gave up on
+  const Outgoing out = it->second;
+  outgoing_.erase(it);
+  auto pit = partitions_.find(out.partition);
+  if (pit == partitions_.end() || shutting_down_) return;
+  Hosted& p = *pit->second;
+  if (const auto* f = std::get_if<protocol::FetchResponse>(&rpc.body)) {
+    replication::FetchResponse r = f->response;
+    r.request_id = out.request_id;
+    p.replica->on_fetch_response(env_.now(), r);
+  } else if (const auto* o = std::get_if<protocol::OffsetsForLeaderEpochResponse>(&rpc.body)) {
+    replication::OffsetsForLeaderEpochResponse r = o->response;
+    r.request_id = out.request_id;
+    p.replica->on_offsets_for_leader_epoch_response(env_.now(), r);
+  } else {
+    return;
+  }
+  apply_output(p);
+}
+
+void ReplicaManager::on_connection_lost(NodeId peer) {
+  // Kafka's NetworkClient fails every in-flight request of a broken connection.
+  for (auto it = outgoing_.begin(); it != outgoing_.end();) {
+    it = it->second.to == peer ? outgoing_.erase(it) : std::next(it);
+  }
+  for (auto& [key, p] : partitions_) {
+    if (shutting_down_) break;
+    p->replica->on_connection_lost(env_.now(), peer);
+    apply_output(*p);
+  }
+  for (auto& [key, alter] : alters_) {
+    if (alter.correlation_id != 0 && alter.to == peer) retry_alter_partition_later(key);
+  }
+}
+
+// ---------------------------------------------------------------- the core's output
+
+void ReplicaManager::apply_output(Hosted& p) {
+  replication::PartitionReplica& r = *p.replica;
+  while (r.has_output()) {
+    replication::Output out = r.take_output();
+    // 1. log changes: already made; the notable ones go to the trace.
+    for (const auto& change : out.log_changes) record_log_change(p, change);
+    // 2. fetch responses: read the named batches now, before anything else changes the log.
+    for (auto& f : out.fetch_responses) {
+      auto waiting = p.fetch_waiting.find(f.response.request_id);
+      if (waiting == p.fetch_waiting.end()) continue;
+      const auto [to, correlation] = waiting->second;
+      p.fetch_waiting.erase(waiting);
+      replication::FetchResponse resp = std::move(f.response);
+      if (resp.error == replication::ErrorCode::none && resp.read_from_offset < resp.read_up_to_offset) {
+        const auto max_bytes = static_cast<std::uint64_t>(config_.int_or("replica.fetch.max.bytes", replica_fetch_max_bytes_default));
+        auto batches = p.log->read(resp.read_from_offset, resp.read_up_to_offset, max_bytes);
+        if (batches.ok()) {
+          resp.records = std::move(batches.value());
+        } else {
+          resp.error = replication::ErrorCode::kafka_storage_error;
+        }
+      }
+      env_.send(to, protocol::KafkaRpc{correlation, protocol::FetchResponse{p.topic_partition, std::move(resp)}});
+    }
+    // 3. produce responses, in order; acks=0 gets none (and an error closes the connection,
+    // which the producer sees as a lost connection: kraftsim only records it).
+    for (const auto& resp : out.produce_responses) {
+      auto waiting = p.produce_waiting.find(resp.request_id);
+      if (waiting == p.produce_waiting.end()) continue;
+      const auto [to, correlation] = waiting->second;
+      p.produce_waiting.erase(waiting);
+      if (!resp.send_to_producer) continue;
+      env_.send(to, protocol::KafkaRpc{correlation, protocol::ProduceResponse{p.topic_partition, resp.error, resp.base_offset}});
+    }
+    // 4. the follower's requests to its leader.
+    for (auto& f : out.fetch_requests) {
+      const std::uint64_t correlation = next_correlation_++;
+      outgoing_[correlation] = Outgoing{{p.topic_partition.topic, p.topic_partition.partition}, f.request.request_id, f.leader_id};
+      protocol::FetchRequest req{p.topic_partition, f.request,
+                                 static_cast<std::int32_t>(config_.int_or("replica.fetch.max.bytes", replica_fetch_max_bytes_default))};
+      env_.send(f.leader_id, protocol::KafkaRpc{correlation, std::move(req)});
+    }
+    for (auto& o : out.offsets_for_leader_epoch_requests) {
+      const std::uint64_t correlation = next_correlation_++;
+      outgoing_[correlation] = Outgoing{{p.topic_partition.topic, p.topic_partition.partition}, o.request.request_id, o.leader_id};
+      env_.send(o.leader_id, protocol::KafkaRpc{correlation, protocol::OffsetsForLeaderEpochRequest{p.topic_partition, o.request}});
+    }
+    // 5. AlterPartition to the active controller.
+    for (auto& a : out.alter_partition_requests) {
+      const std::uint64_t key = next_alter_key_++;
+      alters_[key] = PendingAlter{std::move(a), 0, no_node};
+      send_alter_partition(key);
+    }
+    // 6. state changes for the trace.
+    for (const auto& change : out.state_changes) record_state(p, change);
+  }
+  arm_timer(p);
+}
+
+void ReplicaManager::arm_timer(Hosted& p) {
+  const Time deadline = p.replica->next_deadline();
+  if (deadline == p.timer_deadline && p.timer.valid()) return;
+  if (p.timer.valid()) env_.cancel_timer(p.timer);
+  p.timer = {};
+  p.timer_deadline = deadline;
+  if (deadline == Time::max()) return;
+  Hosted* raw = &p;
+  p.timer = env_.set_timer(deadline > env_.now() ? deadline - env_.now() : Duration{}, "replica", [this, raw] {
+    raw->timer = {};
+    raw->timer_deadline = Time::max();
+    raw->replica->on_timer(env_.now());
+    apply_output(*raw);
+  });
+}
+
+void ReplicaManager::record_state(const Hosted& p, const replication::StateChange& c) {
+  trace::Fields fields{{"topic", p.topic_partition.topic},
+                       {"partition", p.topic_partition.partition},
+                       {"role", std::string(replication::to_string(c.role))},
+                       {"leader", c.leader_id},
+                       {"leader_epoch", c.leader_epoch},
+                       {"high_watermark", c.high_watermark},
+                       {"log_end_offset", c.log_end_offset},
+                       {"reason", c.reason}};
+  if (c.role == replication::Role::leader) {
+    fields.emplace_back("isr", join_ids(c.isr));
+    fields.emplace_back("partition_epoch", c.partition_epoch);
+  }
+  if (c.fetcher_phase) fields.emplace_back("fetcher", std::string(replication::to_string(*c.fetcher_phase)));
+  env_.record("partition-state", std::move(fields));
+}
+
+void ReplicaManager::record_log_change(const Hosted& p, const replication::LogChange& c) {
+  using K = replication::LogChange::Kind;
+  if (c.kind == K::append_as_leader || c.kind == K::append_as_follower) return;  // the state changes carry the log end
+  const char* what = c.kind == K::assign_epoch ? "assign-epoch" : c.kind == K::truncate ? "truncate" : "truncate-fully";
+  env_.record("partition-log", {{"topic", p.topic_partition.topic},
+                                {"partition", p.topic_partition.partition},
+                                {"change", what},
+                                {"offset", c.offset},
+                                {"log_end_offset", c.log_end_offset},
+                                {"epoch", c.epoch},
+                                {"below_high_watermark", c.below_high_watermark},
+                                {"reason", c.reason}});
+}
+
+// ---------------------------------------------------------------- AlterPartition
+
+void ReplicaManager::send_alter_partition(std::uint64_t key) {
+  auto it = alters_.find(key);
+  if (it == alters_.end() || shutting_down_) return;
+  PendingAlter& alter = it->second;
+  Hosted* p = find(alter.request.topic_partition);
+  const std::optional<NodeId> controller = hooks_.active_controller ? hooks_.active_controller() : std::nullopt;
+  if (p == nullptr) {
+    alters_.erase(it);
+    return;
+  }
+  if (!controller) return retry_alter_partition_later(key);
+  controller::AlterPartitionRequest req;
+  req.broker_id = config_.node_id;
+  req.broker_epoch = hooks_.broker_epoch ? hooks_.broker_epoch() : -1;
+  controller::AlterPartitionRequest::PartitionData data;
+  data.partition_index = alter.request.topic_partition.partition;
+  data.leader_epoch = alter.request.leader_epoch;
+  data.partition_epoch = alter.request.partition_epoch;
+  for (NodeId id : alter.request.new_isr) data.new_isr_with_epochs.push_back({id, -1});
+  req.topics.push_back({p->topic_id, {std::move(data)}});
+  alter.correlation_id = next_correlation_++;
+  alter.to = *controller;
+  env_.send(*controller, protocol::ControllerRpc{alter.correlation_id, controller::ControllerRequest{std::move(req)}});
+}
+
+void ReplicaManager::retry_alter_partition_later(std::uint64_t key) {
+  auto it = alters_.find(key);
+  if (it == alters_.end()) return;
+  it->second.correlation_id = 0;
+  it->second.to = no_node;
+  env_.set_timer(alter_partition_retry_backoff, "alter-partition-retry", [this, key] { send_alter_partition(key); });
+}
+
+void ReplicaManager::on_alter_partition_response(std::uint64_t correlation_id,
+                                                 const controller::AlterPartitionResponse& response) {
+  auto it = std::find_if(alters_.begin(), alters_.end(),
+                         [correlation_id](const auto& e) { return e.second.correlation_id == correlation_id; });
+  if (it == alters_.end() || shutting_down_) return;
+  const std::uint64_t key = it->first;
+  if (response.error_code != controller::ErrorCode::none) {
+    // NOT_CONTROLLER, STALE_BROKER_EPOCH (not registered yet), REQUEST_TIMED_OUT: the request as
+    // a whole was not processed; AlterPartitionManager retries it.
+    return retry_alter_partition_later(key);
+  }
+  const replication::AlterPartitionRequest request = it->second.request;
+  alters_.erase(it);
+  Hosted* p = find(request.topic_partition);
+  if (p == nullptr) return;
+  replication::AlterPartitionResponse r;
+  r.request_id = request.request_id;
+  r.error = replication::ErrorCode::unknown_topic_or_partition;
+  for (const auto& topic : response.topics) {
+    for (const auto& part : topic.partitions) {
+      if (topic.topic_id != p->topic_id || part.partition_index != request.topic_partition.partition) continue;
+      r.error = to_replication_error(part.error_code);
+      r.leader_epoch = part.leader_epoch;
+      r.partition_epoch = part.partition_epoch;
+      r.isr = part.isr;
+    }
+  }
+  p->replica->on_alter_partition_response(env_.now(), r);
+  apply_output(*p);
+}
+
+// ---------------------------------------------------------------- checkpoints and maintenance
+
+void ReplicaManager::start_maintenance_timers() {
+  if (maintenance_started_) return;
+  maintenance_started_ = true;
+  env_.set_timer(milliseconds(config_.int_or("replica.high.watermark.checkpoint.interval.ms", 5000)), "hw-checkpoint",
+                 [this] { on_hw_checkpoint_timer(); });
+  next_retention_check_ = env_.now() + milliseconds(config_.int_or("log.retention.check.interval.ms", 300000));
+  env_.set_timer(log_maintenance_tick, "log-maintenance", [this] { on_log_maintenance_timer(); });
+}
+
+void ReplicaManager::on_hw_checkpoint_timer() {
+  if (shutting_down_) return;
+  // ReplicaManager.checkpointHighWatermarks: every hosted partition's high watermark, written
+  // to a temporary file, fsynced and renamed over the old one (CheckpointFile.write).
+  std::map<PartitionKey, std::int64_t> entries;
+  for (const auto& [key, p] : partitions_) entries[key] = p->replica->high_watermark();
+  const env::Bytes bytes = encode_hw_checkpoint(entries);
+  constexpr const char* tmp = "replication-offset-checkpoint.tmp";
+  env::Files& files = env_.files();
+  bool ok = files.truncate(tmp, 0).ok() || files.create_exclusive(tmp).ok();
+  ok = ok && files.write_at(tmp, 0, bytes).ok();
+  if (ok) {
+    files.fsync(tmp, [this](env::IoStatus status) {
+      if (!status.ok()) return;
+      (void)env_.files().rename(tmp, hw_checkpoint_file);
+      env_.files().fsync_dir("", [](env::IoStatus) {});
+    });
+  }
+  env_.set_timer(milliseconds(config_.int_or("replica.high.watermark.checkpoint.interval.ms", 5000)), "hw-checkpoint",
+                 [this] { on_hw_checkpoint_timer(); });
+}
+
+void ReplicaManager::on_log_maintenance_timer() {
+  if (shutting_down_) return;
+  // LogManager's scheduled tasks: the flush policy by time (log.flush.interval.ms, never by
+  // default) with the recovery-point checkpoint, and retention every
+  // log.retention.check.interval.ms (300000).
+  const Time now = env_.now();
+  const bool retention_due = now >= next_retention_check_;
+  if (retention_due) next_retention_check_ = now + milliseconds(config_.int_or("log.retention.check.interval.ms", 300000));
+  for (auto& [key, p] : partitions_) {
+    (void)p->log->partition_log().flush_if_needed(now);
+    if (retention_due) {
+      auto result = p->log->partition_log().apply_retention(now, p->replica->high_watermark());
+      if (result.ok() && result->segments_deleted > 0) {
+        env_.record("partition-retention", {{"topic", key.first}, {"partition", key.second},
+                                            {"segments_deleted", static_cast<std::int64_t>(result->segments_deleted)},
+                                            {"log_start_offset", p->log->log_start_offset()}});
+      }
+    }
+  }
+  env_.set_timer(log_maintenance_tick, "log-maintenance", [this] { on_log_maintenance_timer(); });
+}
+
+void ReplicaManager::shutdown(std::function<void()> done) {
+  shutting_down_ = true;
+  for (auto& [key, p] : partitions_) {
+    if (p->timer.valid()) env_.cancel_timer(p->timer);
+    p->timer = {};
+  }
+  if (partitions_.empty()) return done();
+  auto remaining = std::make_shared<std::size_t>(partitions_.size());
+  auto shared_done = std::make_shared<std::function<void()>>(std::move(done));
+  for (auto& [key, p] : partitions_) {
+    p->log->partition_log().close(env_.now(), [remaining, shared_done](log::LogStatus) {
+      if (--*remaining == 0) (*shared_done)();
+    });
+  }
+}
+
+}  // namespace kraftsim::node

@@ -1,0 +1,146 @@
+// ReplicaManager: the partitions a broker hosts (Kafka's ReplicaManager with its LogManager,
+// ReplicaFetcherManager and AlterPartitionManager, one object per broker process).
+//
+// For every partition the metadata image assigns to this broker it opens the on-disk log
+// (broker/log, recovered at open), wraps it for the replication core (PartitionReplicaLog) and
+// drives one PartitionReplica (broker/replication): leader or follower as the image says. It is
+// the core's I/O: it maps the core's Output to messages (Produce, Fetch and OffsetsForLeaderEpoch
+// to and from other brokers, AlterPartition to the active controller) in the order output.h
+// fixes, reads the batches a Fetch response names, and runs one timer per partition at the
+// core's next deadline.
+//
+// Also here, because they belong to the broker and not to one partition:
+//  - Metadata requests from clients, answered from the image;
+//  - consumer Fetch (replica id -1): whole batches below the high watermark only;
+//  - `replication-offset-checkpoint` (Kafka's format: version, count, "topic partition hw"
+//    lines), written and fsynced every replica.high.watermark.checkpoint.interval.ms and read at
+//    start; a restarted follower starts from that possibly stale high watermark (KIP-101 s.1);
+//  - the log flush policy and retention checks (log.flush.* and log.retention.check.interval.ms);
+//  - AlterPartition retries on NOT_CONTROLLER and broken connections (AlterPartitionManager).
+//
+// Where kraftsim differs: one Fetch per partition (Kafka's fetcher threads batch the partitions
+// of one leader); a partition unassigned from this broker keeps its log (no reassignment or
+// topic deletion yet); a leaderless partition keeps its last role until the image names a leader.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "broker/controller/requests.h"
+#include "broker/env/env.h"
+#include "broker/metadata/image.h"
+#include "broker/node/node_config.h"
+#include "broker/node/partition_replica_log.h"
+#include "broker/protocol/kafka_rpc.h"
+#include "broker/replication/partition_replica.h"
+
+namespace kraftsim::node {
+
+// A runaway, not a workload: scenarios host a handful of partitions per broker.
+inline constexpr std::size_t hosted_partitions_max = 4096;
+inline constexpr const char* hw_checkpoint_file = "replication-offset-checkpoint";
+
+struct ReplicaManagerHooks {
+  std::function<std::optional<NodeId>()> active_controller;  // the Raft leader, if known
+  std::function<std::int64_t()> broker_epoch;                // -1 before registration
+};
+
+class ReplicaManager {
+ public:
+  using PartitionKey = std::pair<std::string, std::int32_t>;  // (topic, partition)
+
+  struct Hosted {
+    replication::TopicPartition topic_partition;
+    metadata::Uuid topic_id{};
+    std::unique_ptr<PartitionReplicaLog> log;
+    std::unique_ptr<replication::PartitionReplica> replica;
+    // What the image last told the replica, to call it only on changes.
+    std::int32_t applied_leader = -2;
+    std::int32_t applied_leader_epoch = -1;
+    std::int32_t applied_partition_epoch = -1;
+    int applied_min_isr = -1;
+    std::vector<NodeId> applied_ineligible;
+    env::TimerId timer;
+    Time timer_deadline = Time::max();
+    std::uint64_t next_token = 1;
+    // Requests the leader core holds: its token -> (requester, correlation id, their request id).
+    std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> produce_waiting;
+    std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> fetch_waiting;
+  };
+
+  ReplicaManager(env::Env& env, const NodeConfig& config, ReplicaManagerHooks hooks);
+  ReplicaManager(const ReplicaManager&) = delete;
+  ReplicaManager& operator=(const ReplicaManager&) = delete;
+
+  // Reads replication-offset-checkpoint; a malformed one is an error naming the file.
+  Result<bool, std::string> start();
+  // The image changed (after a committed record or a loaded snapshot): host the partitions
+  // assigned to this broker and tell each replica its role.
+  void on_metadata_update(const metadata::MetadataImage& image);
+  void on_request(NodeId from, const protocol::KafkaRpc& rpc);
+  void on_alter_partition_response(std::uint64_t correlation_id, const controller::AlterPartitionResponse& response);
+  void on_connection_lost(NodeId peer);
+  // Controlled shutdown of the logs (LogManager.shutdown): flush, checkpoints, clean-shutdown
+  // markers; `done` runs when all are durable.
+  void shutdown(std::function<void()> done);
+
+  // ---- Read-only, for checkers and tests ----
+  const std::map<PartitionKey, std::unique_ptr<Hosted>>& partitions() const { return partitions_; }
+  const Hosted* partition(const std::string& topic, std::int32_t index) const;
+
+ private:
+  Hosted* host(const metadata::MetadataImage& image, const metadata::TopicImage& topic, std::int32_t index);
+  replication::ReplicationConfig replication_config(const replication::TopicPartition& tp) const;
+  void apply_output(Hosted& p);
+  void arm_timer(Hosted& p);
+  void on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request);
+  void on_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request);
+  void on_consumer_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request);
+  void on_offsets_for_leader_epoch(NodeId from, std::uint64_t correlation_id,
+                                   const protocol::OffsetsForLeaderEpochRequest& request);
+  void on_metadata_request(NodeId from, std::uint64_t correlation_id, const protocol::MetadataRequest& request);
+  void on_response(NodeId from, const protocol::KafkaRpc& rpc);
+  void send_alter_partition(std::uint64_t key);
+  void retry_alter_partition_later(std::uint64_t key);
+  void on_hw_checkpoint_timer();
+  void on_log_maintenance_timer();
+  void start_maintenance_timers();
+  Hosted* find(const replication::TopicPartition& tp);
+  void record_state(const Hosted& p, const replication::StateChange& change);
+  void record_log_change(const Hosted& p, const replication::LogChange& change);
+
+  env::Env& env_;
+  const NodeConfig& config_;
+  ReplicaManagerHooks hooks_;
+  const metadata::MetadataImage* image_ = nullptr;  // the latest, owned by KafkaNode
+  std::map<PartitionKey, std::unique_ptr<Hosted>> partitions_;
+  std::map<PartitionKey, std::int64_t> checkpointed_hw_;  // as read at start
+
+  // Outgoing requests of follower cores: correlation id -> (partition, core request id).
+  std::uint64_t next_correlation_ = 1;
+  struct Outgoing {
+    PartitionKey partition;
+    std::uint64_t request_id = 0;
+    NodeId to = no_node;
+  };
+  std::map<std::uint64_t, Outgoing> outgoing_;
+  // AlterPartition in flight or waiting for a retry: key -> (request, correlation id, target).
+  struct PendingAlter {
+    replication::AlterPartitionRequest request;
+    std::uint64_t correlation_id = 0;  // 0: waiting for a retry
+    NodeId to = no_node;
+  };
+  std::uint64_t next_alter_key_ = 1;
+  std::map<std::uint64_t, PendingAlter> alters_;
+  bool maintenance_started_ = false;
+  Time next_retention_check_;
+  bool shutting_down_ = false;
+};
+
+}  // namespace kraftsim::node

@@ -1,0 +1,98 @@
+// Names, wire sizes and trace descriptions of the broker APIs (kafka_rpc.h).
+#include "broker/protocol/kafka_rpc.h"
+
+#include <type_traits>
+
+namespace kraftsim::protocol {
+
+namespace {
+
+// Kafka's request/response header (api key, version, correlation id, client id) and the
+// per-partition framing: a rough, fixed figure is enough for bandwidth to matter.
+constexpr std::int64_t header_bytes = 24;
+constexpr std::int64_t partition_header_bytes = 40;
+
+std::int64_t batches_bytes(const std::vector<replication::ReplicaBatch>& batches) {
+  std::int64_t total = 0;
+  for (const auto& b : batches) total += static_cast<std::int64_t>(b.payload.size());
+  return total;
+}
+
+}  // namespace
+
+std::string_view KafkaRpc::rpc_name() const {
+  return std::visit([](const auto& m) -> std::string_view { return std::decay_t<decltype(m)>::name; }, body);
+}
+
+std::int64_t KafkaRpc::wire_size_bytes() const {
+  return std::visit(
+      [](const auto& m) -> std::int64_t {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, MetadataRequest>) {
+          std::int64_t n = header_bytes;
+          for (const auto& t : m.topics) n += 2 + static_cast<std::int64_t>(t.size());
+          return n;
+        } else if constexpr (std::is_same_v<T, MetadataResponse>) {
+          std::int64_t n = header_bytes + 24 * static_cast<std::int64_t>(m.brokers.size());
+          for (const auto& t : m.topics) {
+            n += 4 + static_cast<std::int64_t>(t.name.size());
+            for (const auto& p : t.partitions) {
+              n += 16 + 4 * static_cast<std::int64_t>(p.replica_nodes.size() + p.isr_nodes.size());
+            }
+          }
+          return n;
+        } else if constexpr (std::is_same_v<T, ProduceRequest>) {
+          return header_bytes + partition_header_bytes + static_cast<std::int64_t>(m.request.payload.size());
+        } else if constexpr (std::is_same_v<T, FetchResponse>) {
+          return header_bytes + partition_header_bytes + batches_bytes(m.response.records);
+        } else {
+          return header_bytes + partition_header_bytes;
+        }
+      },
+      body);
+}
+
+void KafkaRpc::describe(trace::Fields& out) const {
+  out.emplace_back("correlation", static_cast<std::int64_t>(correlation_id));
+  std::visit(
+      [&out](const auto& m) {
+        using T = std::decay_t<decltype(m)>;
+        if constexpr (std::is_same_v<T, MetadataRequest>) {
+          out.emplace_back("topics", static_cast<std::int64_t>(m.topics.size()));
+        } else if constexpr (std::is_same_v<T, MetadataResponse>) {
+          out.emplace_back("brokers", static_cast<std::int64_t>(m.brokers.size()));
+          out.emplace_back("topics", static_cast<std::int64_t>(m.topics.size()));
+        } else {
+          out.emplace_back("topic", m.topic_partition.topic);
+          out.emplace_back("partition", m.topic_partition.partition);
+          if constexpr (std::is_same_v<T, ProduceRequest>) {
+            out.emplace_back("acks", std::string(replication::to_string(m.request.acks)));
+            out.emplace_back("records", m.request.record_count);
+          } else if constexpr (std::is_same_v<T, ProduceResponse>) {
+            out.emplace_back("error", std::string(replication::to_string(m.error_code)));
+            out.emplace_back("base_offset", m.base_offset);
+          } else if constexpr (std::is_same_v<T, FetchRequest>) {
+            out.emplace_back("replica", m.request.replica_id);
+            out.emplace_back("fetch_offset", m.request.fetch_offset);
+            out.emplace_back("epoch", m.request.current_leader_epoch.value_or(-1));
+          } else if constexpr (std::is_same_v<T, FetchResponse>) {
+            out.emplace_back("error", std::string(replication::to_string(m.response.error)));
+            out.emplace_back("high_watermark", m.response.high_watermark);
+            out.emplace_back("batches", static_cast<std::int64_t>(m.response.records.size()));
+            if (m.response.diverging_epoch) {
+              out.emplace_back("diverging_epoch", m.response.diverging_epoch->epoch);
+              out.emplace_back("diverging_end_offset", m.response.diverging_epoch->end_offset);
+            }
+          } else if constexpr (std::is_same_v<T, OffsetsForLeaderEpochRequest>) {
+            out.emplace_back("leader_epoch", m.request.leader_epoch);
+          } else if constexpr (std::is_same_v<T, OffsetsForLeaderEpochResponse>) {
+            out.emplace_back("error", std::string(replication::to_string(m.response.error)));
+            out.emplace_back("end_epoch", m.response.end.epoch);
+            out.emplace_back("end_offset", m.response.end.end_offset);
+          }
+        }
+      },
+      body);
+}
+
+}  // namespace kraftsim::protocol

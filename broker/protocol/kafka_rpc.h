@@ -1,0 +1,112 @@
+// The client- and replica-facing Kafka APIs a broker serves, as plain structs: Metadata (api key
+// 3), Produce (0), Fetch (1, from a follower or a consumer) and OffsetsForLeaderEpoch (23).
+//
+// Kafka batches many partitions into one request; kraftsim sends one partition per request
+// (a follower runs one fetch loop per partition, see broker/node/replica_manager.h). The fields
+// are Kafka's; the per-partition parts reuse broker/replication's structs, which carry exactly
+// what the replication logic reads. wire_size_bytes() follows Kafka's schemas closely enough for
+// bandwidth to matter: headers plus the record bytes.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "broker/env/node_id.h"
+#include "broker/replication/errors.h"
+#include "broker/replication/messages.h"
+#include "trace/event.h"
+
+namespace kraftsim::protocol {
+
+using replication::ErrorCode;
+using replication::TopicPartition;
+
+// ---------------------------------------------------------------- Metadata (3)
+// What clients ask a broker to learn partition leaders (answered from its metadata image).
+
+struct MetadataRequest {
+  static constexpr const char* name = "Metadata";
+  std::vector<std::string> topics;  // empty: every topic
+};
+
+struct MetadataResponse {
+  static constexpr const char* name = "MetadataResponse";
+  struct Partition {
+    std::int32_t partition_index = 0;
+    ErrorCode error_code = ErrorCode::none;  // LEADER_NOT_AVAILABLE is signalled by leader_id = -1
+    NodeId leader_id = no_node;
+    std::int32_t leader_epoch = -1;
+    std::vector<NodeId> replica_nodes;
+    std::vector<NodeId> isr_nodes;
+  };
+  struct Topic {
+    std::string name;
+    ErrorCode error_code = ErrorCode::none;  // UNKNOWN_TOPIC_OR_PARTITION
+    std::vector<Partition> partitions;
+  };
+  std::vector<NodeId> brokers;  // unfenced brokers, ascending
+  std::vector<Topic> topics;
+};
+
+// ---------------------------------------------------------------- Produce (0)
+
+struct ProduceRequest {
+  static constexpr const char* name = "Produce";
+  TopicPartition topic_partition;
+  replication::ProduceRequest request;  // request_id is the broker's; clients leave it 0
+};
+
+struct ProduceResponse {
+  static constexpr const char* name = "ProduceResponse";
+  TopicPartition topic_partition;
+  ErrorCode error_code = ErrorCode::none;
+  std::int64_t base_offset = -1;
+};
+
+// ---------------------------------------------------------------- Fetch (1)
+// replica_id >= 0: a follower (served by the replication core, may wait up to max_wait);
+// replica_id == -1: a consumer, answered at once with batches below the high watermark.
+
+struct FetchRequest {
+  static constexpr const char* name = "Fetch";
+  TopicPartition topic_partition;
+  replication::FetchRequest request;
+  std::int32_t max_bytes = 1024 * 1024;  // replica.fetch.max.bytes / max.partition.fetch.bytes
+};
+
+struct FetchResponse {
+  static constexpr const char* name = "FetchResponse";
+  TopicPartition topic_partition;
+  replication::FetchResponse response;
+};
+
+// ---------------------------------------------------------------- OffsetsForLeaderEpoch (23)
+
+struct OffsetsForLeaderEpochRequest {
+  static constexpr const char* name = "OffsetsForLeaderEpoch";
+  TopicPartition topic_partition;
+  replication::OffsetsForLeaderEpochRequest request;
+};
+
+struct OffsetsForLeaderEpochResponse {
+  static constexpr const char* name = "OffsetsForLeaderEpochResponse";
+  TopicPartition topic_partition;
+  replication::OffsetsForLeaderEpochResponse response;
+};
+
+// A broker API request or response; correlation_id pairs them (Kafka's request header).
+struct KafkaRpc {
+  using Body = std::variant<MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, FetchRequest,
+                            FetchResponse, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse>;
+  std::uint64_t correlation_id = 0;
+  Body body;
+
+  std::string_view rpc_name() const;
+  std::int64_t wire_size_bytes() const;
+  void describe(trace::Fields& out) const;
+};
+
+}  // namespace kraftsim::protocol

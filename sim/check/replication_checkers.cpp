@@ -1,0 +1,146 @@
+// acked-write-durable and replicas-consistent-below-hw (see replication_checkers.h).
+#include "sim/check/replication_checkers.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+#include <string>
+
+#include "broker/client/producer.h"
+
+namespace kraftsim::check {
+
+namespace {
+
+using PartitionKey = std::pair<std::string, std::int32_t>;
+
+const PartitionReplicaView* final_leader(const std::vector<PartitionReplicaView>& replicas) {
+  const PartitionReplicaView* best = nullptr;
+  for (const auto& r : replicas) {
+    if (r.leader && (best == nullptr || r.leader_epoch > best->leader_epoch)) best = &r;
+  }
+  return best;
+}
+
+class AckedWriteDurable final : public Checker {
+ public:
+  explicit AckedWriteDurable(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "acked-write-durable"; }
+  std::string_view meaning() const override {
+    return "every record a producer saw acknowledged is in its partition's final leader's log, at its offset";
+  }
+
+  void on_event(const trace::Event& e) override {
+    if (e.kind != trace::Kind::state || e.name != "produce-acked") return;
+    Acked a;
+    a.base_offset = e.int_or("base_offset", -1);
+    a.records = e.int_or("records", 0);
+    a.first_seq = e.int_or("first_seq", 0);
+    a.acks = e.string_or("acks", "?");
+    a.t_us = e.t_us;
+    acked_[{e.string_or("topic", ""), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(a);
+  }
+
+  void on_end(std::int64_t t_us) override {
+    for (const auto& [key, batches] : acked_) {
+      const auto replicas = view_.partition_replicas(key.first, key.second);
+      const PartitionReplicaView* leader = final_leader(replicas);
+      if (leader == nullptr) {
+        violate(t_us, fmt::format("{}-{}: no leader at the end of the run, so {} acknowledged batches cannot be found",
+                                  key.first, key.second, batches.size()));
+        continue;
+      }
+      std::int64_t lost = 0;
+      std::string first;
+      for (const Acked& a : batches) {
+        for (std::int64_t i = 0; i < a.records; ++i) {
+          observed();
+          const std::int64_t offset = a.base_offset + i;
+          const std::string expected = client::producer_value(a.first_seq + i, 0);
+          auto it = leader->values.find(offset);
+          const bool ok = it != leader->values.end() && it->second.rfind(expected, 0) == 0 &&
+                          (it->second.size() == expected.size() || it->second[expected.size()] == '.');
+          if (ok) continue;
+          ++lost;
+          if (first.empty()) {
+            first = fmt::format("offset {} acked at {} ms with acks={} as {}, but the final leader {} (epoch {}, log end {}) {}",
+                                offset, a.t_us / 1000, a.acks, expected, leader->node, leader->leader_epoch,
+                                leader->log_end_offset,
+                                it == leader->values.end() ? std::string("does not have it")
+                                                           : fmt::format("holds {}", it->second.substr(0, 24)));
+          }
+        }
+      }
+      if (lost > 0) {
+        violate(t_us, fmt::format("{}-{}: {} acknowledged record{} lost; first: {}", key.first, key.second, lost,
+                                  lost == 1 ? "" : "s", first));
+      }
+    }
+  }
+
+ private:
+  struct Acked {
+    std::int64_t base_offset = 0, records = 0, first_seq = 0, t_us = 0;
+    std::string acks;
+  };
+  const ClusterView& view_;
+  std::map<PartitionKey, std::vector<Acked>> acked_;
+};
+
+class ReplicasConsistent final : public Checker {
+ public:
+  explicit ReplicasConsistent(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "replicas-consistent-below-hw"; }
+  std::string_view meaning() const override {
+    return "every replica holds the leader's records below the leader's high watermark and its own log end";
+  }
+
+  void on_event(const trace::Event& e) override {
+    if (e.kind == trace::Kind::state && e.name == "partition-state") {
+      partitions_.insert({e.string_or("topic", ""), static_cast<std::int32_t>(e.int_or("partition", -1))});
+    }
+  }
+
+  void on_end(std::int64_t t_us) override {
+    for (const auto& [topic, partition] : partitions_) {
+      const auto replicas = view_.partition_replicas(topic, partition);
+      const PartitionReplicaView* leader = final_leader(replicas);
+      if (leader == nullptr) continue;
+      for (const auto& r : replicas) {
+        if (&r == leader) continue;
+        const std::int64_t end = std::min(leader->high_watermark, r.log_end_offset);
+        for (std::int64_t offset = 0; offset < end; ++offset) {
+          const auto a = leader->values.find(offset);
+          const auto b = r.values.find(offset);
+          if (a == leader->values.end() && b == r.values.end()) continue;  // below both log starts
+          observed();
+          if (a != leader->values.end() && b != r.values.end() && a->second == b->second) continue;
+          violate(t_us, fmt::format("{}-{} offset {}: leader {} (epoch {}) has {} but replica {} has {} (leader high "
+                                    "watermark {}, replica log end {})",
+                                    topic, partition, offset, leader->node, leader->leader_epoch,
+                                    a == leader->values.end() ? std::string("nothing") : a->second.substr(0, 24), r.node,
+                                    b == r.values.end() ? std::string("nothing") : b->second.substr(0, 24),
+                                    leader->high_watermark, r.log_end_offset));
+          break;
+        }
+      }
+    }
+  }
+
+ private:
+  const ClusterView& view_;
+  std::set<PartitionKey> partitions_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& view) {
+  return std::make_unique<AckedWriteDurable>(view);
+}
+
+std::unique_ptr<Checker> make_replicas_consistent_checker(const ClusterView& view) {
+  return std::make_unique<ReplicasConsistent>(view);
+}
+
+}  // namespace kraftsim::check

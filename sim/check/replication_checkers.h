@@ -1,0 +1,24 @@
+// Invariants of partition replication, judged at the end of a run against the producers'
+// acknowledgements in the trace and the replicas' logs as they stand on disk:
+//  - acked-write-durable ("no acknowledged write is lost"): every record a producer saw
+//    acknowledged (produce-acked) is in the log of the partition's final leader, at the offset
+//    the broker answered, with the value the producer sent. With acks=1, a leader crash, an
+//    unclean election, a power loss without fsync or a pre-KIP-101 truncation break it; the
+//    evidence names the partition, offsets, acks and the final leader.
+//  - replicas-consistent-below-hw: every running replica of a partition holds the leader's
+//    records at each offset below both the leader's high watermark and its own log end
+//    (KIP-101 scenario 2: replicas that diverged below the high watermark).
+// Both need the partitions to have a leader at the end; scenarios leave time after the faults.
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include "sim/check/checker.h"
+
+namespace kraftsim::check {
+
+std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& view);
+std::unique_ptr<Checker> make_replicas_consistent_checker(const ClusterView& view);
+
+}  // namespace kraftsim::check
