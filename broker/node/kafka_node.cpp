@@ -231,7 +231,8 @@ void KafkaNode::on_committed(const raft::Entry& entry) {
     drain_controller();
   }
   applied_offset_ = entry.offset;
-  if (replicas_ && !std::holds_alternative<metadata::NoOpRecord>(record.value())) replicas_->on_metadata_update(image_);
+  if (!std::holds_alternative<metadata::NoOpRecord>(record.value())) image_changed_ = true;
+  maybe_publish_image();
   bytes_since_snapshot_ += static_cast<std::int64_t>(entry.payload.size());
   maybe_snapshot();
 }
@@ -245,7 +246,24 @@ void KafkaNode::on_snapshot_loaded(const raft::SnapshotImage& snapshot) {
   last_snapshot_end_ = snapshot.id.end_offset;
   bytes_since_snapshot_ = 0;
   env_.record("metadata-snapshot-loaded", {{"end_offset", snapshot.id.end_offset}});
-  if (replicas_) replicas_->on_metadata_update(image_);
+  image_changed_ = true;
+  maybe_publish_image();
+}
+
+void KafkaNode::maybe_publish_image() {
+  // Kafka's MetadataLoader publishes nothing until it has caught up with the high watermark it
+  // learned at start-up: a restarting broker must not act on the historical images it replays
+  // on the way (it would follow a leader of an epoch long gone). After that, every change is
+  // published as it is applied.
+  if (!replicas_ || !image_changed_) return;
+  if (!image_caught_up_) {
+    const std::optional<raft::Offset> hw = raft_->core().high_watermark();
+    if (!hw || applied_offset_ + 1 < *hw) return;
+    image_caught_up_ = true;
+    env_.record("metadata-caught-up", {{"offset", applied_offset_}});
+  }
+  image_changed_ = false;
+  replicas_->on_metadata_update(image_);
 }
 
 void KafkaNode::maybe_snapshot() {

@@ -77,6 +77,7 @@ class KafkaNode final : public env::Program {
   void on_snapshot_loaded(const raft::SnapshotImage& snapshot);
   void on_state_change(const raft::StateChange& change);
   void maybe_snapshot();
+  void maybe_publish_image();
   void finish_shutdown();
 
   // Active controller.
@@ -97,6 +98,8 @@ class KafkaNode final : public env::Program {
   std::optional<ReplicaManager> replicas_;                   // broker role only
   metadata::MetadataImage image_;
   std::int64_t applied_offset_ = -1;              // last applied metadata offset
+  bool image_changed_ = false;    // since the replica manager last saw the image
+  bool image_caught_up_ = false;  // the image reached the high watermark once (MetadataLoader)
   std::int64_t bytes_since_snapshot_ = 0;
   std::int64_t last_snapshot_end_ = 0;
   Time last_snapshot_at_;

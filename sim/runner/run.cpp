@@ -51,15 +51,18 @@ std::vector<NodeId> resolve(const Target& target, sim::World& world) {
       }
     }
     if (best != no_node) out.push_back(best);
-  } else if (name == "all-brokers") {
+  } else if (name == "all-brokers" || name == "random-broker") {
     for (NodeId id : world.node_ids()) {
       const auto* kafka = dynamic_cast<const node::KafkaNode*>(world.node(id).program());
       if (kafka != nullptr && kafka->config().broker) out.push_back(id);
     }
-  } else if (name.rfind("partition-", 0) == 0) {
-    // partition-leader:T-P: the running broker leading T-P in the highest leader epoch;
-    // partition-follower:T-P: the lowest-id running broker following it.
-    const bool leader = name.rfind("partition-leader:", 0) == 0;
+    if (name == "random-broker" && !out.empty()) {
+      out = {out[world.fault_rng().below(out.size())]};
+    }
+  } else if (name.rfind("leader-of:", 0) == 0 || name.rfind("follower-of:", 0) == 0) {
+    // leader-of:T-P: the running broker leading T-P in the highest leader epoch;
+    // follower-of:T-P: the lowest-id running broker following it.
+    const bool leader = name.rfind("leader-of:", 0) == 0;
     const std::string tp = name.substr(name.find(':') + 1);
     const auto dash = tp.rfind('-');
     const std::string topic = tp.substr(0, dash);
@@ -91,7 +94,9 @@ void apply_fault(const FaultSpec& f, const Scenario& scenario, sim::World& world
     world.trace().append(world.now().us(), trace::world_node, trace::Kind::fault, "skipped",
                          {{"fault", to_string(f.kind)}, {"target", id}, {"why", why}});
   };
-  if (f.target.value.index() == 1 && resolve(f.target, world).empty() && f.kind != FaultKind::heal &&
+  // Resolved once: a random-broker target draws from the fault stream.
+  const std::vector<NodeId> targets = resolve(f.target, world);
+  if (f.target.value.index() == 1 && targets.empty() && f.kind != FaultKind::heal &&
       f.kind != FaultKind::partition && f.kind != FaultKind::one_way_partition && f.kind != FaultKind::clog) {
     skipped(no_node, "no node matches the target now");
     return;
@@ -99,7 +104,7 @@ void apply_fault(const FaultSpec& f, const Scenario& scenario, sim::World& world
   switch (f.kind) {
     case FaultKind::crash:
     case FaultKind::power_loss:
-      for (NodeId id : resolve(f.target, world)) {
+      for (NodeId id : targets) {
         if (!world.node(id).is_up()) {
           skipped(id, "node is down");
           continue;
@@ -110,53 +115,53 @@ void apply_fault(const FaultSpec& f, const Scenario& scenario, sim::World& world
       }
       break;
     case FaultKind::restart:
-      for (NodeId id : resolve(f.target, world)) {
+      for (NodeId id : targets) {
         if (world.node(id).is_up()) skipped(id, "node is up");
         else world.restart(id);
       }
       break;
     case FaultKind::pause:
-      for (NodeId id : resolve(f.target, world)) {
+      for (NodeId id : targets) {
         if (world.node(id).state() != sim::ProcessState::running) skipped(id, "node is not running");
         else world.pause(id);
       }
       break;
     case FaultKind::resume:
-      for (NodeId id : resolve(f.target, world)) {
+      for (NodeId id : targets) {
         if (world.node(id).state() != sim::ProcessState::paused) skipped(id, "node is not paused");
         else world.resume(id);
       }
       break;
     case FaultKind::isolate:
-      for (NodeId id : resolve(f.target, world)) world.isolate(id);
+      for (NodeId id : targets) world.isolate(id);
       break;
     case FaultKind::partition: world.partition(f.groups); break;
     case FaultKind::one_way_partition: world.block_one_way(f.from, f.to); break;
     case FaultKind::clog: world.clog(f.from, f.to, f.extra_delay); break;
     case FaultKind::heal: world.heal(); break;
     case FaultKind::disk_corrupt:
-      for (NodeId id : resolve(f.target, world)) world.corrupt_disk(id, f.path, f.offset, f.length);
+      for (NodeId id : targets) world.corrupt_disk(id, f.path, f.offset, f.length);
       break;
     case FaultKind::disk_read_error:
-      for (NodeId id : resolve(f.target, world)) world.add_read_error(id, f.path, f.offset, f.length);
+      for (NodeId id : targets) world.add_read_error(id, f.path, f.offset, f.length);
       break;
     case FaultKind::disk_full:
-      for (NodeId id : resolve(f.target, world)) world.set_disk_capacity(id, f.capacity_bytes);
+      for (NodeId id : targets) world.set_disk_capacity(id, f.capacity_bytes);
       break;
     case FaultKind::disk_slow:
-      for (NodeId id : resolve(f.target, world)) world.set_disk_slow(id, f.slow_factor);
+      for (NodeId id : targets) world.set_disk_slow(id, f.slow_factor);
       break;
     case FaultKind::drop_caches:
-      for (NodeId id : resolve(f.target, world)) world.drop_caches(id);
+      for (NodeId id : targets) world.drop_caches(id);
       break;
     case FaultKind::shutdown:
-      for (NodeId id : resolve(f.target, world)) {
+      for (NodeId id : targets) {
         if (world.node(id).state() != sim::ProcessState::running) skipped(id, "node is not running");
         else world.shutdown(id);
       }
       break;
     case FaultKind::disk_lost:
-      for (NodeId id : resolve(f.target, world)) {
+      for (NodeId id : targets) {
         world.lose_disk(id);
         // The operator formats the new disk with the same cluster and node id, and restarts.
         Rng rng(world.seed(), fmt::format("reformat-{}-{}", id, world.now().us()));
@@ -300,6 +305,19 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     result.checks.push_back(CheckResult{"event-budget", CheckStatus::violated,
                                         fmt::format("the run used its budget of {} events before {} ms",
                                                     scenario.max_events, scenario.duration.ms())});
+  }
+  // Teaching scenarios name the violations they exist to show (Scenario::expect_violated).
+  auto listed = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
+  for (auto& c : result.checks) {
+    const bool must = listed(scenario.expect_violated, c.id);
+    if (c.status == CheckStatus::violated && (must || listed(scenario.expect_may_violate, c.id))) {
+      c.status = CheckStatus::expected_violation;
+    } else if (must && c.status != CheckStatus::violated) {
+      c.status = CheckStatus::missing_expected_violation;
+      c.detail = "the scenario expects this check to be violated, and it was not: " + c.detail;
+    }
   }
   result.passed = true;
   for (const auto& c : result.checks) {

@@ -107,6 +107,11 @@ struct Scenario {
   sim::NetworkConfig network;
   sim::DiskConfig disk;
   std::vector<FaultSpec> faults;  // sorted by time, ties in file order
+  // Teaching scenarios that show a failure say so (checker ids): `violated` must be violated in
+  // this run (expected-violation; missing-expected-violation fails the run), `may_violate` may
+  // be either way (the failure depends on timing; the description says so).
+  std::vector<std::string> expect_violated;
+  std::vector<std::string> expect_may_violate;
 };
 
 }  // namespace kraftsim::runner

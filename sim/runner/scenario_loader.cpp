@@ -1,5 +1,6 @@
 // Scenario loading: JSON text -> validated Scenario, with JSON-pointer error messages.
 #include "sim/runner/scenario_loader.h"
+#include "sim/check/checker_ids.h"
 
 #include <fmt/format.h>
 
@@ -197,11 +198,11 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<N
     case FaultKind::isolate:
     case FaultKind::shutdown:
     case FaultKind::disk_lost:
-      f.target = read_target(body, bp, known, {"active-controller", "all-brokers", "partition-leader:", "partition-follower:"});
+      f.target = read_target(body, bp, known, {"active-controller", "all-brokers", "leader-of:", "follower-of:", "random-broker"});
       break;
     case FaultKind::resume:
     case FaultKind::drop_caches:
-      f.target = read_target(body, bp, known, {});
+      f.target = read_target(body, bp, known, {"leader-of:", "follower-of:"});
       break;
     case FaultKind::restart:
       f.target = read_target(body, bp, known, {"crashed"});
@@ -303,6 +304,25 @@ Scenario read_scenario(const json& doc, const std::string& source) {
     }
   }
   s.metadata_writes_per_s = r.integer_or("metadata_writes_per_s", 0, 0, 100'000);
+  if (r.has("expect")) {
+    ObjectReader e(r.raw("expect"), "/expect");
+    auto read_ids = [&e](const char* key, std::vector<std::string>& out) {
+      if (!e.has(key)) return;
+      const auto& v = e.raw(key);
+      const std::string p = e.child_pointer(key);
+      if (!v.is_array()) throw InputError(p, "expected an array of checker ids");
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_string() || !check::is_checker_id(v[i].get<std::string>())) {
+          throw InputError(fmt::format("{}/{}", p, i), fmt::format("expected a checker id ({}), got {}",
+                                                                    fmt::join(check::all_checker_ids, ", "), v[i].dump()));
+        }
+        out.push_back(v[i].get<std::string>());
+      }
+    };
+    read_ids("violated", s.expect_violated);
+    read_ids("may_violate", s.expect_may_violate);
+    e.finish();
+  }
   if (r.has("producers")) {
     const auto& producers = r.raw("producers");
     if (!producers.is_array() || producers.size() > 64) throw InputError("/producers", "expected an array of at most 64 producers");

@@ -64,6 +64,9 @@ class World {
   void set_disk_capacity(NodeId id, std::uint64_t capacity_bytes);
   void set_disk_slow(NodeId id, std::int64_t slow_factor);
   void drop_caches(NodeId id);
+  // The random stream of fault decisions (corruption bytes, random-broker targets), derived from
+  // the run seed, so a fault schedule resolves the same way in every replay.
+  Rng& fault_rng() { return fault_rng_; }
 
  private:
   void trace_fault(const char* name, trace::Fields fields);

@@ -1,0 +1,23 @@
+// The ids of every checker a run can report, so scenario files can name them in `expect` and be
+// validated before anything runs. tests/unit/checker_ids_test.cpp holds this list to the
+// checkers' own id() strings.
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <string_view>
+
+namespace kraftsim::check {
+
+inline constexpr std::array<std::string_view, 12> all_checker_ids = {
+    "single-controller-per-epoch",  "raft-epoch-monotonic",        "raft-hw-monotonic",
+    "raft-majority-reached-hw",     "raft-committed-consistent",   "quorum-live-after-faults",
+    "acked-write-durable",          "replicas-consistent-below-hw", "event-budget",
+    "demo-fsynced-records-survive", "demo-crash-keeps-page-cache", "demo-pings-after-heal",
+};
+
+inline bool is_checker_id(std::string_view id) {
+  return std::find(all_checker_ids.begin(), all_checker_ids.end(), id) != all_checker_ids.end();
+}
+
+}  // namespace kraftsim::check
