@@ -48,32 +48,36 @@ std::string producer_value(std::int64_t seq, std::int64_t value_bytes) {
 }
 
 Producer::Producer(env::Env& env, ProducerConfig config)
-    : env_(env), config_(std::move(config)), sticky_(env.random(), config_.batch_size_bytes) {
-  KS_ASSERT(!config_.bootstrap_servers.empty());
+    : env_(env),
+      config_(std::move(config)),
+      sticky_(env.random(), config_.batch_size_bytes),
+      metadata_(env, config_.bootstrap_servers, config_.topic, config_.retry_backoff, next_correlation_,
+                [this] { on_metadata(); }) {
   KS_ASSERT(config_.records_per_s > 0);
 }
 
 void Producer::on_start() {
   env_.set_timer(config_.start_delay, "producer-start", [this] {
-    request_metadata();
+    metadata_.request();
     on_generate();
   });
 }
 
 std::int32_t Producer::partition_for(const Pending& record) {
   // The default partitioner: murmur2 of the key, sticky for keyless records (KIP-480/794).
-  KS_ASSERT(partition_count_ > 0);
+  const std::int32_t partitions = metadata_.partition_count();
+  KS_ASSERT(partitions > 0);
   if (config_.key_count > 0) {
-    return partition_for_key(to_bytes(fmt::format("key-{}", record.seq % config_.key_count)), partition_count_);
+    return partition_for_key(to_bytes(fmt::format("key-{}", record.seq % config_.key_count)), partitions);
   }
-  return sticky_.next(partition_count_, config_.value_bytes);
+  return sticky_.next(partitions, config_.value_bytes);
 }
 
 void Producer::on_generate() {
   if (next_seq_ >= config_.records_max) return;
   KS_ASSERT_MSG(unassigned_.size() < producer_queued_records_max, "producer buffer full");
   const Pending record{next_seq_++, env_.now().us()};
-  if (partition_count_ == 0) {
+  if (metadata_.partition_count() == 0) {
     unassigned_.push_back(record);
   } else {
     const std::int32_t partition = partition_for(record);
@@ -88,44 +92,13 @@ void Producer::on_generate() {
 
 // ---------------------------------------------------------------- metadata
 
-void Producer::request_metadata() {
-  if (metadata_in_flight_) return;
-  metadata_to_ = config_.bootstrap_servers[bootstrap_index_ % config_.bootstrap_servers.size()];
-  metadata_in_flight_ = next_correlation_++;
-  env_.send(metadata_to_, protocol::KafkaRpc{*metadata_in_flight_, protocol::MetadataRequest{{config_.topic}}});
-}
-
-void Producer::on_metadata(const protocol::MetadataResponse& response) {
-  metadata_in_flight_.reset();
-  bool complete = false;
-  for (const auto& topic : response.topics) {
-    if (topic.name != config_.topic || topic.error_code != replication::ErrorCode::none || topic.partitions.empty()) continue;
-    complete = true;
-    partition_count_ = static_cast<std::int32_t>(topic.partitions.size());
-    for (const auto& p : topic.partitions) {
-      PartitionState& state = partitions_[p.partition_index];
-      // Kafka's Metadata ignores an answer older than what it knows (KIP-320 leader epochs).
-      if (p.leader_epoch < state.leader_epoch) continue;
-      state.leader = p.leader_id;
-      state.leader_epoch = p.leader_epoch;
-      if (p.leader_id == no_node) complete = false;
-    }
-  }
-  if (partition_count_ > 0 && !unassigned_.empty()) {
+void Producer::on_metadata() {
+  if (metadata_.partition_count() > 0 && !unassigned_.empty()) {
     std::vector<Pending> waiting = std::move(unassigned_);
     unassigned_.clear();
     for (const Pending& record : waiting) {
       partitions_[partition_for(record)].queue.push_back(record);
     }
-  }
-  if (!complete && !metadata_retry_scheduled_) {
-    // The topic is not there yet or a partition has no leader: ask again (another broker).
-    metadata_retry_scheduled_ = true;
-    ++bootstrap_index_;
-    env_.set_timer(config_.retry_backoff, "producer-metadata", [this] {
-      metadata_retry_scheduled_ = false;
-      request_metadata();
-    });
   }
   for (auto& [index, p] : partitions_) {
     if (p.in_flight && p.in_flight->correlation_id == 0) {
@@ -154,7 +127,7 @@ log::Bytes Producer::build_batch(const std::vector<Pending>& records) const {
 
 void Producer::maybe_send(std::int32_t partition) {
   PartitionState& p = partitions_[partition];
-  if (p.in_flight || p.queue.empty() || p.leader == no_node) return;
+  if (p.in_flight || p.queue.empty() || metadata_.leader(partition).id == no_node) return;
   // The accumulator's batch: the oldest records, as many as batch.size holds (at least one).
   // Records of one partition are consecutive in seq only while they come in order, which
   // checkers do not assume: the batch lists its records' seqs through first_seq + i only when
@@ -180,17 +153,18 @@ void Producer::send_in_flight(std::int32_t partition) {
   PartitionState& p = partitions_[partition];
   KS_ASSERT(p.in_flight);
   InFlight& f = *p.in_flight;
-  if (p.leader == no_node) return;  // waits for metadata
+  const NodeId leader = metadata_.leader(partition).id;
+  if (leader == no_node) return;  // waits for metadata
   ++f.attempt;
   f.correlation_id = next_correlation_++;
-  f.to = p.leader;
+  f.to = leader;
   protocol::ProduceRequest req;
   req.topic_partition = {config_.topic, partition};
   req.request.record_count = f.count;
   req.request.payload = f.payload;
   req.request.acks = config_.acks;
   req.request.timeout = config_.request_timeout;
-  env_.send(p.leader, protocol::KafkaRpc{f.correlation_id, std::move(req)});
+  env_.send(leader, protocol::KafkaRpc{f.correlation_id, std::move(req)});
   if (config_.acks == replication::Acks::none) {
     // acks=0: the producer never hears back; the batch counts as sent.
     env_.record("produce-sent", {{"topic", config_.topic}, {"partition", partition}, {"records", f.count},
@@ -255,11 +229,7 @@ void Producer::attempt_failed(std::int32_t partition, replication::ErrorCode err
     maybe_send(partition);
     return;
   }
-  if (stale_metadata(error)) {
-    p.leader = no_node;  // until the metadata answer names one
-    ++bootstrap_index_;
-    request_metadata();
-  }
+  if (stale_metadata(error)) metadata_.invalidate(partition);  // until a metadata answer names the leader
   env_.set_timer(config_.retry_backoff, "producer-retry", [this, partition] {
     PartitionState& state = partitions_[partition];
     if (state.in_flight && state.in_flight->correlation_id == 0) send_in_flight(partition);
@@ -272,24 +242,14 @@ void Producer::on_message(const protocol::Message& message) {
   const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body);
   if (rpc == nullptr) return;
   if (const auto* m = std::get_if<protocol::MetadataResponse>(&rpc->body)) {
-    if (metadata_in_flight_ && *metadata_in_flight_ == rpc->correlation_id) on_metadata(*m);
+    (void)metadata_.on_response(rpc->correlation_id, *m);
   } else if (const auto* r = std::get_if<protocol::ProduceResponse>(&rpc->body)) {
     on_produce_response(rpc->correlation_id, *r);
   }
 }
 
 void Producer::on_connection_lost(NodeId peer) {
-  if (metadata_in_flight_ && metadata_to_ == peer) {
-    metadata_in_flight_.reset();
-    ++bootstrap_index_;
-    if (!metadata_retry_scheduled_) {
-      metadata_retry_scheduled_ = true;
-      env_.set_timer(config_.retry_backoff, "producer-metadata", [this] {
-        metadata_retry_scheduled_ = false;
-        request_metadata();
-      });
-    }
-  }
+  metadata_.on_connection_lost(peer);
   // Kafka's NetworkClient fails the in-flight requests of the broken connection: a retriable
   // NETWORK_EXCEPTION; the producer refreshes its metadata.
   for (auto& [index, p] : partitions_) {

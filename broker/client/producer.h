@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "broker/client/client_metadata.h"
 #include "broker/client/partitioner.h"
 #include "broker/env/env.h"
 #include "broker/log/compression.h"
@@ -79,14 +80,11 @@ class Producer final : public env::Program {
     env::TimerId timeout;
   };
   struct PartitionState {
-    NodeId leader = no_node;
-    std::int32_t leader_epoch = -1;
     std::vector<Pending> queue;
     std::optional<InFlight> in_flight;
   };
 
-  void request_metadata();
-  void on_metadata(const protocol::MetadataResponse& response);
+  void on_metadata();
   void on_produce_response(std::uint64_t correlation_id, const protocol::ProduceResponse& response);
   void on_generate();
   std::int32_t partition_for(const Pending& record);
@@ -98,15 +96,11 @@ class Producer final : public env::Program {
   env::Env& env_;
   ProducerConfig config_;
   StickyPartitioner sticky_;
-  std::int32_t partition_count_ = 0;
+  std::uint64_t next_correlation_ = 1;
+  ClientMetadata metadata_;
   std::map<std::int32_t, PartitionState> partitions_;
   std::vector<Pending> unassigned_;  // generated before the first metadata answer
   std::int64_t next_seq_ = 0;
-  std::uint64_t next_correlation_ = 1;
-  std::optional<std::uint64_t> metadata_in_flight_;
-  NodeId metadata_to_ = no_node;
-  std::size_t bootstrap_index_ = 0;
-  bool metadata_retry_scheduled_ = false;
   std::map<std::uint64_t, std::int32_t> produce_correlations_;  // correlation id -> partition
   std::int64_t acked_records_ = 0;
   std::int64_t failed_records_ = 0;

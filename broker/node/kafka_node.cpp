@@ -258,7 +258,7 @@ void KafkaNode::maybe_publish_image() {
   if (!replicas_ || !image_changed_) return;
   if (!image_caught_up_) {
     const std::optional<raft::Offset> hw = raft_->core().high_watermark();
-    if (!hw || applied_offset_ + 1 < *hw) return;
+    if (!raft_->core().high_watermark_learned() || !hw || applied_offset_ + 1 < *hw) return;
     image_caught_up_ = true;
     env_.record("metadata-caught-up", {{"offset", applied_offset_}});
   }

@@ -62,6 +62,16 @@ void KafkaRpc::describe(trace::Fields& out) const {
         } else if constexpr (std::is_same_v<T, MetadataResponse>) {
           out.emplace_back("brokers", static_cast<std::int64_t>(m.brokers.size()));
           out.emplace_back("topics", static_cast<std::int64_t>(m.topics.size()));
+          // "topic-partition:leader@epoch ..." so the timeline shows what the client learned.
+          std::string leaders;
+          for (const auto& t : m.topics) {
+            for (const auto& p : t.partitions) {
+              if (!leaders.empty()) leaders += ' ';
+              leaders += t.name + "-" + std::to_string(p.partition_index) + ":" + std::to_string(p.leader_id) + "@" +
+                         std::to_string(p.leader_epoch);
+            }
+          }
+          if (!leaders.empty()) out.emplace_back("leaders", std::move(leaders));
         } else {
           out.emplace_back("topic", m.topic_partition.topic);
           out.emplace_back("partition", m.topic_partition.partition);

@@ -106,6 +106,10 @@ class QuorumCore {
   // A leader's published high watermark (unknown until its epoch start is committed); for
   // every other role the highest one this node has learned.
   std::optional<Offset> high_watermark() const;
+  // Whether this process has learned a high watermark from a leader (or published one as
+  // leader). Until then high_watermark() is only what a loaded snapshot implies, and a node that
+  // acted on it would act on old metadata (Kafka's MetadataLoader waits for this).
+  bool high_watermark_learned() const { return high_watermark_learned_; }
   // Entries below this offset were handed to the state machine (or are in its snapshot).
   Offset applied_end_offset() const { return applied_end_; }
   Offset flushed_end_offset() const { return flushed_end_; }
@@ -225,6 +229,7 @@ class QuorumCore {
   Offset flushed_end_ = 0;                 // log durable below this (on_log_flushed)
   std::deque<PendingFlush> pending_flushes_;
   Offset high_watermark_ = 0;              // node level: highest HW learned; never decreases
+  bool high_watermark_learned_ = false;    // from a leader (or as leader) since this process started
   Offset applied_end_ = 0;                 // handed to the state machine below this
 
   RequestTracker tracker_;

@@ -177,6 +177,7 @@ void QuorumCore::maybe_advance_high_watermark() {
   KS_ASSERT(*candidate <= log_.end_offset());
   leader.high_watermark = candidate;
   high_watermark_ = std::max(high_watermark_, *candidate);
+  high_watermark_learned_ = true;
   wake_parked_fetches_ = true;  // followers learn the new high watermark at once
 }
 
@@ -291,6 +292,7 @@ void QuorumCore::update_follower_high_watermark(std::optional<Offset> leader_hig
   const Offset learned = std::min(*leader_high_watermark, log_.end_offset());
   KS_RAFT_SAFETY(learned >= high_watermark_, "the high watermark went backwards on a follower");
   high_watermark_ = std::max(high_watermark_, learned);
+  high_watermark_learned_ = true;
 }
 
 void QuorumCore::truncate_divergent_suffix(OffsetAndEpoch leader_end) {

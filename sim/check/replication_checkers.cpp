@@ -7,6 +7,7 @@
 #include <set>
 #include <string>
 
+#include "broker/client/consumer.h"
 #include "broker/client/producer.h"
 
 namespace kraftsim::check {
@@ -133,7 +134,65 @@ class ReplicasConsistent final : public Checker {
   std::set<PartitionKey> partitions_;
 };
 
+class ConsumerReadStable final : public Checker {
+ public:
+  explicit ConsumerReadStable(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "consumer-read-stable"; }
+  std::string_view meaning() const override {
+    return "every record a consumer read is, at the end, the record at that offset in the final leader's log";
+  }
+
+  void on_event(const trace::Event& e) override {
+    if (e.kind != trace::Kind::state) return;
+    if (e.name == "consumer-corrupt") {
+      violate(e.t_us, fmt::format("consumer on node {} got a corrupt batch of {}-{} at offset {}: {}", e.node,
+                                  e.string_or("topic", ""), e.int_or("partition", -1), e.int_or("offset", -1),
+                                  e.string_or("error", "")));
+      return;
+    }
+    if (e.name != "consumed") return;
+    reads_[{e.string_or("topic", ""), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(
+        Read{e.int_or("from_offset", 0), e.int_or("next_offset", 0), static_cast<std::uint64_t>(e.int_or("digest", 0)),
+             e.t_us, e.node});
+  }
+
+  void on_end(std::int64_t t_us) override {
+    for (const auto& [key, reads] : reads_) {
+      const auto replicas = view_.partition_replicas(key.first, key.second);
+      const PartitionReplicaView* leader = final_leader(replicas);
+      if (leader == nullptr) continue;
+      for (const Read& r : reads) {
+        observed();
+        std::uint64_t digest = 0;
+        for (auto it = leader->values.lower_bound(r.from); it != leader->values.end() && it->first < r.next; ++it) {
+          digest = client::consumed_digest(digest, it->first, it->second);
+        }
+        if (digest == r.digest) continue;
+        violate(t_us, fmt::format("{}-{}: consumer {} read offsets {}..{} at {} ms, but the final leader {} (epoch {}) "
+                                  "holds other records there",
+                                  key.first, key.second, r.node, r.from, r.next - 1, r.t_us / 1000, leader->node,
+                                  leader->leader_epoch));
+        break;
+      }
+    }
+  }
+
+ private:
+  struct Read {
+    std::int64_t from = 0, next = 0;
+    std::uint64_t digest = 0;
+    std::int64_t t_us = 0;
+    NodeId node = no_node;
+  };
+  const ClusterView& view_;
+  std::map<PartitionKey, std::vector<Read>> reads_;
+};
+
 }  // namespace
+
+std::unique_ptr<Checker> make_consumer_read_stable_checker(const ClusterView& view) {
+  return std::make_unique<ConsumerReadStable>(view);
+}
 
 std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& view) {
   return std::make_unique<AckedWriteDurable>(view);

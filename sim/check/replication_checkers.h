@@ -8,7 +8,10 @@
 //  - replicas-consistent-below-hw: every running replica of a partition holds the leader's
 //    records at each offset below both the leader's high watermark and its own log end
 //    (KIP-101 scenario 2: replicas that diverged below the high watermark).
-// Both need the partitions to have a leader at the end; scenarios leave time after the faults.
+//  - consumer-read-stable: every record a consumer read (consumed) is, at the end, the record at
+//    that offset in the final leader's log, and no consumer was handed a corrupt batch
+//    (consumers read below the high watermark only, so nothing they read may change).
+// They need the partitions to have a leader at the end; scenarios leave time after the faults.
 #pragma once
 
 #include <memory>
@@ -20,5 +23,6 @@ namespace kraftsim::check {
 
 std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& view);
 std::unique_ptr<Checker> make_replicas_consistent_checker(const ClusterView& view);
+std::unique_ptr<Checker> make_consumer_read_stable_checker(const ClusterView& view);
 
 }  // namespace kraftsim::check

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "broker/client/admin_client.h"
+#include "broker/client/consumer.h"
 #include "broker/client/producer.h"
 #include "broker/log/record_batch.h"
 #include "broker/common/uuid.h"
@@ -111,7 +112,22 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
       return std::make_unique<client::Producer>(env, pc);
     });
   }
+  for (std::size_t i = 0; i < scenario.consumers.size(); ++i) {
+    const ConsumerSpec& spec = scenario.consumers[i];
+    if (brokers.empty()) return unexpected(fmt::format("{}: the cluster has no broker to consume from", spec.pointer));
+    client::ConsumerConfig cc;
+    cc.bootstrap_servers = brokers;
+    cc.topic = spec.topic;
+    cc.start_delay = spec.start;
+    world.add_node(consumer_node_id(scenario, i), fmt::format("consumer{}", i), [cc](env::Env& env) {
+      return std::make_unique<client::Consumer>(env, cc);
+    });
+  }
   return true;
+}
+
+NodeId consumer_node_id(const Scenario& scenario, std::size_t index) {
+  return producer_node_id(scenario, scenario.producers.size() + index);
 }
 
 NodeId producer_node_id(const Scenario& scenario, std::size_t index) {

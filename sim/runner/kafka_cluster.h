@@ -32,6 +32,8 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
 NodeId admin_node_id(const Scenario& scenario);
 // The id of the scenario's index-th producer client (after the admin client's).
 NodeId producer_node_id(const Scenario& scenario, std::size_t index);
+// The id of the scenario's index-th consumer client (after the producers').
+NodeId consumer_node_id(const Scenario& scenario, std::size_t index);
 
 class WorldClusterView final : public check::ClusterView {
  public:

@@ -248,6 +248,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (!scenario.topics.empty()) {
       checkers.push_back(check::make_acked_write_durable_checker(view));
       checkers.push_back(check::make_replicas_consistent_checker(view));
+      checkers.push_back(check::make_consumer_read_stable_checker(view));
     }
   }
   world.trace().set_observer([&observer, &checkers](const trace::Event& e) {

@@ -52,6 +52,13 @@ struct ProducerSpec {
   std::string pointer;
 };
 
+// A consumer client (broker/client/consumer.h) reading every partition of a topic from the start.
+struct ConsumerSpec {
+  std::string topic;
+  Duration start = milliseconds(8000);
+  std::string pointer;
+};
+
 struct Target {
   std::variant<NodeId, std::string> value;
 };
@@ -101,6 +108,7 @@ struct Scenario {
   std::vector<TopicSpec> topics;                    // created through CreateTopics at start
   std::int64_t metadata_writes_per_s = 0;           // extra metadata load (NoOp-style records)
   std::vector<ProducerSpec> producers;              // client nodes after the admin client
+  std::vector<ConsumerSpec> consumers;              // client nodes after the producers
   // Deliberately broken protocol variants, to show that checkers catch them (tests and
   // teaching only): "raft-grant-vote-without-log-check", "raft-advance-hw-without-own-epoch-commit".
   std::vector<std::string> test_only_mutations;

@@ -233,7 +233,7 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<N
     case FaultKind::disk_corrupt:
     case FaultKind::disk_read_error: {
       ObjectReader o(body, bp);
-      f.target = read_target(o.raw("node"), o.child_pointer("node"), known, {});
+      f.target = read_target(o.raw("node"), o.child_pointer("node"), known, {"crashed", "leader-of:", "follower-of:"});
       f.path = o.string("path");
       if (f.path.empty()) throw InputError(o.child_pointer("path"), "expected a non-empty file path");
       f.offset = static_cast<std::uint64_t>(o.integer("offset", 0, INT64_MAX));
@@ -322,6 +322,22 @@ Scenario read_scenario(const json& doc, const std::string& source) {
     read_ids("violated", s.expect_violated);
     read_ids("may_violate", s.expect_may_violate);
     e.finish();
+  }
+  if (r.has("consumers")) {
+    const auto& consumers = r.raw("consumers");
+    if (!consumers.is_array() || consumers.size() > 64) throw InputError("/consumers", "expected an array of at most 64 consumers");
+    for (std::size_t i = 0; i < consumers.size(); ++i) {
+      ObjectReader c(consumers[i], fmt::format("/consumers/{}", i));
+      ConsumerSpec spec;
+      spec.pointer = c.pointer();
+      spec.topic = c.string("topic");
+      if (std::none_of(s.topics.begin(), s.topics.end(), [&spec](const TopicSpec& t) { return t.name == spec.topic; })) {
+        throw InputError(c.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", spec.topic));
+      }
+      spec.start = milliseconds(c.integer_or("start_ms", 8000, 0, 1'000'000'000));
+      c.finish();
+      s.consumers.push_back(std::move(spec));
+    }
   }
   if (r.has("producers")) {
     const auto& producers = r.raw("producers");

@@ -9,6 +9,7 @@
 
 #include <string>
 
+#include "sim/runner/kafka_cluster.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
 #include "tests/support/kraft_scenarios.h"
@@ -32,6 +33,7 @@ struct SeedStats {
   std::uint64_t runs = 0;
   std::uint64_t acked_lost = 0;      // seeds where acked-write-durable was violated
   std::uint64_t diverged = 0;        // seeds where replicas-consistent-below-hw was violated
+  std::uint64_t reads_changed = 0;   // seeds where consumer-read-stable was violated
   std::uint64_t other_violations = 0;  // any other checker violated
   std::string first_acked_lost_detail;
 };
@@ -49,6 +51,7 @@ SeedStats run_seeds(const runner::Scenario& s, std::uint64_t n) {
     ++st.runs;
     const auto* acked = find_check(r, "acked-write-durable");
     const auto* consistent = find_check(r, "replicas-consistent-below-hw");
+    const auto* reads = find_check(r, "consumer-read-stable");
     INFO(r.replay_command);
     REQUIRE(acked != nullptr);
     REQUIRE(consistent != nullptr);
@@ -58,8 +61,9 @@ SeedStats run_seeds(const runner::Scenario& s, std::uint64_t n) {
       ++st.acked_lost;
     }
     if (violated(consistent)) ++st.diverged;
+    if (violated(reads)) ++st.reads_changed;
     for (const auto& c : r.checks) {
-      if (&c == acked || &c == consistent) continue;
+      if (&c == acked || &c == consistent || &c == reads) continue;
       if (c.status == runner::CheckStatus::violated) {
         UNSCOPED_INFO(r.replay_command << ": " << c.id << ": " << c.detail);
         ++st.other_violations;
@@ -76,6 +80,7 @@ TEST_CASE("acks=all with RF=3 and min.insync.replicas=2 loses nothing when the l
   INFO(st.first_acked_lost_detail);
   REQUIRE(st.acked_lost == 0);
   REQUIRE(st.diverged == 0);
+  REQUIRE(st.reads_changed == 0);
   REQUIRE(st.other_violations == 0);
 }
 
@@ -117,6 +122,7 @@ TEST_CASE("a crash of every broker keeps the page cache: nothing acknowledged is
   INFO(st.first_acked_lost_detail);
   REQUIRE(st.acked_lost == 0);
   REQUIRE(st.diverged == 0);
+  REQUIRE(st.reads_changed == 0);
   REQUIRE(st.other_violations == 0);
 }
 
@@ -148,6 +154,7 @@ TEST_CASE("KIP-101 scenario 1 with leader epochs: nothing acknowledged is lost",
   INFO(modern.first_acked_lost_detail);
   REQUIRE(modern.acked_lost == 0);
   REQUIRE(modern.diverged == 0);
+  REQUIRE(modern.reads_changed == 0);
   REQUIRE(modern.other_violations == 0);
 }
 
@@ -166,10 +173,32 @@ TEST_CASE("KIP-101 scenario 2 with leader epochs: replicas never diverge", "[rep
 TEST_CASE("an unclean election loses acknowledged records and is reported, without it nothing is lost", "[replication][scenario]") {
   const SeedStats unclean = run_seeds(load("unclean-election-enabled"), seed_count(200));
   REQUIRE(unclean.acked_lost == unclean.runs);
+  REQUIRE(unclean.reads_changed == unclean.runs);  // the consumer had read what was lost
   REQUIRE(unclean.other_violations == 0);
   const SeedStats clean = run_seeds(load("unclean-election-disabled"), seed_count(200));
   INFO(clean.first_acked_lost_detail);
   REQUIRE(clean.acked_lost == 0);
   REQUIRE(clean.diverged == 0);
+  REQUIRE(clean.reads_changed == 0);
   REQUIRE(clean.other_violations == 0);
+}
+
+TEST_CASE("a corrupt segment is found by recovery and truncated, and consumers never read it", "[replication][scenario]") {
+  const runner::Scenario s = load("corrupt-segment-recovered");
+  for (std::uint64_t seed = 1; seed <= seed_count(50); ++seed) {
+    const runner::RunResult r = kraftsim::testing::require_all_hold(s, seed, true);
+    INFO(r.replay_command);
+    std::int64_t truncated_bytes = 0, consumed_from_zero = 0, acked = 0;
+    for (const auto& e : r.trace_events) {
+      if (e.name == "partition-log-opened" && e.t_us > 15'000'000) truncated_bytes += e.int_or("truncated_bytes", 0);
+      REQUIRE(e.name != "consumer-corrupt");
+      if (e.name == "consumed" && e.node == runner::consumer_node_id(s, 1)) consumed_from_zero += e.int_or("records", 0);
+      if (e.name == "produce-acked") acked += e.int_or("records", 0);
+    }
+    REQUIRE(truncated_bytes > 0);              // recovery found the bad batch and cut the log there
+    REQUIRE(acked > 1000);
+    REQUIRE(consumed_from_zero >= acked);  // the late consumer read every record (retries may add duplicates)
+    REQUIRE(find_check(r, "consumer-read-stable")->status == runner::CheckStatus::held);
+    REQUIRE(find_check(r, "replicas-consistent-below-hw")->status == runner::CheckStatus::held);
+  }
 }

@@ -64,6 +64,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
               {"producers", {{{"topic", "t"}, {"acks", "1"}, {"compression.type", "lz4"}, {"start_ms", 10},
                               {"records_per_s", 5}, {"records", 3}, {"value_bytes", 8}, {"keys", 2}, {"batch.size", 100},
                               {"request.timeout.ms", 1000}, {"delivery.timeout.ms", 5000}}}},
+              {"consumers", {{{"topic", "t"}, {"start_ms", 10}}}},
               {"test_only_mutations", json::array()},
               {"expect", {{"violated", json::array()}, {"may_violate", {"acked-write-durable"}}}},
               {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "controller"}, {"formatted", true},
@@ -83,6 +84,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
   REQUIRE(keys_of(doc["cluster"]["nodes"][0]) == keys_of(schema["properties"]["cluster"]["properties"]["nodes"]["items"]["properties"]));
   REQUIRE(keys_of(doc["topics"][0]) == keys_of(schema["properties"]["topics"]["items"]["properties"]));
   REQUIRE(keys_of(doc["expect"]) == keys_of(schema["properties"]["expect"]["properties"]));
+  REQUIRE(keys_of(doc["consumers"][0]) == keys_of(schema["properties"]["consumers"]["items"]["properties"]));
   REQUIRE(keys_of(doc["producers"][0]) == keys_of(schema["properties"]["producers"]["items"]["properties"]));
   auto top = keys_of(schema["properties"]);
   top.erase("$comment");

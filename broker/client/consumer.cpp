@@ -1,0 +1,145 @@
+// Consumer: metadata, fetching below the high watermark, CRC checks, positions (see consumer.h).
+#include "broker/client/consumer.h"
+
+#include "base/assert.h"
+#include "base/hash.h"
+#include "broker/log/record_batch.h"
+
+namespace kraftsim::client {
+
+std::uint64_t consumed_digest(std::uint64_t digest, std::int64_t offset, std::string_view value) {
+  Hasher h;
+  h.add_u64(digest);
+  h.add_i64(offset);
+  h.add_bytes(value);
+  return h.value();
+}
+
+Consumer::Consumer(env::Env& env, ConsumerConfig config)
+    : env_(env),
+      config_(std::move(config)),
+      metadata_(env, config_.bootstrap_servers, config_.topic, config_.retry_backoff, next_correlation_,
+                [this] { on_metadata(); }) {}
+
+void Consumer::on_start() {
+  env_.set_timer(config_.start_delay, "consumer-start", [this] { metadata_.request(); });
+}
+
+void Consumer::on_metadata() {
+  for (std::int32_t index = 0; index < metadata_.partition_count(); ++index) {
+    PartitionState& p = partitions_[index];
+    if (!p.in_flight && !p.timer.valid()) fetch(index);
+  }
+}
+
+void Consumer::fetch(std::int32_t partition) {
+  PartitionState& p = partitions_[partition];
+  p.timer = {};
+  if (p.stopped || p.in_flight) return;
+  const ClientMetadata::Leader leader = metadata_.leader(partition);
+  if (leader.id == no_node) return metadata_.request();
+  protocol::FetchRequest req;
+  req.topic_partition = {config_.topic, partition};
+  req.request.replica_id = -1;  // a consumer
+  req.request.fetch_offset = p.position;
+  req.request.current_leader_epoch = leader.epoch;
+  req.max_bytes = config_.max_partition_fetch_bytes;
+  const std::uint64_t correlation = next_correlation_++;
+  p.in_flight = correlation;
+  p.in_flight_to = leader.id;
+  fetches_[correlation] = partition;
+  env_.send(leader.id, protocol::KafkaRpc{correlation, std::move(req)});
+  p.timer = env_.set_timer(config_.request_timeout, "consumer-request-timeout", [this, partition, correlation] {
+    PartitionState& state = partitions_[partition];
+    state.timer = {};
+    if (state.in_flight != correlation) return;
+    state.in_flight.reset();
+    fetches_.erase(correlation);
+    metadata_.invalidate(partition);
+    fetch_later(partition, config_.retry_backoff);
+  });
+}
+
+void Consumer::fetch_later(std::int32_t partition, Duration after) {
+  PartitionState& p = partitions_[partition];
+  if (p.timer.valid()) env_.cancel_timer(p.timer);
+  p.timer = env_.set_timer(after, "consumer-fetch", [this, partition] { fetch(partition); });
+}
+
+void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::FetchResponse& response) {
+  auto it = fetches_.find(correlation_id);
+  if (it == fetches_.end()) return;
+  const std::int32_t partition = it->second;
+  fetches_.erase(it);
+  PartitionState& p = partitions_[partition];
+  if (p.in_flight != correlation_id) return;
+  p.in_flight.reset();
+  if (p.timer.valid()) env_.cancel_timer(p.timer);
+  p.timer = {};
+  const replication::FetchResponse& r = response.response;
+  using E = replication::ErrorCode;
+  if (r.error == E::offset_out_of_range) {
+    // auto.offset.reset=earliest.
+    p.position = std::max<std::int64_t>(0, r.log_start_offset);
+    return fetch_later(partition, config_.retry_backoff);
+  }
+  if (r.error != E::none) {
+    // NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH, ...: refresh metadata.
+    metadata_.invalidate(partition);
+    return fetch_later(partition, config_.retry_backoff);
+  }
+  std::uint64_t digest = 0;
+  std::int64_t count = 0;
+  const std::int64_t from = p.position;
+  for (const auto& batch : r.records) {
+    auto decoded = log::decode_batch(batch.payload);
+    if (!decoded.ok()) {
+      env_.record("consumer-corrupt", {{"topic", config_.topic}, {"partition", partition}, {"offset", batch.base_offset},
+                                       {"error", log::describe(decoded.error())}});
+      p.stopped = true;
+      break;
+    }
+    for (const auto& record : decoded->records) {
+      const std::int64_t offset = log::record_offset(*decoded, record);
+      if (offset < p.position) continue;  // a fetch returns whole batches
+      const std::string_view value =
+          record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
+                       : std::string_view();
+      digest = consumed_digest(digest, offset, value);
+      ++count;
+      p.position = offset + 1;
+    }
+  }
+  if (count > 0) {
+    consumed_records_ += count;
+    env_.record("consumed", {{"topic", config_.topic}, {"partition", partition}, {"from_offset", from},
+                             {"next_offset", p.position}, {"records", count},
+                             {"digest", static_cast<std::int64_t>(digest)}});
+  }
+  if (p.stopped) return;
+  if (count > 0) return fetch(partition);
+  fetch_later(partition, config_.fetch_max_wait);  // Kafka would have parked the fetch this long
+}
+
+void Consumer::on_message(const protocol::Message& message) {
+  const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body);
+  if (rpc == nullptr) return;
+  if (const auto* m = std::get_if<protocol::MetadataResponse>(&rpc->body)) {
+    (void)metadata_.on_response(rpc->correlation_id, *m);
+  } else if (const auto* f = std::get_if<protocol::FetchResponse>(&rpc->body)) {
+    on_fetch_response(rpc->correlation_id, *f);
+  }
+}
+
+void Consumer::on_connection_lost(NodeId peer) {
+  metadata_.on_connection_lost(peer);
+  for (auto& [index, p] : partitions_) {
+    if (!p.in_flight || p.in_flight_to != peer) continue;
+    fetches_.erase(*p.in_flight);
+    p.in_flight.reset();
+    metadata_.invalidate(index);
+    fetch_later(index, config_.retry_backoff);
+  }
+}
+
+}  // namespace kraftsim::client

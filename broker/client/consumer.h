@@ -1,0 +1,77 @@
+// Consumer: a Kafka consumer without a group, reading every partition of one topic from the
+// beginning (auto.offset.reset=earliest, assign() rather than subscribe()). It finds leaders with
+// Metadata requests, fetches from each leader with the leader epoch it knows (KIP-320), checks
+// every batch's CRC (check.crcs=true, Kafka's default) and decodes the records, skipping those
+// below its position (a fetch returns whole batches).
+//
+// The broker answers a consumer Fetch at once; where Kafka parks it up to fetch.max.wait.ms
+// (500) when there is nothing to read, this consumer waits that long before the next fetch.
+// Groups, committed offsets and rebalancing come with the producer/consumer issue.
+//
+// Trace:
+//   consumed        {topic, partition, from_offset, next_offset, records, digest}: one fetch's
+//                   records; digest hashes (offset, value) of each (consumed_digest below)
+//   consumer-corrupt {topic, partition, offset, error}: a batch failed its CRC or decoding; the
+//                   partition stops, as Kafka's consumer throws CorruptRecordException
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "broker/client/client_metadata.h"
+#include "broker/env/env.h"
+#include "broker/protocol/kafka_rpc.h"
+
+namespace kraftsim::client {
+
+// Folds one record into a consumed-records digest; checkers recompute it from the logs.
+std::uint64_t consumed_digest(std::uint64_t digest, std::int64_t offset, std::string_view value);
+
+struct ConsumerConfig {
+  std::vector<NodeId> bootstrap_servers;
+  std::string topic;
+  Duration start_delay = milliseconds(8000);
+  Duration fetch_max_wait = milliseconds(500);     // fetch.max.wait.ms
+  std::int32_t max_partition_fetch_bytes = 1048576;  // max.partition.fetch.bytes
+  Duration request_timeout = milliseconds(30000);  // request.timeout.ms
+  Duration retry_backoff = milliseconds(100);      // retry.backoff.ms
+};
+
+class Consumer final : public env::Program {
+ public:
+  Consumer(env::Env& env, ConsumerConfig config);
+
+  void on_start() override;
+  void on_message(const protocol::Message& message) override;
+  void on_connection_lost(NodeId peer) override;
+
+  std::int64_t consumed_records() const { return consumed_records_; }
+
+ private:
+  struct PartitionState {
+    std::int64_t position = 0;  // the next offset to read
+    std::optional<std::uint64_t> in_flight;
+    NodeId in_flight_to = no_node;
+    env::TimerId timer;
+    bool stopped = false;  // a corrupt batch: Kafka's consumer throws to the application
+  };
+
+  void on_metadata();
+  void fetch(std::int32_t partition);
+  void fetch_later(std::int32_t partition, Duration after);
+  void on_fetch_response(std::uint64_t correlation_id, const protocol::FetchResponse& response);
+
+  env::Env& env_;
+  ConsumerConfig config_;
+  std::map<std::int32_t, PartitionState> partitions_;
+  std::map<std::uint64_t, std::int32_t> fetches_;  // correlation id -> partition
+  std::uint64_t next_correlation_ = 1;
+  ClientMetadata metadata_;
+  std::int64_t consumed_records_ = 0;
+};
+
+}  // namespace kraftsim::client
