@@ -9,6 +9,8 @@
 
 #include <string>
 
+#include "broker/client/partitioner.h"
+#include "broker/log/record_batch.h"
 #include "sim/runner/kafka_cluster.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
@@ -201,4 +203,84 @@ TEST_CASE("a corrupt segment is found by recovery and truncated, and consumers n
     REQUIRE(find_check(r, "consumer-read-stable")->status == runner::CheckStatus::held);
     REQUIRE(find_check(r, "replicas-consistent-below-hw")->status == runner::CheckStatus::held);
   }
+}
+
+TEST_CASE("consumers read only below the high watermark", "[replication][scenario]") {
+  const runner::Scenario s = load("leader-crash-acks-all");
+  for (std::uint64_t seed = 1; seed <= seed_count(10); ++seed) {
+    const runner::RunResult r = runner::run_scenario(s, {seed, true});
+    INFO(r.replay_command);
+    // The highest high watermark any leader of orders-0 has published so far, in trace order.
+    std::int64_t leader_hw = 0, reads = 0;
+    for (const auto& e : r.trace_events) {
+      if (e.name == "partition-state" && e.string_or("role", "") == "Leader") {
+        leader_hw = std::max(leader_hw, e.int_or("high_watermark", 0));
+      }
+      if (e.name == "consumed") {
+        ++reads;
+        REQUIRE(e.int_or("next_offset", 0) <= leader_hw);
+      }
+    }
+    REQUIRE(reads > 10);
+  }
+}
+
+TEST_CASE("acks=0 gets no answers and its records still land, every codec end to end", "[replication][scenario]") {
+  for (const std::string codec : {"none", "gzip", "snappy", "lz4", "zstd"}) {
+    for (const std::string acks : {"0", "all"}) {
+      runner::Scenario s = load("leader-crash-acks-all");
+      s.faults.clear();
+      s.duration = milliseconds(20'000);
+      s.producers[0].acks = acks;
+      s.producers[0].compression = codec;
+      s.producers[0].records_per_s = 200;
+      s.producers[0].records = 1000;
+      const runner::RunResult r = kraftsim::testing::require_all_hold(s, 1, true);
+      INFO(codec << " acks=" << acks);
+      std::int64_t sent = 0, acked = 0, consumed = 0;
+      for (const auto& e : r.trace_events) {
+        if (e.name == "produce-sent") sent += e.int_or("records", 0);
+        if (e.name == "produce-acked") acked += e.int_or("records", 0);
+        if (e.name == "consumed") consumed += e.int_or("records", 0);
+        // acks=0: the broker never answers (Kafka sends no ProduceResponse at all).
+        if (acks == "0" && e.kind == trace::Kind::send) REQUIRE(e.name != "ProduceResponse");
+      }
+      REQUIRE((acks == "0" ? sent : acked) == 1000);
+      REQUIRE((acks == "0" ? acked : sent) == 0);
+      REQUIRE(consumed == 1000);  // decompressed and CRC-checked by the consumer
+    }
+  }
+}
+
+TEST_CASE("keyed records land in murmur2(key) mod partitions, on every replica", "[replication][scenario]") {
+  runner::Scenario s = load("leader-crash-acks-all");
+  s.faults.clear();
+  s.duration = milliseconds(20'000);
+  s.topics[0].partitions = 3;
+  s.producers[0].keys = 10;
+  s.producers[0].records_per_s = 200;
+  s.producers[0].records = 600;
+  runner::RunOptions options{1, false};
+  options.export_files = true;
+  const runner::RunResult r = runner::run_scenario(s, options);
+  REQUIRE(r.passed);
+  std::int64_t records = 0;
+  for (const auto& node : r.exported_files) {
+    for (const auto& [path, bytes] : node.files) {
+      if (path.rfind("orders-", 0) != 0 || path.size() < 4 || path.substr(path.size() - 4) != ".log") continue;
+      const int partition = path[7] - '0';
+      std::size_t at = 0;
+      while (at < bytes.size()) {
+        auto batch = log::decode_batch(log::ByteView(bytes).subspan(at, log::peek_batch_header(log::ByteView(bytes).subspan(at))->size_bytes()));
+        REQUIRE(batch.ok());
+        for (const auto& record : batch->records) {
+          REQUIRE(record.key.has_value());
+          REQUIRE(client::partition_for_key(*record.key, 3) == partition);
+          ++records;
+        }
+        at += log::peek_batch_header(log::ByteView(bytes).subspan(at))->size_bytes();
+      }
+    }
+  }
+  REQUIRE(records == 3 * 600);  // every record on each of the three replicas
 }
