@@ -33,6 +33,7 @@ struct PartitionReplicaView {
   bool leader = false;
   std::int32_t leader_epoch = -1;
   std::int64_t high_watermark = 0;
+  std::int64_t log_start_offset = 0;  // below it, retention deleted the records (not a loss)
   std::int64_t log_end_offset = 0;
   std::map<std::int64_t, std::string> values;
 };

@@ -162,6 +162,7 @@ std::vector<check::PartitionReplicaView> WorldClusterView::partition_replicas(co
     v.leader_epoch = hosted->replica->leader_epoch();
     v.high_watermark = hosted->replica->high_watermark();
     v.log_end_offset = hosted->replica->log_end_offset();
+    v.log_start_offset = hosted->log->log_start_offset();
     // The segment files as they stand (read without side effects), in base-offset order (the
     // names are zero-padded offsets), batch after batch until the log end or a bad batch.
     const sim::Disk& disk = world_.node(id).disk();
