@@ -14,7 +14,7 @@ namespace kraftsim::check {
 
 namespace {
 
-bool is_state(const trace::Event& e, std::string_view name) { return e.kind == trace::Kind::state && e.name == name; }
+bool is_state(const trace::EventRef& e, std::string_view name) { return e.kind == trace::Kind::state && e.name == name; }
 
 class SingleControllerPerEpoch final : public Checker {
  public:
@@ -22,7 +22,8 @@ class SingleControllerPerEpoch final : public Checker {
   std::string_view meaning() const override {
     return "every durable election state and Leader role of an epoch names the same controller";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     NodeId named = no_node;
     if (is_state(e, "quorum-state-durable")) named = static_cast<NodeId>(e.int_or("leader_id", -1));
     else if (is_state(e, "raft-state") && e.string_or("role", "") == "Leader") named = e.node;
@@ -44,7 +45,8 @@ class EpochMonotonic final : public Checker {
  public:
   std::string_view id() const override { return "raft-epoch-monotonic"; }
   std::string_view meaning() const override { return "a node's durable epoch never decreases, across restarts too"; }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::disk}; }
+  void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::disk && e.name == "disk-replaced") {
       durable_.erase(e.node);  // a new, empty disk starts a new durable history
       return;
@@ -70,7 +72,8 @@ class HighWatermarkMonotonic final : public Checker {
   std::string_view meaning() const override {
     return "no leader publishes a high watermark below one a leader already published";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (!is_state(e, "raft-state") || e.string_or("role", "") != "Leader") return;
     const auto hw = e.int_or("high_watermark", -1);
     if (hw < 0) return;
@@ -100,7 +103,8 @@ class MajorityReachedHighWatermark final : public Checker {
   std::string_view meaning() const override {
     return "a leader's published high watermark is flushed on a majority of voters";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (is_state(e, "raft-flushed")) {
       flushed_[e.node] = e.int_or("end_offset", 0);
       return;
@@ -142,7 +146,8 @@ class CommittedConsistent final : public Checker {
   std::string_view meaning() const override {
     return "no two nodes hold different records below their high watermarks, in their logs or snapshots";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (is_state(e, "raft-recovered")) {
       checked_[e.node] = 0;  // a restarted node's log is compared again from its start
       return;

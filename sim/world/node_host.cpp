@@ -214,9 +214,9 @@ void NodeHost::exit(std::string reason) {
   kill(ProcessState::exited, "exited");
 }
 
-void NodeHost::record(const char* name, trace::Fields fields) {
+void NodeHost::record(const char* name, trace::FieldSpan fields) {
   require_running("record from a node that is not running");
-  trace_.append(now().us(), id_, trace::Kind::state, name, std::move(fields));
+  trace_.append(now().us(), id_, trace::Kind::state, name, fields);
 }
 
 // ---- files ----
@@ -224,7 +224,7 @@ void NodeHost::record(const char* name, trace::Fields fields) {
 env::IoStatus NodeHost::traced(const char* op, std::string_view path, env::IoStatus status) {
   if (!status.ok()) {
     trace_.append(now().us(), id_, trace::Kind::disk, "io-error",
-                  {{"op", op}, {"path", std::string(path)}, {"error", env::to_string(status.error.code)}});
+                  {{"op", op}, {"path", path}, {"error", env::to_string(status.error.code)}});
   }
   return status;
 }

@@ -70,7 +70,7 @@ class NodeHost final : public env::Env, private env::Files {
   void send(NodeId to, protocol::Body body) override;
   env::Files& files() override { return *this; }
   Rng& random() override { return rng_; }
-  void record(const char* name, trace::Fields fields) override;
+  void record(const char* name, trace::FieldSpan fields) override;
   void exit(std::string reason) override;
   // Why the process last exited on its own ("" if it did not).
   const std::string& exit_reason() const { return exit_reason_; }

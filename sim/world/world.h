@@ -66,7 +66,7 @@ class World {
   void drop_caches(NodeId id);
 
  private:
-  void trace_fault(const char* name, trace::Fields fields);
+  void trace_fault(const char* name, trace::FieldSpan fields);
   void trace_components();
 
   WorldConfig config_;
