@@ -87,18 +87,19 @@ StoredEventRef::StoredEventRef(const Event& event) {
   ref_ = EventRef{event.seq, event.t_us, event.node, event.kind, event.name, fields_};
 }
 
-// The canonical form: the envelope, then per field its key (by the key's hash), the value's
-// type and the value; text is length-delimited.
+// The canonical form: the envelope (sequence number, time, then node, kind and field count in
+// one word), the name, then per field its key (by the key's hash) combined with the value's
+// type, and the value; text is length-delimited. Every word costs a multiply in a dependent
+// chain, so the form packs what fits in one word.
 void hash_event(Hasher& hasher, const EventRef& event) {
+  KS_ASSERT(event.fields.size() < (std::size_t{1} << 24));
   hasher.add_u64(event.seq);
   hasher.add_i64(event.t_us);
-  hasher.add_i64(event.node);
-  hasher.add_u64(static_cast<std::uint64_t>(event.kind));
+  hasher.add_u64(static_cast<std::uint64_t>(static_cast<std::uint32_t>(event.node)) << 32 |
+                 static_cast<std::uint64_t>(event.kind) << 24 | event.fields.size());
   hasher.add_bytes(event.name);
-  hasher.add_u64(event.fields.size());
   for (const FieldRef& f : event.fields) {
-    hasher.add_u64(f.key.hash());
-    hasher.add_u64(f.value.index());
+    hasher.add_u64(f.key.hash() ^ f.value.index());
     switch (f.value.index()) {
       case 0: hasher.add_i64(std::get<0>(f.value)); break;
       case 1: hasher.add_bytes(std::get<1>(f.value)); break;

@@ -120,14 +120,11 @@ class MajorityReachedHighWatermark final : public Checker {
     observed();
     const auto voters = view_.voters();
     std::size_t reached = 0;
-    std::string evidence;
-    for (NodeId v : voters) {
-      const auto it = flushed_.find(v);
-      const std::int64_t f = it == flushed_.end() ? 0 : it->second;
-      reached += f >= hw ? 1 : 0;
-      evidence += fmt::format("{}node {}: {}", evidence.empty() ? "" : ", ", v, f);
-    }
+    for (NodeId v : voters) reached += flushed(v) >= hw ? 1 : 0;
     if (reached < voters.size() / 2 + 1) {
+      // The evidence is formatted only for a violation: this runs for every published HW.
+      std::string evidence;
+      for (NodeId v : voters) evidence += fmt::format("{}node {}: {}", evidence.empty() ? "" : ", ", v, flushed(v));
       violate(e.t_us, fmt::format("leader {} of epoch {} published high watermark {} at {} ms but only {} of {} voters "
                                   "had flushed that far ({})",
                                   e.node, e.int_or("epoch", -1), hw, e.t_us / 1000, reached, voters.size(), evidence));
@@ -135,6 +132,11 @@ class MajorityReachedHighWatermark final : public Checker {
   }
 
  private:
+  std::int64_t flushed(NodeId voter) const {
+    const auto it = flushed_.find(voter);
+    return it == flushed_.end() ? 0 : it->second;
+  }
+
   const ClusterView& view_;
   std::map<NodeId, std::int64_t> flushed_;
 };
