@@ -89,9 +89,14 @@ class Scheduler {
     std::uint32_t slot;
     std::uint32_t generation;
   };
-  static bool later(const Entry& a, const Entry& b) {
-    return a.at_us != b.at_us ? a.at_us > b.at_us : a.sequence > b.sequence;
-  }
+  // The heap's ordering, as a function object so that the heap operations inline it (a plain
+  // function passed to std::push_heap/pop_heap is called through a pointer).
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.at_us != b.at_us ? a.at_us > b.at_us : a.sequence > b.sequence;
+    }
+  };
+  static constexpr Later later{};
   const Entry* peek_live();  // drops cancelled entries from the top of the heap
   void dispatch_top();
   void compact();            // rebuilds the heap without cancelled entries
