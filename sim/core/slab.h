@@ -30,7 +30,7 @@ struct SlabHandle {
 };
 
 // T must be default-constructible and movable; an erased slot holds T{} (so a callback's
-// captured state is released at once).
+// captured state is released at once), a taken one the moved-from value.
 template <typename T>
 class Slab {
  public:
@@ -65,9 +65,8 @@ class Slab {
   // Moves the value out and frees its slot; the handle must be live.
   T take(SlabHandle handle) {
     KS_ASSERT(contains(handle));
-    Slot& s = slots_[handle.slot];
-    T value = std::move(s.value);
-    release(handle.slot);
+    T value = std::move(slots_[handle.slot].value);
+    free_slot(handle.slot);  // the moved-from value holds nothing worth releasing
     return value;
   }
   // Returns false if the handle is stale or invalid.
@@ -101,9 +100,11 @@ class Slab {
   };
 
   void release(std::uint32_t slot) {
-    Slot& s = slots_[slot];
-    s.value = T{};
-    s.generation = 0;
+    slots_[slot].value = T{};
+    free_slot(slot);
+  }
+  void free_slot(std::uint32_t slot) {
+    slots_[slot].generation = 0;
     free_slots_.push_back(slot);
     --size_;
   }
