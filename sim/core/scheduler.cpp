@@ -26,7 +26,7 @@ EventId Scheduler::schedule_at(Time at, EventFn fn) {
   const EventId id = callbacks_.insert(std::move(fn));
   heap_.push_back(Entry{at.us(), next_sequence_++, id.slot, id.generation});
   std::push_heap(heap_.begin(), heap_.end(), later);
-  if (heap_.size() > 4096 && heap_.size() > 2 * callbacks_.size() + 1024) compact();
+  if (heap_.size() > 2 * callbacks_.size() + 16) compact();
   return id;
 }
 
