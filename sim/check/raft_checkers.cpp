@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "base/hash.h"
 #include "broker/raft/quorum_core.h"
@@ -179,10 +180,12 @@ class CommittedConsistent final : public Checker {
       h.add_u64(entry.control ? 1 : 0);
       h.add_bytes(std::string_view(reinterpret_cast<const char*>(entry.payload.data()), entry.payload.size()));
       observed();
-      auto [it, inserted] = committed_.emplace(o, Record{entry.epoch, h.value(), e.node});
-      if (!inserted && (it->second.epoch != entry.epoch || it->second.hash != h.value())) {
+      Record& first = committed_at(o);
+      if (first.node == no_node) {
+        first = Record{entry.epoch, h.value(), e.node};
+      } else if (first.epoch != entry.epoch || first.hash != h.value()) {
         violate(e.t_us, fmt::format("offset {} is committed as epoch {} on node {} but as epoch {} on node {} (at {} ms)",
-                                    o, it->second.epoch, it->second.node, entry.epoch, e.node, e.t_us / 1000));
+                                    o, first.epoch, first.node, entry.epoch, e.node, e.t_us / 1000));
       }
     }
     checked_[e.node] = std::max(checked_[e.node], end);
@@ -190,12 +193,23 @@ class CommittedConsistent final : public Checker {
 
  private:
   struct Record {
-    raft::Epoch epoch;
-    std::uint64_t hash;
-    NodeId node;
+    raft::Epoch epoch = 0;
+    std::uint64_t hash = 0;
+    NodeId node = no_node;  // the first node seen to commit it; no_node: not seen yet
   };
+
+  // The record of offset o, growing the dense range as needed: committed offsets form a range
+  // (a log has no holes), so a deque indexed from the lowest offset seen replaces a tree.
+  Record& committed_at(raft::Offset o) {
+    if (committed_.empty()) committed_first_ = o;
+    for (; o < committed_first_; --committed_first_) committed_.emplace_front();
+    while (o - committed_first_ >= static_cast<raft::Offset>(committed_.size())) committed_.emplace_back();
+    return committed_[static_cast<std::size_t>(o - committed_first_)];
+  }
+
   const ClusterView& view_;
-  std::map<raft::Offset, Record> committed_;
+  std::deque<Record> committed_;  // offset committed_first_ + i -> what was first seen committed there
+  raft::Offset committed_first_ = 0;
   std::map<NodeId, raft::Offset> checked_;
   std::map<std::int64_t, std::pair<std::int64_t, NodeId>> snapshots_;  // end offset -> (digest, node)
 };
