@@ -173,6 +173,7 @@ class Fields {
 
   std::size_t size() const { return size_; }
   std::span<const FieldRef> span() const {
+    if (size_ == 0) return {};
     return {std::launder(reinterpret_cast<const FieldRef*>(storage_)), size_};
   }
   operator FieldSpan() const { return FieldSpan(span()); }  // NOLINT(google-explicit-constructor)
