@@ -4,7 +4,10 @@
 // output) is fixed here. Not cryptographic: it only has to tell runs apart.
 #pragma once
 
+#include <bit>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <string_view>
 
 namespace kraftsim {
@@ -36,8 +39,26 @@ class Hasher {
 
  private:
   static constexpr std::uint64_t word_at(std::string_view bytes, std::size_t at, std::size_t count) {
+    if constexpr (std::endian::native == std::endian::little) {
+      if (!std::is_constant_evaluated()) return load_little_endian(bytes.data() + at, count);
+    }
     std::uint64_t w = 0;
     for (std::size_t k = 0; k < count; ++k) w |= static_cast<std::uint64_t>(static_cast<unsigned char>(bytes[at + k])) << (8 * k);
+    return w;
+  }
+  // The same word as the loop above on a little-endian machine, in at most three loads of fixed
+  // size (the fingerprint folds every event's name and text values). Reads only [p, p + count),
+  // 1 <= count <= 8: the loads of a short tail overlap and OR the same bytes twice.
+  static std::uint64_t load_little_endian(const char* p, std::size_t count) {
+    if (count == 8) return load<std::uint64_t>(p);
+    if (count >= 4) return load<std::uint32_t>(p) | load<std::uint32_t>(p + count - 4) << (8 * (count - 4));
+    const auto byte = [p](std::size_t k) { return std::uint64_t{static_cast<unsigned char>(p[k])}; };
+    return byte(0) | byte(count / 2) << (8 * (count / 2)) | byte(count - 1) << (8 * (count - 1));
+  }
+  template <typename Word>
+  static std::uint64_t load(const char* p) {
+    Word w;
+    std::memcpy(&w, p, sizeof w);
     return w;
   }
   static constexpr std::uint64_t absorb(std::uint64_t h, std::uint64_t word) {

@@ -1,12 +1,14 @@
 // The run's trace: appends events in order, keeps a running fingerprint, and (optionally)
-// keeps the events themselves for reports and JSON Lines output. A sweep that needs only the
-// verdict and the fingerprint turns keeping off and pays no memory for the stream.
+// keeps the events themselves for reports and JSON Lines output. A run that needs only the
+// verdict and the fingerprint turns keeping off: then an event is hashed and shown to the
+// observer in its borrowed form and never copied.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <iosfwd>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/hash.h"
@@ -16,17 +18,23 @@ namespace kraftsim::trace {
 
 class Trace {
  public:
+  using Observer = std::function<void(const EventRef&)>;
+
   explicit Trace(bool keep_events = true) : keep_events_(keep_events) {}
 
   // Appends an event; assigns its sequence number, folds it into the fingerprint, and tells the
-  // observer (if any). Events must be appended in non-decreasing time order.
-  void append(Event event);
-  void append(std::int64_t t_us, std::int32_t node, Kind kind, std::string name, Fields fields = {}) {
-    append(Event{0, t_us, node, kind, std::move(name), std::move(fields)});
-  }
+  // observer (if it wants this kind). Events must be appended in non-decreasing time order.
+  // The name and fields are borrowed for the duration of the call.
+  void append(std::int64_t t_us, std::int32_t node, Kind kind, std::string_view name, FieldSpan fields = {});
+  // Appends a stored event (its sequence number is reassigned).
+  void append(const Event& event);
 
-  // Called after each append (checkers that run after every event). One observer at most.
-  void set_observer(std::function<void(const Event&)> observer) { observer_ = std::move(observer); }
+  // Called after each append of an event whose kind is in `kinds` (checkers that run after
+  // every event they care about). One observer at most.
+  void set_observer(Observer observer, KindSet kinds = KindSet::all()) {
+    observer_ = std::move(observer);
+    observed_kinds_ = kinds;
+  }
 
   std::uint64_t fingerprint() const { return hasher_.value(); }
   std::uint64_t size() const { return count_; }
@@ -42,11 +50,13 @@ class Trace {
   std::uint64_t per_kind_[kind_count] = {};
   Hasher hasher_;
   std::vector<Event> events_;
-  std::function<void(const Event&)> observer_;
+  Observer observer_;
+  KindSet observed_kinds_ = KindSet::all();
 };
 
 // Folds one event into a hasher in canonical form (used by Trace and by re-fingerprinting a
 // JSONL file: both must agree).
+void hash_event(Hasher& hasher, const EventRef& event);
 void hash_event(Hasher& hasher, const Event& event);
 
 // JSON Lines, one object per event: {"seq":..,"t_us":..,"node":..,"kind":..,"name":..,<fields>}.

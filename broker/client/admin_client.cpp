@@ -59,7 +59,7 @@ void AdminClient::on_message(const protocol::Message& message) {
     results_[result.name] = error;
     env_.record("create-topic-result", {{"topic", result.name},
                                         {"error", error},
-                                        {"message", result.error_message.value_or("")},
+                                        {"message", result.error_message ? std::string_view(*result.error_message) : std::string_view()},
                                         {"partitions", result.num_partitions},
                                         {"replication_factor", result.replication_factor}});
   }

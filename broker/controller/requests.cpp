@@ -46,9 +46,9 @@ std::int64_t BrokerRegistrationRequest::wire_size_bytes() const {
 }
 
 void BrokerRegistrationRequest::describe(trace::Fields& out) const {
-  out.emplace_back("broker_id", broker_id);
-  out.emplace_back("cluster_id", cluster_id);
-  out.emplace_back("incarnation_id", uuid_to_string(incarnation_id));
+  out.add("broker_id", broker_id);
+  out.add("cluster_id", cluster_id);
+  out.add("incarnation_id", uuid_to_string(incarnation_id));
 }
 
 std::int64_t BrokerRegistrationResponse::wire_size_bytes() const {
@@ -56,8 +56,8 @@ std::int64_t BrokerRegistrationResponse::wire_size_bytes() const {
 }
 
 void BrokerRegistrationResponse::describe(trace::Fields& out) const {
-  out.emplace_back("error", std::string(to_string(error_code)));
-  out.emplace_back("broker_epoch", broker_epoch);
+  out.add("error", to_string(error_code));
+  out.add("broker_epoch", broker_epoch);
 }
 
 // ---------------------------------------------------------------- BrokerHeartbeat
@@ -67,11 +67,11 @@ std::int64_t BrokerHeartbeatRequest::wire_size_bytes() const {
 }
 
 void BrokerHeartbeatRequest::describe(trace::Fields& out) const {
-  out.emplace_back("broker_id", broker_id);
-  out.emplace_back("broker_epoch", broker_epoch);
-  out.emplace_back("current_metadata_offset", current_metadata_offset);
-  if (want_fence) out.emplace_back("want_fence", true);
-  if (want_shut_down) out.emplace_back("want_shut_down", true);
+  out.add("broker_id", broker_id);
+  out.add("broker_epoch", broker_epoch);
+  out.add("current_metadata_offset", current_metadata_offset);
+  if (want_fence) out.add("want_fence", true);
+  if (want_shut_down) out.add("want_shut_down", true);
 }
 
 std::int64_t BrokerHeartbeatResponse::wire_size_bytes() const {
@@ -79,10 +79,10 @@ std::int64_t BrokerHeartbeatResponse::wire_size_bytes() const {
 }
 
 void BrokerHeartbeatResponse::describe(trace::Fields& out) const {
-  out.emplace_back("error", std::string(to_string(error_code)));
-  out.emplace_back("is_caught_up", is_caught_up);
-  out.emplace_back("is_fenced", is_fenced);
-  if (should_shut_down) out.emplace_back("should_shut_down", true);
+  out.add("error", to_string(error_code));
+  out.add("is_caught_up", is_caught_up);
+  out.add("is_fenced", is_fenced);
+  if (should_shut_down) out.add("should_shut_down", true);
 }
 
 // ---------------------------------------------------------------- CreateTopics
@@ -103,9 +103,9 @@ std::int64_t CreateTopicsRequest::wire_size_bytes() const {
 }
 
 void CreateTopicsRequest::describe(trace::Fields& out) const {
-  out.emplace_back("topics", static_cast<std::int64_t>(topics.size()));
-  if (!topics.empty()) out.emplace_back("first_topic", topics.front().name);
-  if (validate_only) out.emplace_back("validate_only", true);
+  out.add("topics", static_cast<std::int64_t>(topics.size()));
+  if (!topics.empty()) out.add("first_topic", topics.front().name);
+  if (validate_only) out.add("validate_only", true);
 }
 
 std::int64_t CreateTopicsResponse::wire_size_bytes() const {
@@ -121,11 +121,11 @@ std::int64_t CreateTopicsResponse::wire_size_bytes() const {
 }
 
 void CreateTopicsResponse::describe(trace::Fields& out) const {
-  out.emplace_back("topics", static_cast<std::int64_t>(topics.size()));
+  out.add("topics", static_cast<std::int64_t>(topics.size()));
   for (const auto& t : topics) {
     if (t.error_code != ErrorCode::none) {
-      out.emplace_back("first_error", std::string(to_string(t.error_code)));
-      out.emplace_back("first_error_topic", t.name);
+      out.add("first_error", to_string(t.error_code));
+      out.add("first_error_topic", t.name);
       break;
     }
   }
@@ -150,15 +150,15 @@ std::int64_t AlterPartitionRequest::wire_size_bytes() const {
 }
 
 void AlterPartitionRequest::describe(trace::Fields& out) const {
-  out.emplace_back("broker_id", broker_id);
-  out.emplace_back("broker_epoch", broker_epoch);
+  out.add("broker_id", broker_id);
+  out.add("broker_epoch", broker_epoch);
   if (topics.size() == 1 && topics.front().partitions.size() == 1) {
     const auto& p = topics.front().partitions.front();
-    out.emplace_back("topic_id", uuid_to_string(topics.front().topic_id));
-    out.emplace_back("partition", p.partition_index);
-    out.emplace_back("leader_epoch", p.leader_epoch);
-    out.emplace_back("partition_epoch", p.partition_epoch);
-    out.emplace_back("new_isr_size", static_cast<std::int64_t>(p.new_isr_with_epochs.size()));
+    out.add("topic_id", uuid_to_string(topics.front().topic_id));
+    out.add("partition", p.partition_index);
+    out.add("leader_epoch", p.leader_epoch);
+    out.add("partition_epoch", p.partition_epoch);
+    out.add("new_isr_size", static_cast<std::int64_t>(p.new_isr_with_epochs.size()));
   }
 }
 
@@ -178,12 +178,12 @@ std::int64_t AlterPartitionResponse::wire_size_bytes() const {
 }
 
 void AlterPartitionResponse::describe(trace::Fields& out) const {
-  out.emplace_back("error", std::string(to_string(error_code)));
+  out.add("error", to_string(error_code));
   if (topics.size() == 1 && topics.front().partitions.size() == 1) {
     const auto& p = topics.front().partitions.front();
-    out.emplace_back("partition_error", std::string(to_string(p.error_code)));
-    out.emplace_back("leader_epoch", p.leader_epoch);
-    out.emplace_back("partition_epoch", p.partition_epoch);
+    out.add("partition_error", to_string(p.error_code));
+    out.add("leader_epoch", p.leader_epoch);
+    out.add("partition_epoch", p.partition_epoch);
   }
 }
 

@@ -14,7 +14,7 @@ struct Ping {
   std::int64_t sent_at_us = 0;
   std::int32_t padding_bytes = 0;  // makes the message bigger, so bandwidth shows
   std::int64_t wire_size_bytes() const { return 24 + padding_bytes; }
-  void describe(trace::Fields& out) const { out.emplace_back("sequence", sequence); }
+  void describe(trace::Fields& out) const { out.add("sequence", sequence); }
 };
 
 struct Pong {
@@ -22,7 +22,7 @@ struct Pong {
   std::int64_t sequence = 0;
   std::int64_t ping_sent_at_us = 0;
   std::int64_t wire_size_bytes() const { return 24; }
-  void describe(trace::Fields& out) const { out.emplace_back("sequence", sequence); }
+  void describe(trace::Fields& out) const { out.add("sequence", sequence); }
 };
 
 }  // namespace kraftsim::demo

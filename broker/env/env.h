@@ -49,8 +49,9 @@ class Env {
   // This node's random stream, derived from the run seed and the node id.
   virtual Rng& random() = 0;
 
-  // Reports a protocol state change (role, epoch, leader, high watermark...) to the trace.
-  virtual void record(const char* name, trace::Fields fields) = 0;
+  // Reports a protocol state change (role, epoch, leader, high watermark...) to the trace. The
+  // fields are borrowed for the call: `record("raft-state", {{"epoch", epoch}, ...})`.
+  virtual void record(const char* name, trace::FieldSpan fields) = 0;
 
   // The process exits on its own (a start-up check failed: unformatted storage, ...). The
   // Program is destroyed after the current handler returns; nothing it scheduled will run.

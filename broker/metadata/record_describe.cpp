@@ -19,38 +19,38 @@ void describe(const MetadataRecord& record, const MetadataImage& image, trace::F
       [&](const auto& r) {
         using R = std::decay_t<decltype(r)>;
         if constexpr (std::is_same_v<R, RegisterBrokerRecord>) {
-          out.emplace_back("broker", r.broker_id);
-          out.emplace_back("broker_epoch", r.broker_epoch);
+          out.add("broker", r.broker_id);
+          out.add("broker_epoch", r.broker_epoch);
         } else if constexpr (std::is_same_v<R, TopicRecord>) {
-          out.emplace_back("topic", r.topic_name);
+          out.add("topic", r.topic_name);
         } else if constexpr (std::is_same_v<R, PartitionRecord>) {
-          out.emplace_back("topic", topic_name(r.topic_id, image));
-          out.emplace_back("partition", r.partition_id);
-          out.emplace_back("replicas", ids(r.replicas));
-          out.emplace_back("isr", ids(r.isr));
-          out.emplace_back("leader", r.leader);
-          out.emplace_back("leader_epoch", r.leader_epoch);
+          out.add("topic", topic_name(r.topic_id, image));
+          out.add("partition", r.partition_id);
+          out.add("replicas", ids(r.replicas));
+          out.add("isr", ids(r.isr));
+          out.add("leader", r.leader);
+          out.add("leader_epoch", r.leader_epoch);
         } else if constexpr (std::is_same_v<R, PartitionChangeRecord>) {
-          out.emplace_back("topic", topic_name(r.topic_id, image));
-          out.emplace_back("partition", r.partition_id);
-          if (r.isr) out.emplace_back("isr", ids(*r.isr));
-          if (r.leader) out.emplace_back("leader", *r.leader);
+          out.add("topic", topic_name(r.topic_id, image));
+          out.add("partition", r.partition_id);
+          if (r.isr) out.add("isr", ids(*r.isr));
+          if (r.leader) out.add("leader", *r.leader);
           if (const auto* p = image.partition(r.topic_id, r.partition_id)) {
-            out.emplace_back("leader_epoch", p->leader_epoch);
-            out.emplace_back("partition_epoch", p->partition_epoch);
+            out.add("leader_epoch", p->leader_epoch);
+            out.add("partition_epoch", p->partition_epoch);
           }
         } else if constexpr (std::is_same_v<R, FenceBrokerRecord> || std::is_same_v<R, UnfenceBrokerRecord>) {
-          out.emplace_back("broker", r.id);
-          out.emplace_back("broker_epoch", r.epoch);
+          out.add("broker", r.id);
+          out.add("broker_epoch", r.epoch);
         } else if constexpr (std::is_same_v<R, ConfigRecord>) {
-          out.emplace_back("resource", r.resource_name);
-          out.emplace_back("config", r.config_name);
-          out.emplace_back("value", r.value.value_or("(deleted)"));
+          out.add("resource", r.resource_name);
+          out.add("config", r.config_name);
+          out.add("value", r.value.value_or("(deleted)"));
         } else if constexpr (std::is_same_v<R, FeatureLevelRecord>) {
-          out.emplace_back("feature", r.feature_name);
-          out.emplace_back("level", r.feature_level);
+          out.add("feature", r.feature_name);
+          out.add("level", r.feature_level);
         } else if constexpr (std::is_same_v<R, RemoveTopicRecord>) {
-          out.emplace_back("topic", topic_name(r.topic_id, image));
+          out.add("topic", topic_name(r.topic_id, image));
         }
       },
       record);

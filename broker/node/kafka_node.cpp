@@ -96,7 +96,8 @@ void KafkaNode::on_start() {
                                   options_.config.cluster_id, meta->cluster_id));
   }
   meta_ = *meta;
-  env_.record("node-started", {{"roles", options_.config.roles_string()}, {"cluster_id", meta_->cluster_id},
+  const std::string roles = options_.config.roles_string();
+  env_.record("node-started", {{"roles", roles}, {"cluster_id", meta_->cluster_id},
                                {"voter", options_.config.is_voter()}});
 
   if (options_.config.controller && !options_.quorum_only()) controller_.emplace(controller_config(), controller_rng_);
@@ -222,9 +223,9 @@ void KafkaNode::on_committed(const raft::Entry& entry) {
   image_.apply(record.value());
   if (is_active_controller() && !std::holds_alternative<metadata::NoOpRecord>(record.value())) {
     // What the cluster decided, once: registrations, fencing, topics, leader and ISR changes.
-    trace::Fields fields{{"offset", entry.offset}, {"record", std::string(metadata::name_of(record.value()))}};
+    trace::Fields fields{{"offset", entry.offset}, {"record", metadata::name_of(record.value())}};
     metadata::describe(record.value(), image_, fields);
-    env_.record("metadata-committed", std::move(fields));
+    env_.record("metadata-committed", fields);
   }
   if (controller_) {
     controller_->on_committed_record(env_.now(), entry.offset, record.value());

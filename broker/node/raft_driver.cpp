@@ -114,7 +114,7 @@ void RaftDriver::drive() {
 }
 
 void RaftDriver::record_state_change(const raft::StateChange& change) {
-  env_.record("raft-state", {{"role", std::string(raft::to_string(change.role))},
+  env_.record("raft-state", {{"role", raft::to_string(change.role)},
                              {"epoch", change.epoch},
                              {"leader_id", change.leader_id.value_or(-1)},
                              {"voted_id", change.voted_id.value_or(-1)},
@@ -169,7 +169,7 @@ void RaftDriver::write_durably(const std::string& tmp_path, const std::string& f
   pending_rename_ = {tmp_path, final_path};
   files.fsync(tmp_path, [this](env::IoStatus status) {
     if (!status.ok()) {
-      env_.record("persist-failed", {{"path", pending_rename_ ? pending_rename_->second : std::string()}});
+      env_.record("persist-failed", {{"path", pending_rename_ ? std::string_view(pending_rename_->second) : std::string_view()}});
       return;
     }
     on_barrier_done();

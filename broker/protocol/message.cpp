@@ -4,35 +4,35 @@
 namespace kraftsim::protocol {
 
 void RaftRpc::describe(trace::Fields& out) const {
-  out.emplace_back("correlation", static_cast<std::int64_t>(message.correlation_id));
-  out.emplace_back("response", raft::is_response(message.body));
+  out.add("correlation", static_cast<std::int64_t>(message.correlation_id));
+  out.add("response", raft::is_response(message.body));
   std::visit(
       [&out](const auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, raft::VoteRequest>) {
-          out.emplace_back("epoch", m.candidate_epoch);
-          out.emplace_back("pre_vote", m.pre_vote);
-          out.emplace_back("last_epoch", m.last_epoch);
-          out.emplace_back("last_offset", m.last_epoch_end_offset);
+          out.add("epoch", m.candidate_epoch);
+          out.add("pre_vote", m.pre_vote);
+          out.add("last_epoch", m.last_epoch);
+          out.add("last_offset", m.last_epoch_end_offset);
         } else if constexpr (std::is_same_v<T, raft::VoteResponse>) {
-          out.emplace_back("epoch", m.leader_epoch);
-          out.emplace_back("granted", m.vote_granted);
-          out.emplace_back("error", raft::to_string(m.error));
+          out.add("epoch", m.leader_epoch);
+          out.add("granted", m.vote_granted);
+          out.add("error", raft::to_string(m.error));
         } else if constexpr (std::is_same_v<T, raft::FetchRequest>) {
-          out.emplace_back("epoch", m.current_leader_epoch);
-          out.emplace_back("fetch_offset", m.fetch_offset);
-          out.emplace_back("last_fetched_epoch", m.last_fetched_epoch);
+          out.add("epoch", m.current_leader_epoch);
+          out.add("fetch_offset", m.fetch_offset);
+          out.add("last_fetched_epoch", m.last_fetched_epoch);
         } else if constexpr (std::is_same_v<T, raft::FetchResponse>) {
-          out.emplace_back("epoch", m.leader_epoch);
-          out.emplace_back("records", static_cast<std::int64_t>(m.records.size()));
-          out.emplace_back("high_watermark", m.high_watermark.value_or(-1));
+          out.add("epoch", m.leader_epoch);
+          out.add("records", static_cast<std::int64_t>(m.records.size()));
+          out.add("high_watermark", m.high_watermark.value_or(-1));
           if (m.diverging_epoch) {
-            out.emplace_back("diverging_epoch", m.diverging_epoch->epoch);
-            out.emplace_back("diverging_end_offset", m.diverging_epoch->offset);
+            out.add("diverging_epoch", m.diverging_epoch->epoch);
+            out.add("diverging_end_offset", m.diverging_epoch->offset);
           }
-          out.emplace_back("error", raft::to_string(m.error));
+          out.add("error", raft::to_string(m.error));
         } else if constexpr (requires { m.leader_epoch; }) {
-          out.emplace_back("epoch", m.leader_epoch);
+          out.add("epoch", m.leader_epoch);
         }
       },
       message.body);
@@ -54,7 +54,7 @@ std::int64_t ControllerRpc::wire_size_bytes() const {
 }
 
 void ControllerRpc::describe(trace::Fields& out) const {
-  out.emplace_back("correlation", static_cast<std::int64_t>(correlation_id));
+  out.add("correlation", static_cast<std::int64_t>(correlation_id));
   visit_controller(*this, [&out](const auto& m) { m.describe(out); });
 }
 

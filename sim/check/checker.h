@@ -1,7 +1,7 @@
 // The checker interface: an invariant with a stable id, a one-line meaning, and evidence when
-// it breaks. Checkers read the trace event by event (they run after every event, as Kafka's
-// RaftEventSimulationTest does) and may inspect node state through read-only accessors
-// (ClusterView), never through private members.
+// it breaks. Checkers read the trace event by event (they run after every event of the kinds
+// they declare, as Kafka's RaftEventSimulationTest does) and may inspect node state through
+// read-only accessors (ClusterView), never through private members.
 #pragma once
 
 #include <cstdint>
@@ -59,7 +59,10 @@ class Checker {
   virtual ~Checker() = default;
   virtual std::string_view id() const = 0;
   virtual std::string_view meaning() const = 0;
-  virtual void on_event(const trace::Event& event) = 0;
+  // The kinds of event on_event must see; the runner does not call it for others (most of a
+  // run's events are sends and deliveries, which the Raft checkers never read).
+  virtual trace::KindSet kinds() const = 0;
+  virtual void on_event(const trace::EventRef& event) = 0;
   virtual void on_end(std::int64_t /*t_us*/) {}
 
   const std::optional<Violation>& violation() const { return first_violation_; }

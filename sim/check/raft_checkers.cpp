@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <deque>
 
 #include "base/hash.h"
 #include "broker/raft/quorum_core.h"
@@ -14,7 +15,7 @@ namespace kraftsim::check {
 
 namespace {
 
-bool is_state(const trace::Event& e, std::string_view name) { return e.kind == trace::Kind::state && e.name == name; }
+bool is_state(const trace::EventRef& e, std::string_view name) { return e.kind == trace::Kind::state && e.name == name; }
 
 class SingleControllerPerEpoch final : public Checker {
  public:
@@ -22,7 +23,8 @@ class SingleControllerPerEpoch final : public Checker {
   std::string_view meaning() const override {
     return "every durable election state and Leader role of an epoch names the same controller";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     NodeId named = no_node;
     if (is_state(e, "quorum-state-durable")) named = static_cast<NodeId>(e.int_or("leader_id", -1));
     else if (is_state(e, "raft-state") && e.string_or("role", "") == "Leader") named = e.node;
@@ -44,7 +46,8 @@ class EpochMonotonic final : public Checker {
  public:
   std::string_view id() const override { return "raft-epoch-monotonic"; }
   std::string_view meaning() const override { return "a node's durable epoch never decreases, across restarts too"; }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::disk}; }
+  void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::disk && e.name == "disk-replaced") {
       durable_.erase(e.node);  // a new, empty disk starts a new durable history
       return;
@@ -70,7 +73,8 @@ class HighWatermarkMonotonic final : public Checker {
   std::string_view meaning() const override {
     return "no leader publishes a high watermark below one a leader already published";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (!is_state(e, "raft-state") || e.string_or("role", "") != "Leader") return;
     const auto hw = e.int_or("high_watermark", -1);
     if (hw < 0) return;
@@ -100,7 +104,8 @@ class MajorityReachedHighWatermark final : public Checker {
   std::string_view meaning() const override {
     return "a leader's published high watermark is flushed on a majority of voters";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (is_state(e, "raft-flushed")) {
       flushed_[e.node] = e.int_or("end_offset", 0);
       return;
@@ -116,14 +121,11 @@ class MajorityReachedHighWatermark final : public Checker {
     observed();
     const auto voters = view_.voters();
     std::size_t reached = 0;
-    std::string evidence;
-    for (NodeId v : voters) {
-      const auto it = flushed_.find(v);
-      const std::int64_t f = it == flushed_.end() ? 0 : it->second;
-      reached += f >= hw ? 1 : 0;
-      evidence += fmt::format("{}node {}: {}", evidence.empty() ? "" : ", ", v, f);
-    }
+    for (NodeId v : voters) reached += flushed(v) >= hw ? 1 : 0;
     if (reached < voters.size() / 2 + 1) {
+      // The evidence is formatted only for a violation: this runs for every published HW.
+      std::string evidence;
+      for (NodeId v : voters) evidence += fmt::format("{}node {}: {}", evidence.empty() ? "" : ", ", v, flushed(v));
       violate(e.t_us, fmt::format("leader {} of epoch {} published high watermark {} at {} ms but only {} of {} voters "
                                   "had flushed that far ({})",
                                   e.node, e.int_or("epoch", -1), hw, e.t_us / 1000, reached, voters.size(), evidence));
@@ -131,6 +133,11 @@ class MajorityReachedHighWatermark final : public Checker {
   }
 
  private:
+  std::int64_t flushed(NodeId voter) const {
+    const auto it = flushed_.find(voter);
+    return it == flushed_.end() ? 0 : it->second;
+  }
+
   const ClusterView& view_;
   std::map<NodeId, std::int64_t> flushed_;
 };
@@ -142,7 +149,8 @@ class CommittedConsistent final : public Checker {
   std::string_view meaning() const override {
     return "no two nodes hold different records below their high watermarks, in their logs or snapshots";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (is_state(e, "raft-recovered")) {
       checked_[e.node] = 0;  // a restarted node's log is compared again from its start
       return;
@@ -172,10 +180,12 @@ class CommittedConsistent final : public Checker {
       h.add_u64(entry.control ? 1 : 0);
       h.add_bytes(std::string_view(reinterpret_cast<const char*>(entry.payload.data()), entry.payload.size()));
       observed();
-      auto [it, inserted] = committed_.emplace(o, Record{entry.epoch, h.value(), e.node});
-      if (!inserted && (it->second.epoch != entry.epoch || it->second.hash != h.value())) {
+      Record& first = committed_at(o);
+      if (first.node == no_node) {
+        first = Record{entry.epoch, h.value(), e.node};
+      } else if (first.epoch != entry.epoch || first.hash != h.value()) {
         violate(e.t_us, fmt::format("offset {} is committed as epoch {} on node {} but as epoch {} on node {} (at {} ms)",
-                                    o, it->second.epoch, it->second.node, entry.epoch, e.node, e.t_us / 1000));
+                                    o, first.epoch, first.node, entry.epoch, e.node, e.t_us / 1000));
       }
     }
     checked_[e.node] = std::max(checked_[e.node], end);
@@ -183,12 +193,23 @@ class CommittedConsistent final : public Checker {
 
  private:
   struct Record {
-    raft::Epoch epoch;
-    std::uint64_t hash;
-    NodeId node;
+    raft::Epoch epoch = 0;
+    std::uint64_t hash = 0;
+    NodeId node = no_node;  // the first node seen to commit it; no_node: not seen yet
   };
+
+  // The record of offset o, growing the dense range as needed: committed offsets form a range
+  // (a log has no holes), so a deque indexed from the lowest offset seen replaces a tree.
+  Record& committed_at(raft::Offset o) {
+    if (committed_.empty()) committed_first_ = o;
+    for (; o < committed_first_; --committed_first_) committed_.emplace_front();
+    while (o - committed_first_ >= static_cast<raft::Offset>(committed_.size())) committed_.emplace_back();
+    return committed_[static_cast<std::size_t>(o - committed_first_)];
+  }
+
   const ClusterView& view_;
-  std::map<raft::Offset, Record> committed_;
+  std::deque<Record> committed_;  // offset committed_first_ + i -> what was first seen committed there
+  raft::Offset committed_first_ = 0;
   std::map<NodeId, raft::Offset> checked_;
   std::map<std::int64_t, std::pair<std::int64_t, NodeId>> snapshots_;  // end offset -> (digest, node)
 };

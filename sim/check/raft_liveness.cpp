@@ -19,7 +19,8 @@ class QuorumLiveness final : public Checker {
   std::string_view meaning() const override {
     return "after the faults, connected voters agree on one leader and the metadata log makes progress";
   }
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::fault}; }
+  void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::fault && e.name != "components") {
       last_fault_us_ = e.t_us;
       hw_at_last_fault_ = max_hw_;

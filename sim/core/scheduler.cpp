@@ -1,5 +1,5 @@
 // Scheduler implementation: a binary min-heap of (time, sequence) entries with lazy deletion of
-// cancelled events, plus a slab of callback slots reused through a free list.
+// cancelled events, plus a slab of callbacks (sim/core/slab.h).
 #include "sim/core/scheduler.h"
 
 #include <algorithm>
@@ -21,48 +21,23 @@ const char* to_string(StopReason reason) {
 EventId Scheduler::schedule_at(Time at, EventFn fn) {
   KS_ASSERT_MSG(at >= now_, "an event cannot be scheduled in the past");
   KS_ASSERT(static_cast<bool>(fn));
-  KS_ASSERT_MSG(live_count_ < pending_events_max, "pending event limit reached");
+  KS_ASSERT_MSG(callbacks_.size() < pending_events_max, "pending event limit reached");
 
-  std::uint32_t slot;
-  if (!free_slots_.empty()) {
-    slot = free_slots_.back();
-    free_slots_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(slots_.size());
-    slots_.emplace_back();
-  }
-  std::uint32_t generation = next_generation_++;
-  if (next_generation_ == 0) next_generation_ = 1;  // 0 means "free"; wrap-around skips it
-  Slot& s = slots_[slot];
-  KS_ASSERT(s.generation == 0);
-  s.fn = std::move(fn);
-  s.generation = generation;
-
-  heap_.push_back(Entry{at.us(), next_sequence_++, slot, generation});
+  const EventId id = callbacks_.insert(std::move(fn));
+  heap_.push_back(Entry{at.us(), next_sequence_++, id.slot, id.generation});
   std::push_heap(heap_.begin(), heap_.end(), later);
-  ++live_count_;
-  if (heap_.size() > 4096 && heap_.size() > 2 * live_count_ + 1024) compact();
-  return EventId{slot, generation};
+  if (heap_.size() > 2 * callbacks_.size() + 16) compact();
+  return id;
 }
 
-bool Scheduler::is_pending(EventId id) const {
-  return id.valid() && id.slot < slots_.size() && slots_[id.slot].generation == id.generation;
-}
+bool Scheduler::is_pending(EventId id) const { return callbacks_.contains(id); }
 
-bool Scheduler::cancel(EventId id) {
-  if (!is_pending(id)) return false;
-  Slot& s = slots_[id.slot];
-  s.fn.reset();
-  s.generation = 0;
-  free_slots_.push_back(id.slot);
-  --live_count_;
-  return true;
-}
+bool Scheduler::cancel(EventId id) { return callbacks_.erase(id); }
 
 const Scheduler::Entry* Scheduler::peek_live() {
   while (!heap_.empty()) {
     const Entry& top = heap_.front();
-    if (slots_[top.slot].generation == top.generation) return &top;
+    if (callbacks_.contains(EventId{top.slot, top.generation})) return &top;
     std::pop_heap(heap_.begin(), heap_.end(), later);
     heap_.pop_back();
   }
@@ -73,17 +48,13 @@ void Scheduler::dispatch_top() {
   std::pop_heap(heap_.begin(), heap_.end(), later);
   const Entry entry = heap_.back();
   heap_.pop_back();
-  Slot& s = slots_[entry.slot];
-  KS_ASSERT(s.generation == entry.generation);
   KS_ASSERT(entry.at_us >= now_.us());
 
-  EventFn fn = std::move(s.fn);
-  s.generation = 0;
-  free_slots_.push_back(entry.slot);
-  --live_count_;
+  // The slot is freed before the callback runs, so the callback can reuse it at once.
+  EventFn fn = callbacks_.take(EventId{entry.slot, entry.generation});
   now_ = Time::from_us(entry.at_us);
   ++dispatched_;
-  fn();  // may schedule or cancel; the slot was freed first so it can be reused at once
+  fn();  // may schedule or cancel
 }
 
 bool Scheduler::step() {
@@ -93,9 +64,9 @@ bool Scheduler::step() {
 }
 
 void Scheduler::compact() {
-  std::erase_if(heap_, [this](const Entry& e) { return slots_[e.slot].generation != e.generation; });
+  std::erase_if(heap_, [this](const Entry& e) { return !callbacks_.contains(EventId{e.slot, e.generation}); });
   std::make_heap(heap_.begin(), heap_.end(), later);
-  KS_ASSERT(heap_.size() == live_count_);
+  KS_ASSERT(heap_.size() == callbacks_.size());
 }
 
 }  // namespace kraftsim::sim

@@ -12,16 +12,13 @@
 
 #include "base/callback.h"
 #include "base/time.h"
+#include "sim/core/slab.h"
 
 namespace kraftsim::sim {
 
-// Identifies a scheduled event; stays unique for the scheduler's life (slot + generation).
-struct EventId {
-  std::uint32_t slot = 0;
-  std::uint32_t generation = 0;  // 0 never names a live event
-  bool valid() const { return generation != 0; }
-  auto operator<=>(const EventId&) const = default;
-};
+// Identifies a scheduled event (slot + generation); a handle to an event that ran or was
+// cancelled names nothing, even after its slot is reused.
+using EventId = SlabHandle;
 
 using EventFn = Callback<void(), 48>;
 
@@ -53,7 +50,7 @@ class Scheduler {
   bool cancel(EventId id);
   bool is_pending(EventId id) const;
 
-  std::size_t pending_count() const { return live_count_; }
+  std::size_t pending_count() const { return callbacks_.size(); }
   std::uint64_t events_dispatched() const { return dispatched_; }
 
   // Runs the single next event, if any. Returns false when nothing is pending.
@@ -92,14 +89,14 @@ class Scheduler {
     std::uint32_t slot;
     std::uint32_t generation;
   };
-  struct Slot {
-    EventFn fn;
-    std::uint32_t generation = 0;  // generation of the live event in this slot; 0 when free
+  // The heap's ordering, as a function object so that the heap operations inline it (a plain
+  // function passed to std::push_heap/pop_heap is called through a pointer).
+  struct Later {
+    bool operator()(const Entry& a, const Entry& b) const {
+      return a.at_us != b.at_us ? a.at_us > b.at_us : a.sequence > b.sequence;
+    }
   };
-
-  static bool later(const Entry& a, const Entry& b) {
-    return a.at_us != b.at_us ? a.at_us > b.at_us : a.sequence > b.sequence;
-  }
+  static constexpr Later later{};
   const Entry* peek_live();  // drops cancelled entries from the top of the heap
   void dispatch_top();
   void compact();            // rebuilds the heap without cancelled entries
@@ -107,11 +104,8 @@ class Scheduler {
   Time now_ = Time::zero();
   std::uint64_t next_sequence_ = 0;
   std::uint64_t dispatched_ = 0;
-  std::size_t live_count_ = 0;
-  std::uint32_t next_generation_ = 1;
   std::vector<Entry> heap_;
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> free_slots_;
+  Slab<EventFn> callbacks_;  // the pending events' callbacks; heap entries name them
 };
 
 }  // namespace kraftsim::sim

@@ -7,7 +7,7 @@
 
 namespace kraftsim::runner {
 
-void DemoObserver::on_event(const trace::Event& e) {
+void DemoObserver::on_event(const trace::EventRef& e) {
   if (e.kind == trace::Kind::fault) {
     last_fault_us_ = e.t_us;
   } else if (e.kind == trace::Kind::state && e.name == "synced") {

@@ -19,7 +19,9 @@ namespace kraftsim::runner {
 
 class DemoObserver {
  public:
-  void on_event(const trace::Event& e);
+  // The kinds of event on_event reads.
+  static trace::KindSet kinds() { return {trace::Kind::fault, trace::Kind::state, trace::Kind::deliver}; }
+  void on_event(const trace::EventRef& e);
   // The fault injector calls this just before killing a node, to note what it had written.
   void before_kill(sim::World& world, NodeId id, bool power_loss);
   std::vector<CheckResult> finish(sim::World& world, const Scenario& scenario) const;

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <map>
 
 #include "base/assert.h"
@@ -251,10 +252,23 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       checkers.push_back(check::make_consumer_read_stable_checker(view));
     }
   }
-  world.trace().set_observer([&observer, &checkers](const trace::Event& e) {
-    observer.on_event(e);
-    for (auto& c : checkers) c->on_event(e);
-  });
+  // Each event goes to the checkers that read its kind; the trace does not call the observer at
+  // all for kinds nobody reads.
+  const bool demo = scenario.program == "pinger";
+  std::array<std::vector<check::Checker*>, trace::kind_count> checkers_by_kind;
+  trace::KindSet observed = demo ? DemoObserver::kinds() : trace::KindSet();
+  for (auto& c : checkers) {
+    for (int k = 0; k < trace::kind_count; ++k) {
+      if (c->kinds().contains(static_cast<trace::Kind>(k))) checkers_by_kind[static_cast<std::size_t>(k)].push_back(c.get());
+    }
+    observed = observed | c->kinds();
+  }
+  world.trace().set_observer(
+      [&observer, &checkers_by_kind, demo](const trace::EventRef& e) {
+        if (demo) observer.on_event(e);
+        for (check::Checker* c : checkers_by_kind[static_cast<std::size_t>(e.kind)]) c->on_event(e);
+      },
+      observed);
 
   world.trace().append(0, trace::world_node, trace::Kind::run, "run-started",
                        {{"scenario", scenario.name}, {"seed", static_cast<std::int64_t>(seed)},

@@ -82,13 +82,23 @@ void Disk::RangeSet::insert(std::uint64_t begin, std::uint64_t end) {
   // Start at the range that may touch begin from the left, then swallow every range that
   // overlaps or touches [begin, end], so ranges stay disjoint and non-touching.
   auto it = ranges_.upper_bound(begin);
-  if (it != ranges_.begin() && std::prev(it)->second >= begin) it = std::prev(it);
+  if (it != ranges_.begin() && std::prev(it)->second >= begin) {
+    // A range starting at or before begin touches it (an append into the last cached page, the
+    // common case): grow that range in place instead of replacing its node.
+    auto grown = std::prev(it);
+    while (it != ranges_.end() && it->first <= end) {
+      end = std::max(end, it->second);
+      it = ranges_.erase(it);
+    }
+    grown->second = std::max(grown->second, end);
+    KS_ASSERT(count_in(grown->first, grown->second) == grown->second - grown->first);
+    return;
+  }
   while (it != ranges_.end() && it->first <= end) {
-    begin = std::min(begin, it->first);
     end = std::max(end, it->second);
     it = ranges_.erase(it);
   }
-  ranges_.emplace(begin, end);
+  ranges_.emplace_hint(it, begin, end);
   KS_ASSERT(count_in(begin, end) == end - begin);
 }
 

@@ -97,8 +97,7 @@ void Network::send(protocol::Message message) {
                        {"to", message.to},
                        {"bytes", size_bytes}};
   protocol::describe(message.body, fields);
-  trace_.append(scheduler_.now().us(), message.from, trace::Kind::send, std::string(protocol::name_of(message.body)),
-                std::move(fields));
+  trace_.append(scheduler_.now().us(), message.from, trace::Kind::send, protocol::name_of(message.body), fields);
 
   Link& l = link(from, to);
   if (from == to) {
@@ -164,7 +163,7 @@ void Network::deliver(std::size_t from, std::size_t to, std::uint64_t delivery_i
   const std::int64_t size_bytes = protocol::wire_size_bytes(message.body);
   counters_.messages_delivered++;
   counters_.bytes_delivered += static_cast<std::uint64_t>(size_bytes);
-  trace_.append(scheduler_.now().us(), message.to, trace::Kind::deliver, std::string(protocol::name_of(message.body)),
+  trace_.append(scheduler_.now().us(), message.to, trace::Kind::deliver, protocol::name_of(message.body),
                 {{"msg", static_cast<std::int64_t>(message_id)}, {"from", message.from}});
   KS_ASSERT(deliver_);
   deliver_(std::move(message));

@@ -56,9 +56,9 @@ void NodeHost::start() {
 
 void NodeHost::kill(ProcessState new_state, const char* reason) {
   KS_ASSERT_MSG(is_up(), "kill of a node whose process is down");
-  for (auto& [timer_id, t] : timers_) scheduler_.cancel(t.event);
-  for (auto& [op_id, s] : syncs_) scheduler_.cancel(s.event);
-  for (auto& [op_id, r] : reads_) scheduler_.cancel(r.event);
+  timers_.for_each([this](PendingTimer& t) { scheduler_.cancel(t.event); });
+  syncs_.for_each([this](PendingSync& s) { scheduler_.cancel(s.event); });
+  reads_.for_each([this](PendingRead& r) { scheduler_.cancel(r.event); });
   timers_.clear();
   syncs_.clear();
   reads_.clear();
@@ -130,11 +130,11 @@ void NodeHost::run_held(HeldWork&& work) {
         if constexpr (std::is_same_v<W, protocol::Message>) {
           program_->on_message(w);
         } else if constexpr (std::is_same_v<W, HeldTimer>) {
-          fire_timer(w.timer_id);
+          fire_timer(w.timer);
         } else if constexpr (std::is_same_v<W, HeldSync>) {
-          complete_sync(w.op_id);
+          complete_sync(w.op);
         } else if constexpr (std::is_same_v<W, HeldRead>) {
-          complete_read(w.op_id);
+          complete_read(w.op);
         } else {
           program_->on_connection_lost(w.peer);
         }
@@ -173,32 +173,30 @@ void NodeHost::require_running(const char* what) const {
 env::TimerId NodeHost::set_timer(Duration after, const char* name, env::TimerFn fn) {
   require_running("set_timer on a node that is not running");
   KS_ASSERT(after.us() >= 0);
-  const std::uint64_t timer_id = next_op_id_++;
-  const EventId event = scheduler_.schedule_after(after, [this, timer_id] {
+  const SlabHandle timer = timers_.insert(PendingTimer{name, std::move(fn), EventId{}});
+  timers_.find(timer)->event = scheduler_.schedule_after(after, [this, timer] {
     if (state_ == ProcessState::paused) {
-      hold(HeldTimer{timer_id});
+      hold(HeldTimer{timer});
     } else {
-      fire_timer(timer_id);
+      fire_timer(timer);
     }
   });
-  timers_.emplace(timer_id, PendingTimer{name, std::move(fn), event});
-  return env::TimerId{timer_id};
+  return env::TimerId{timer.packed()};
 }
 
-void NodeHost::fire_timer(std::uint64_t timer_id) {
-  auto it = timers_.find(timer_id);
-  if (it == timers_.end()) return;  // cancelled while held during a pause
-  PendingTimer timer = std::move(it->second);
-  timers_.erase(it);
+void NodeHost::fire_timer(SlabHandle timer_handle) {
+  if (!timers_.contains(timer_handle)) return;  // cancelled while held during a pause
+  PendingTimer timer = timers_.take(timer_handle);
   trace_.append(now().us(), id_, trace::Kind::timer, timer.name, {});
   timer.fn();
 }
 
 bool NodeHost::cancel_timer(env::TimerId id) {
-  auto it = timers_.find(id.value);
-  if (it == timers_.end()) return false;
-  scheduler_.cancel(it->second.event);  // may already have fired into the held queue
-  timers_.erase(it);
+  const SlabHandle timer = SlabHandle::unpacked(id.value);
+  const PendingTimer* pending = timers_.find(timer);
+  if (pending == nullptr) return false;
+  scheduler_.cancel(pending->event);  // may already have fired into the held queue
+  timers_.erase(timer);
   return true;
 }
 
@@ -214,9 +212,9 @@ void NodeHost::exit(std::string reason) {
   kill(ProcessState::exited, "exited");
 }
 
-void NodeHost::record(const char* name, trace::Fields fields) {
+void NodeHost::record(const char* name, trace::FieldSpan fields) {
   require_running("record from a node that is not running");
-  trace_.append(now().us(), id_, trace::Kind::state, name, std::move(fields));
+  trace_.append(now().us(), id_, trace::Kind::state, name, fields);
 }
 
 // ---- files ----
@@ -224,7 +222,7 @@ void NodeHost::record(const char* name, trace::Fields fields) {
 env::IoStatus NodeHost::traced(const char* op, std::string_view path, env::IoStatus status) {
   if (!status.ok()) {
     trace_.append(now().us(), id_, trace::Kind::disk, "io-error",
-                  {{"op", op}, {"path", std::string(path)}, {"error", env::to_string(status.error.code)}});
+                  {{"op", op}, {"path", path}, {"error", env::to_string(status.error.code)}});
   }
   return status;
 }
@@ -278,53 +276,50 @@ void NodeHost::fsync_dir(std::string_view dir, env::SyncDone done) { start_sync(
 
 void NodeHost::start_sync(std::string_view path, bool directory, env::SyncDone done) {
   require_running("fsync on a node that is not running");
-  const std::uint64_t op_id = next_op_id_++;
-  const EventId event = scheduler_.schedule_after(disk_.fsync_latency(), [this, op_id] {
+  const SlabHandle op = syncs_.insert(PendingSync{intern_path(path), directory, std::move(done), EventId{}, {}});
+  syncs_.find(op)->event = scheduler_.schedule_after(disk_.fsync_latency(), [this, op] {
     // The sync happens at completion (a power loss before it loses the data); only the
     // program's callback waits while the process is paused.
-    auto it = syncs_.find(op_id);
-    KS_ASSERT(it != syncs_.end());
-    PendingSync& s = it->second;
-    s.result = s.directory ? disk_.sync_dir(s.path) : disk_.sync_file(s.path);
-    trace_.append(now().us(), id_, trace::Kind::disk, s.directory ? "fsync-dir" : "fsync",
-                  {{"path", s.path}, {"ok", s.result.ok()}});
+    PendingSync* s = syncs_.find(op);
+    KS_ASSERT(s != nullptr);
+    s->result = s->directory ? disk_.sync_dir(*s->path) : disk_.sync_file(*s->path);
+    trace_.append(now().us(), id_, trace::Kind::disk, s->directory ? "fsync-dir" : "fsync",
+                  {{"path", *s->path}, {"ok", s->result.ok()}});
     if (state_ == ProcessState::paused) {
-      hold(HeldSync{op_id});
+      hold(HeldSync{op});
     } else {
-      complete_sync(op_id);
+      complete_sync(op);
     }
   });
-  syncs_.emplace(op_id, PendingSync{std::string(path), directory, std::move(done), event, {}});
 }
 
-void NodeHost::complete_sync(std::uint64_t op_id) {
-  auto it = syncs_.find(op_id);
-  KS_ASSERT(it != syncs_.end());
-  PendingSync s = std::move(it->second);
-  syncs_.erase(it);
+void NodeHost::complete_sync(SlabHandle op) {
+  PendingSync s = syncs_.take(op);
   s.done(s.result);
+}
+
+const std::string* NodeHost::intern_path(std::string_view path) {
+  auto it = paths_.find(path);
+  if (it == paths_.end()) it = paths_.emplace(path).first;
+  return &*it;
 }
 
 void NodeHost::read_async(std::string_view path, std::uint64_t offset, std::uint64_t length, env::ReadDone done) {
   require_running("read on a node that is not running");
-  const std::uint64_t op_id = next_op_id_++;
   const Duration latency = disk_.read_latency(path, offset, length);
-  const EventId event = scheduler_.schedule_after(latency, [this, op_id] {
+  const SlabHandle op = reads_.insert(PendingRead{intern_path(path), offset, length, std::move(done), EventId{}});
+  reads_.find(op)->event = scheduler_.schedule_after(latency, [this, op] {
     if (state_ == ProcessState::paused) {
-      hold(HeldRead{op_id});
+      hold(HeldRead{op});
     } else {
-      complete_read(op_id);
+      complete_read(op);
     }
   });
-  reads_.emplace(op_id, PendingRead{std::string(path), offset, length, std::move(done), event});
 }
 
-void NodeHost::complete_read(std::uint64_t op_id) {
-  auto it = reads_.find(op_id);
-  KS_ASSERT(it != reads_.end());
-  PendingRead r = std::move(it->second);
-  reads_.erase(it);
-  r.done(read(r.path, r.offset, r.length));
+void NodeHost::complete_read(SlabHandle op) {
+  PendingRead r = reads_.take(op);
+  r.done(read(*r.path, r.offset, r.length));
 }
 
 }  // namespace kraftsim::sim

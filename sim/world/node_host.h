@@ -10,13 +10,14 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <variant>
 
 #include "broker/env/env.h"
 #include "sim/core/scheduler.h"
+#include "sim/core/slab.h"
 #include "sim/world/disk.h"
 #include "sim/world/network.h"
 #include "trace/trace.h"
@@ -70,34 +71,34 @@ class NodeHost final : public env::Env, private env::Files {
   void send(NodeId to, protocol::Body body) override;
   env::Files& files() override { return *this; }
   Rng& random() override { return rng_; }
-  void record(const char* name, trace::Fields fields) override;
+  void record(const char* name, trace::FieldSpan fields) override;
   void exit(std::string reason) override;
   // Why the process last exited on its own ("" if it did not).
   const std::string& exit_reason() const { return exit_reason_; }
 
  private:
   struct PendingTimer {
-    const char* name;
+    const char* name = "";
     env::TimerFn fn;
     EventId event;
   };
   struct PendingSync {
-    std::string path;
-    bool directory;
+    const std::string* path = nullptr;  // in paths_
+    bool directory = false;
     env::SyncDone done;
     EventId event;
     env::IoStatus result;  // set when the disk completes the sync
   };
   struct PendingRead {
-    std::string path;
-    std::uint64_t offset;
-    std::uint64_t length;
+    const std::string* path = nullptr;  // in paths_
+    std::uint64_t offset = 0;
+    std::uint64_t length = 0;
     env::ReadDone done;
     EventId event;
   };
-  struct HeldTimer { std::uint64_t timer_id; };
-  struct HeldSync { std::uint64_t op_id; };
-  struct HeldRead { std::uint64_t op_id; };
+  struct HeldTimer { SlabHandle timer; };
+  struct HeldSync { SlabHandle op; };
+  struct HeldRead { SlabHandle op; };
   struct HeldLost { NodeId peer; };
   using HeldWork = std::variant<protocol::Message, HeldTimer, HeldSync, HeldRead, HeldLost>;
 
@@ -117,10 +118,12 @@ class NodeHost final : public env::Env, private env::Files {
   void read_async(std::string_view path, std::uint64_t offset, std::uint64_t length, env::ReadDone done) override;
 
   void kill(ProcessState new_state, const char* reason);
-  void fire_timer(std::uint64_t timer_id);
+  void fire_timer(SlabHandle timer);
   void start_sync(std::string_view path, bool directory, env::SyncDone done);
-  void complete_sync(std::uint64_t op_id);
-  void complete_read(std::uint64_t op_id);
+  void complete_sync(SlabHandle op);
+  void complete_read(SlabHandle op);
+  // The path's copy in paths_ (pending operations outlive their caller's string).
+  const std::string* intern_path(std::string_view path);
   void run_held(HeldWork&& work);
   void hold(HeldWork&& work);
   env::IoStatus traced(const char* op, std::string_view path, env::IoStatus status);
@@ -140,10 +143,12 @@ class NodeHost final : public env::Env, private env::Files {
   ProcessState state_ = ProcessState::never_started;
   std::uint64_t incarnation_ = 0;
   std::unique_ptr<env::Program> program_;
-  std::uint64_t next_op_id_ = 1;
-  std::map<std::uint64_t, PendingTimer> timers_;  // ordered: determinism
-  std::map<std::uint64_t, PendingSync> syncs_;
-  std::map<std::uint64_t, PendingRead> reads_;
+  // Pending work of the running process. Never iterated in an order that matters: a kill only
+  // cancels each entry's scheduler event.
+  Slab<PendingTimer> timers_;
+  Slab<PendingSync> syncs_;
+  Slab<PendingRead> reads_;
+  std::set<std::string, std::less<>> paths_;  // every path an fsync or read was started on
   std::deque<HeldWork> held_;  // while paused
   std::string exit_reason_;
   bool exit_requested_ = false;

@@ -48,8 +48,8 @@ std::vector<NodeId> World::node_ids() const {
   return out;
 }
 
-void World::trace_fault(const char* name, trace::Fields fields) {
-  trace_.append(now().us(), trace::world_node, trace::Kind::fault, name, std::move(fields));
+void World::trace_fault(const char* name, trace::FieldSpan fields) {
+  trace_.append(now().us(), trace::world_node, trace::Kind::fault, name, fields);
 }
 
 void World::trace_components() {

@@ -69,7 +69,7 @@ class World {
   Rng& fault_rng() { return fault_rng_; }
 
  private:
-  void trace_fault(const char* name, trace::Fields fields);
+  void trace_fault(const char* name, trace::FieldSpan fields);
   void trace_components();
 
   WorldConfig config_;

@@ -12,7 +12,7 @@ using namespace kraftsim;
 namespace {
 struct DemoWorld {
   DemoWorld() : world(sim::WorldConfig{}) {
-    world.trace().set_observer([this](const trace::Event& e) { observer.on_event(e); });
+    world.trace().set_observer([this](const trace::EventRef& e) { observer.on_event(e); });
     for (NodeId id : {1, 2}) {
       demo::PingerConfig pc;
       pc.peers = {id == 1 ? 2 : 1};

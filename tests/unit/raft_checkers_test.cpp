@@ -20,8 +20,15 @@ class NoNodes final : public ClusterView {
   bool link_up(NodeId, NodeId) const override { return true; }
 };
 
-trace::Event state(std::int64_t t_ms, NodeId node, const char* name, trace::Fields fields) {
-  return trace::Event{0, t_ms * 1000, node, trace::Kind::state, name, std::move(fields)};
+// A state event as a checker sees it (borrowed), built from a braced list of fields.
+struct StateEvent {
+  trace::Event event;
+  trace::StoredEventRef ref{event};
+  operator const trace::EventRef&() const { return ref.get(); }  // NOLINT(google-explicit-constructor)
+};
+
+StateEvent state(std::int64_t t_ms, NodeId node, const char* name, trace::FieldSpan fields) {
+  return StateEvent{trace::Event::from(trace::EventRef{0, t_ms * 1000, node, trace::Kind::state, name, fields.span()})};
 }
 
 Checker& find(std::vector<std::unique_ptr<Checker>>& checkers, std::string_view id) {
@@ -59,7 +66,7 @@ TEST_CASE("raft-epoch-monotonic reports a durable epoch going back", "[checks][r
   auto fresh = make_raft_checkers(view);
   Checker& d = find(fresh, "raft-epoch-monotonic");
   d.on_event(state(1, 2, "quorum-state-durable", {{"epoch", 7}}));
-  d.on_event(trace::Event{0, 2000, 2, trace::Kind::disk, "disk-replaced", {}});
+  d.on_event(trace::EventRef{0, 2000, 2, trace::Kind::disk, "disk-replaced", {}});
   d.on_event(state(3, 2, "raft-recovered", {{"epoch", 0}}));
   REQUIRE_FALSE(d.violation());
 }
