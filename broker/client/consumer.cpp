@@ -94,8 +94,9 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
   for (const auto& batch : r.records) {
     auto decoded = log::decode_batch(batch.payload);
     if (!decoded.ok()) {
+      const std::string error = log::describe(decoded.error());
       env_.record("consumer-corrupt", {{"topic", config_.topic}, {"partition", partition}, {"offset", batch.base_offset},
-                                       {"error", log::describe(decoded.error())}});
+                                       {"error", error}});
       p.stopped = true;
       break;
     }

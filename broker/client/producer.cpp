@@ -200,7 +200,7 @@ void Producer::on_produce_response(std::uint64_t correlation_id, const protocol:
                                 {"base_offset", response.base_offset},
                                 {"records", f.count},
                                 {"first_seq", f.first_seq},
-                                {"acks", std::string(replication::to_string(config_.acks))},
+                                {"acks", (replication::to_string(config_.acks))},
                                 {"attempt", f.attempt}});
   acked_records_ += f.count;
   p.in_flight.reset();
@@ -213,7 +213,7 @@ void Producer::attempt_failed(std::int32_t partition, replication::ErrorCode err
   InFlight& f = *p.in_flight;
   env_.record("produce-error", {{"topic", config_.topic},
                                 {"partition", partition},
-                                {"error", std::string(replication::to_string(error))},
+                                {"error", (replication::to_string(error))},
                                 {"first_seq", f.first_seq},
                                 {"attempt", f.attempt}});
   f.correlation_id = 0;
@@ -221,7 +221,7 @@ void Producer::attempt_failed(std::int32_t partition, replication::ErrorCode err
   if (!retriable(error) || expired) {
     env_.record("produce-failed", {{"topic", config_.topic},
                                    {"partition", partition},
-                                   {"error", std::string(expired ? "DELIVERY_TIMEOUT" : replication::to_string(error))},
+                                   {"error", expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error)},
                                    {"first_seq", f.first_seq},
                                    {"records", f.count}});
     failed_records_ += f.count;

@@ -136,14 +136,15 @@ ReplicaManager::Hosted* ReplicaManager::host(const metadata::MetadataImage& imag
   const replication::TopicPartition tp{topic.name, index};
   auto log_config = log::parse_log_config(props);
   if (!log_config.ok()) {
-    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index},
-                                      {"reason", fmt::format("{}: {}", log_config.error().key, log_config.error().message)}});
+    const std::string reason = fmt::format("{}: {}", log_config.error().key, log_config.error().message);
+    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index}, {"reason", reason}});
     return nullptr;
   }
   auto opened = log::PartitionLog::open(env_.files(), "", log::TopicPartition{topic.name, index}, *log_config, env_.now());
   if (!opened.ok()) {
     // Kafka marks the log directory offline (KAFKA_STORAGE_ERROR to clients); the broker lives on.
-    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index}, {"reason", log::describe(opened.error())}});
+    const std::string reason = log::describe(opened.error());
+    env_.record("partition-offline", {{"topic", topic.name}, {"partition", index}, {"reason", reason}});
     return nullptr;
   }
   const log::RecoveryReport& report = (*opened)->recovery_report();
@@ -477,18 +478,18 @@ void ReplicaManager::arm_timer(Hosted& p) {
 void ReplicaManager::record_state(const Hosted& p, const replication::StateChange& c) {
   trace::Fields fields{{"topic", p.topic_partition.topic},
                        {"partition", p.topic_partition.partition},
-                       {"role", std::string(replication::to_string(c.role))},
+                       {"role", replication::to_string(c.role)},
                        {"leader", c.leader_id},
                        {"leader_epoch", c.leader_epoch},
                        {"high_watermark", c.high_watermark},
                        {"log_end_offset", c.log_end_offset},
                        {"reason", c.reason}};
   if (c.role == replication::Role::leader) {
-    fields.emplace_back("isr", join_ids(c.isr));
-    fields.emplace_back("partition_epoch", c.partition_epoch);
+    fields.add("isr", join_ids(c.isr));
+    fields.add("partition_epoch", c.partition_epoch);
   }
-  if (c.fetcher_phase) fields.emplace_back("fetcher", std::string(replication::to_string(*c.fetcher_phase)));
-  env_.record("partition-state", std::move(fields));
+  if (c.fetcher_phase) fields.add("fetcher", replication::to_string(*c.fetcher_phase));
+  env_.record("partition-state", fields);
 }
 
 void ReplicaManager::record_log_change(const Hosted& p, const replication::LogChange& c) {

@@ -53,15 +53,15 @@ std::int64_t KafkaRpc::wire_size_bytes() const {
 }
 
 void KafkaRpc::describe(trace::Fields& out) const {
-  out.emplace_back("correlation", static_cast<std::int64_t>(correlation_id));
+  out.add("correlation", static_cast<std::int64_t>(correlation_id));
   std::visit(
       [&out](const auto& m) {
         using T = std::decay_t<decltype(m)>;
         if constexpr (std::is_same_v<T, MetadataRequest>) {
-          out.emplace_back("topics", static_cast<std::int64_t>(m.topics.size()));
+          out.add("topics", static_cast<std::int64_t>(m.topics.size()));
         } else if constexpr (std::is_same_v<T, MetadataResponse>) {
-          out.emplace_back("brokers", static_cast<std::int64_t>(m.brokers.size()));
-          out.emplace_back("topics", static_cast<std::int64_t>(m.topics.size()));
+          out.add("brokers", static_cast<std::int64_t>(m.brokers.size()));
+          out.add("topics", static_cast<std::int64_t>(m.topics.size()));
           // "topic-partition:leader@epoch ..." so the timeline shows what the client learned.
           std::string leaders;
           for (const auto& t : m.topics) {
@@ -71,34 +71,34 @@ void KafkaRpc::describe(trace::Fields& out) const {
                          std::to_string(p.leader_epoch);
             }
           }
-          if (!leaders.empty()) out.emplace_back("leaders", std::move(leaders));
+          if (!leaders.empty()) out.add("leaders", std::move(leaders));
         } else {
-          out.emplace_back("topic", m.topic_partition.topic);
-          out.emplace_back("partition", m.topic_partition.partition);
+          out.add("topic", m.topic_partition.topic);
+          out.add("partition", m.topic_partition.partition);
           if constexpr (std::is_same_v<T, ProduceRequest>) {
-            out.emplace_back("acks", std::string(replication::to_string(m.request.acks)));
-            out.emplace_back("records", m.request.record_count);
+            out.add("acks", (replication::to_string(m.request.acks)));
+            out.add("records", m.request.record_count);
           } else if constexpr (std::is_same_v<T, ProduceResponse>) {
-            out.emplace_back("error", std::string(replication::to_string(m.error_code)));
-            out.emplace_back("base_offset", m.base_offset);
+            out.add("error", (replication::to_string(m.error_code)));
+            out.add("base_offset", m.base_offset);
           } else if constexpr (std::is_same_v<T, FetchRequest>) {
-            out.emplace_back("replica", m.request.replica_id);
-            out.emplace_back("fetch_offset", m.request.fetch_offset);
-            out.emplace_back("epoch", m.request.current_leader_epoch.value_or(-1));
+            out.add("replica", m.request.replica_id);
+            out.add("fetch_offset", m.request.fetch_offset);
+            out.add("epoch", m.request.current_leader_epoch.value_or(-1));
           } else if constexpr (std::is_same_v<T, FetchResponse>) {
-            out.emplace_back("error", std::string(replication::to_string(m.response.error)));
-            out.emplace_back("high_watermark", m.response.high_watermark);
-            out.emplace_back("batches", static_cast<std::int64_t>(m.response.records.size()));
+            out.add("error", (replication::to_string(m.response.error)));
+            out.add("high_watermark", m.response.high_watermark);
+            out.add("batches", static_cast<std::int64_t>(m.response.records.size()));
             if (m.response.diverging_epoch) {
-              out.emplace_back("diverging_epoch", m.response.diverging_epoch->epoch);
-              out.emplace_back("diverging_end_offset", m.response.diverging_epoch->end_offset);
+              out.add("diverging_epoch", m.response.diverging_epoch->epoch);
+              out.add("diverging_end_offset", m.response.diverging_epoch->end_offset);
             }
           } else if constexpr (std::is_same_v<T, OffsetsForLeaderEpochRequest>) {
-            out.emplace_back("leader_epoch", m.request.leader_epoch);
+            out.add("leader_epoch", m.request.leader_epoch);
           } else if constexpr (std::is_same_v<T, OffsetsForLeaderEpochResponse>) {
-            out.emplace_back("error", std::string(replication::to_string(m.response.error)));
-            out.emplace_back("end_epoch", m.response.end.epoch);
-            out.emplace_back("end_offset", m.response.end.end_offset);
+            out.add("error", (replication::to_string(m.response.error)));
+            out.add("end_epoch", m.response.end.epoch);
+            out.add("end_offset", m.response.end.end_offset);
           }
         }
       },

@@ -32,15 +32,16 @@ class AckedWriteDurable final : public Checker {
     return "every record a producer saw acknowledged is in its partition's final leader's log, at its offset";
   }
 
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (e.kind != trace::Kind::state || e.name != "produce-acked") return;
     Acked a;
     a.base_offset = e.int_or("base_offset", -1);
     a.records = e.int_or("records", 0);
     a.first_seq = e.int_or("first_seq", 0);
-    a.acks = e.string_or("acks", "?");
+    a.acks = std::string(e.string_or("acks", "?"));
     a.t_us = e.t_us;
-    acked_[{e.string_or("topic", ""), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(a);
+    acked_[{std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(a);
   }
 
   void on_end(std::int64_t t_us) override {
@@ -98,9 +99,10 @@ class ReplicasConsistent final : public Checker {
     return "every replica holds the leader's records below the leader's high watermark and its own log end";
   }
 
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::state && e.name == "partition-state") {
-      partitions_.insert({e.string_or("topic", ""), static_cast<std::int32_t>(e.int_or("partition", -1))});
+      partitions_.insert({std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))});
     }
   }
 
@@ -143,7 +145,8 @@ class ConsumerReadStable final : public Checker {
     return "every record a consumer read is, at the end, the record at that offset in the final leader's log";
   }
 
-  void on_event(const trace::Event& e) override {
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
     if (e.kind != trace::Kind::state) return;
     if (e.name == "consumer-corrupt") {
       violate(e.t_us, fmt::format("consumer on node {} got a corrupt batch of {}-{} at offset {}: {}", e.node,
@@ -152,7 +155,7 @@ class ConsumerReadStable final : public Checker {
       return;
     }
     if (e.name != "consumed") return;
-    reads_[{e.string_or("topic", ""), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(
+    reads_[{std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(
         Read{e.int_or("from_offset", 0), e.int_or("next_offset", 0), static_cast<std::uint64_t>(e.int_or("digest", 0)),
              e.t_us, e.node});
   }
