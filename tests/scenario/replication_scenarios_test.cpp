@@ -330,3 +330,34 @@ TEST_CASE("segments roll at segment.bytes and retention deletes old ones on ever
     REQUIRE(exported.passed);
   }
 }
+
+TEST_CASE("a graceful shutdown leaves a clean-shutdown marker, so the restart skips recovery, and a crash does not", "[replication][scenario]") {
+  runner::Scenario s = load("leader-crash-acks-all");
+  s.duration = milliseconds(30'000);
+  s.producers[0].records_per_s = 200;
+  s.producers[0].records = 2000;
+  s.faults.clear();
+  auto f = [](std::int64_t at_ms, runner::FaultKind kind, NodeId node) {
+    return kraftsim::testing::fault(at_ms, kind, runner::Target{node});
+  };
+  s.faults = {f(12'000, runner::FaultKind::shutdown, 2), f(14'000, runner::FaultKind::restart, 2),
+              f(16'000, runner::FaultKind::crash, 3), f(18'000, runner::FaultKind::restart, 3)};
+  const runner::RunResult r = kraftsim::testing::require_all_hold(s, 1, true);
+  int clean = 0, recovered = 0;
+  for (const auto& e : r.trace_events) {
+    if (e.name != "partition-log-opened" || e.t_us < 12'000'000) continue;
+    if (e.node == 2) {
+      REQUIRE(e.int_or("segments_recovered", -1) == 0);
+      REQUIRE(e.find("clean_shutdown") != nullptr);
+      REQUIRE(std::get<bool>(*e.find("clean_shutdown")));
+      ++clean;
+    }
+    if (e.node == 3) {
+      REQUIRE_FALSE(std::get<bool>(*e.find("clean_shutdown")));
+      REQUIRE(e.int_or("segments_recovered", 0) == 1);
+      ++recovered;
+    }
+  }
+  REQUIRE(clean == 1);
+  REQUIRE(recovered == 1);
+}
