@@ -361,3 +361,27 @@ TEST_CASE("a graceful shutdown leaves a clean-shutdown marker, so the restart sk
   REQUIRE(clean == 1);
   REQUIRE(recovered == 1);
 }
+
+TEST_CASE("a corrupt replication-offset-checkpoint stops the broker with an error naming the file", "[replication][scenario]") {
+  runner::Scenario s = load("leader-crash-acks-all");
+  s.duration = milliseconds(25'000);
+  s.producers[0].records_per_s = 100;
+  s.producers[0].records = 500;
+  runner::FaultSpec corrupt = kraftsim::testing::fault(16'000, runner::FaultKind::disk_corrupt, runner::Target{NodeId{2}});
+  corrupt.path = "replication-offset-checkpoint";
+  corrupt.offset = 0;
+  corrupt.length = 1;  // the version line: "0" becomes another byte
+  s.faults = {kraftsim::testing::fault(15'000, runner::FaultKind::crash, runner::Target{NodeId{2}}), corrupt,
+              kraftsim::testing::fault(17'000, runner::FaultKind::restart, runner::Target{NodeId{2}})};
+  const runner::RunResult r = runner::run_scenario(s, {1, true});
+  bool refused = false;
+  for (const auto& e : r.trace_events) {
+    if (e.node == 2 && e.name == "startup-failed") {
+      refused = true;
+      REQUIRE(e.string_or("reason", "").find("replication-offset-checkpoint") != std::string::npos);
+    }
+  }
+  REQUIRE(refused);
+  // The other brokers carry on and nothing acknowledged is lost.
+  REQUIRE(find_check(r, "acked-write-durable")->status == runner::CheckStatus::held);
+}
