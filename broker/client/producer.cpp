@@ -41,8 +41,8 @@ log::Bytes to_bytes(const std::string& s) { return log::Bytes(s.begin(), s.end()
 
 }  // namespace
 
-std::string producer_value(std::int64_t seq, std::int64_t value_bytes) {
-  std::string value = fmt::format("value-{}", seq);
+std::string producer_value(NodeId producer, std::int64_t seq, std::int64_t value_bytes) {
+  std::string value = fmt::format("value-{}-{}", producer, seq);
   if (static_cast<std::int64_t>(value.size()) < value_bytes) value.resize(static_cast<std::size_t>(value_bytes), '.');
   return value;
 }
@@ -54,6 +54,8 @@ Producer::Producer(env::Env& env, ProducerConfig config)
       metadata_(env, config_.bootstrap_servers, config_.topic, config_.retry_backoff, next_correlation_,
                 [this] { on_metadata(); }) {
   KS_ASSERT(config_.records_per_s > 0);
+  KS_ASSERT(config_.max_in_flight >= 1);
+  KS_ASSERT(config_.batch_size_bytes > 0);
 }
 
 void Producer::on_start() {
@@ -68,175 +70,199 @@ std::int32_t Producer::partition_for(const Pending& record) {
   const std::int32_t partitions = metadata_.partition_count();
   KS_ASSERT(partitions > 0);
   if (config_.key_count > 0) {
-    return partition_for_key(to_bytes(fmt::format("key-{}", record.seq % config_.key_count)), partitions);
+    return partition_for_key(to_bytes(fmt::format("key-{}", record.key_index % config_.key_count)), partitions);
   }
-  return sticky_.next(partitions, config_.value_bytes);
+  return sticky_.next(partitions, record_size_bytes());
 }
 
 void Producer::on_generate() {
-  if (next_seq_ >= config_.records_max) return;
-  KS_ASSERT_MSG(unassigned_.size() < producer_queued_records_max, "producer buffer full");
-  const Pending record{next_seq_++, env_.now().us()};
+  if (next_key_index_ >= config_.records_max) return;
+  const Pending record{next_key_index_++, env_.now().us()};
   if (metadata_.partition_count() == 0) {
+    KS_ASSERT_MSG(unassigned_.size() < producer_queued_records_max, "producer buffer full");
     unassigned_.push_back(record);
   } else {
-    const std::int32_t partition = partition_for(record);
-    PartitionState& p = partitions_[partition];
-    KS_ASSERT_MSG(p.queue.size() < producer_queued_records_max, "producer buffer full");
-    p.queue.push_back(record);
-    maybe_send(partition);
+    append(partition_for(record), record);
+    drain();
   }
   const std::int64_t interval_us = std::max<std::int64_t>(1, 1'000'000 / config_.records_per_s);
   env_.set_timer(microseconds(interval_us), "producer-record", [this] { on_generate(); });
 }
 
-// ---------------------------------------------------------------- metadata
+// ---------------------------------------------------------------- the accumulator
 
-void Producer::on_metadata() {
-  if (metadata_.partition_count() > 0 && !unassigned_.empty()) {
-    std::vector<Pending> waiting = std::move(unassigned_);
-    unassigned_.clear();
-    for (const Pending& record : waiting) {
-      partitions_[partition_for(record)].queue.push_back(record);
+void Producer::append(std::int32_t partition, const Pending& record) {
+  PartitionState& p = partitions_[partition];
+  KS_ASSERT_MSG(p.queue.size() < producer_queued_records_max, "producer buffer full");
+  const std::int64_t size = record_size_bytes();
+  if (!p.queue.empty() && !p.queue.back().closed) {
+    Batch& open = p.queue.back();
+    if (open.size_bytes + size <= config_.batch_size_bytes) {
+      open.records.push_back(record);
+      open.size_bytes += size;
+      if (open.size_bytes + size > config_.batch_size_bytes) open.closed = true;  // the next one would not fit
+      ++p.next_seq;
+      return;
     }
+    open.closed = true;
   }
-  for (auto& [index, p] : partitions_) {
-    if (p.in_flight && p.in_flight->correlation_id == 0) {
-      send_in_flight(index);
-    } else {
-      maybe_send(index);
-    }
-  }
+  Batch batch;
+  batch.first_seq = p.next_seq++;
+  batch.records.push_back(record);
+  batch.size_bytes = size;
+  batch.created_us = env_.now().us();
+  batch.closed = size * 2 > config_.batch_size_bytes;
+  p.queue.push_back(std::move(batch));
 }
 
-// ---------------------------------------------------------------- sending
+bool Producer::sendable(const PartitionState& p, Time now) const {
+  // RecordAccumulator.ready: the head batch is full, has batches behind it, or has lingered.
+  if (p.queue.empty()) return false;
+  const Batch& head = p.queue.front();
+  if (now.us() < head.not_before_us) return false;
+  return head.closed || p.queue.size() > 1 || now.us() - head.created_us >= config_.linger.us();
+}
 
-log::Bytes Producer::build_batch(const std::vector<Pending>& records) const {
+void Producer::drain() {
+  const Time now = env_.now();
+  Time wake = Time::max();
+  for (auto& [index, p] : partitions_) {
+    const NodeId leader = metadata_.leader(index).id;
+    while (leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
+      Batch batch = std::move(p.queue.front());
+      p.queue.pop_front();
+      send(index, std::move(batch), leader);
+    }
+    if (p.queue.empty()) continue;
+    // When to look again: the head's linger or retry backoff ends (a full or blocked head waits
+    // for a response or for metadata instead).
+    const Batch& head = p.queue.front();
+    const std::int64_t at_us = std::max(head.not_before_us, head.created_us + config_.linger.us());
+    if (at_us > now.us()) wake = std::min(wake, Time::zero() + microseconds(at_us));
+  }
+  if (wake == wake_at_ && wake_timer_.valid()) return;
+  if (wake_timer_.valid()) env_.cancel_timer(wake_timer_);
+  wake_timer_ = {};
+  wake_at_ = wake;
+  if (wake == Time::max()) return;
+  wake_timer_ = env_.set_timer(wake - now, "producer-linger", [this] {
+    wake_timer_ = {};
+    wake_at_ = Time::max();
+    drain();
+  });
+}
+
+log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch) const {
   log::BatchBuilderConfig bc;
   bc.compression = config_.compression;
-  bc.batch_size_bytes = static_cast<std::size_t>(config_.batch_size_bytes);
+  bc.batch_size_bytes = static_cast<std::size_t>(std::max<std::int64_t>(config_.batch_size_bytes, batch.size_bytes) * 2);
   log::BatchBuilder builder(bc);
-  for (const Pending& r : records) {
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    const Pending& r = batch.records[i];
     std::optional<log::Bytes> key;
-    if (config_.key_count > 0) key = to_bytes(fmt::format("key-{}", r.seq % config_.key_count));
-    const auto outcome = builder.try_append(r.created_us / 1000, key, to_bytes(producer_value(r.seq, config_.value_bytes)));
+    if (config_.key_count > 0) key = to_bytes(fmt::format("key-{}", r.key_index % config_.key_count));
+    const std::string value = producer_value(env_.self(), batch.first_seq + static_cast<std::int64_t>(i), config_.value_bytes);
+    const auto outcome = builder.try_append(r.created_us / 1000, key, to_bytes(value));
     KS_ASSERT(outcome == log::AppendOutcome::appended);
   }
   return builder.encode();
 }
 
-void Producer::maybe_send(std::int32_t partition) {
-  PartitionState& p = partitions_[partition];
-  if (p.in_flight || p.queue.empty() || metadata_.leader(partition).id == no_node) return;
-  // The accumulator's batch: the oldest records, as many as batch.size holds (at least one).
-  // Records of one partition are consecutive in seq only while they come in order, which
-  // checkers do not assume: the batch lists its records' seqs through first_seq + i only when
-  // they are consecutive, so a batch stops at a gap.
-  std::vector<Pending> records;
-  std::int64_t bytes = 0;
-  for (const Pending& r : p.queue) {
-    if (!records.empty() && (r.seq != records.back().seq + 1 || bytes + config_.value_bytes + 16 > config_.batch_size_bytes)) break;
-    records.push_back(r);
-    bytes += config_.value_bytes + 16;
-  }
-  p.queue.erase(p.queue.begin(), p.queue.begin() + static_cast<std::ptrdiff_t>(records.size()));
-  InFlight f;
-  f.first_seq = records.front().seq;
-  f.count = static_cast<std::int32_t>(records.size());
-  f.created_us = records.front().created_us;
-  f.payload = build_batch(records);
-  p.in_flight = std::move(f);
-  send_in_flight(partition);
-}
+// ---------------------------------------------------------------- the sender
 
-void Producer::send_in_flight(std::int32_t partition) {
-  PartitionState& p = partitions_[partition];
-  KS_ASSERT(p.in_flight);
-  InFlight& f = *p.in_flight;
-  const NodeId leader = metadata_.leader(partition).id;
-  if (leader == no_node) return;  // waits for metadata
-  ++f.attempt;
-  f.correlation_id = next_correlation_++;
-  f.to = leader;
+void Producer::send(std::int32_t partition, Batch batch, NodeId leader) {
+  batch.closed = true;
+  if (batch.payload.empty()) batch.payload = build_batch(partition, batch);
+  ++batch.attempt;
+  const std::uint64_t correlation = next_correlation_++;
   protocol::ProduceRequest req;
   req.topic_partition = {config_.topic, partition};
-  req.request.record_count = f.count;
-  req.request.payload = f.payload;
+  req.request.record_count = static_cast<std::int32_t>(batch.records.size());
+  req.request.payload = batch.payload;
   req.request.acks = config_.acks;
   req.request.timeout = config_.request_timeout;
-  env_.send(leader, protocol::KafkaRpc{f.correlation_id, std::move(req)});
+  env_.send(leader, protocol::KafkaRpc{correlation, std::move(req)});
   if (config_.acks == replication::Acks::none) {
     // acks=0: the producer never hears back; the batch counts as sent.
-    env_.record("produce-sent", {{"topic", config_.topic}, {"partition", partition}, {"records", f.count},
-                                 {"first_seq", f.first_seq}});
-    p.in_flight.reset();
-    maybe_send(partition);
+    env_.record("produce-sent", {{"topic", config_.topic}, {"partition", partition},
+                                 {"records", static_cast<std::int64_t>(batch.records.size())},
+                                 {"first_seq", batch.first_seq}});
     return;
   }
-  produce_correlations_[f.correlation_id] = partition;
-  const std::uint64_t correlation = f.correlation_id;
-  f.timeout = env_.set_timer(config_.request_timeout, "producer-request-timeout", [this, partition, correlation] {
-    PartitionState& state = partitions_[partition];
-    if (!state.in_flight || state.in_flight->correlation_id != correlation) return;
-    state.in_flight->timeout = {};
-    produce_correlations_.erase(correlation);
-    attempt_failed(partition, replication::ErrorCode::request_timed_out);
+  ++in_flight_per_broker_[leader];
+  InFlight& f = in_flight_[correlation];
+  f.partition = partition;
+  f.batch = std::move(batch);
+  f.to = leader;
+  f.timeout = env_.set_timer(config_.request_timeout, "producer-request-timeout", [this, correlation] {
+    auto it = in_flight_.find(correlation);
+    if (it == in_flight_.end()) return;
+    it->second.timeout = {};
+    attempt_failed(correlation, replication::ErrorCode::request_timed_out);
   });
 }
 
 void Producer::on_produce_response(std::uint64_t correlation_id, const protocol::ProduceResponse& response) {
-  auto it = produce_correlations_.find(correlation_id);
-  if (it == produce_correlations_.end()) return;
-  const std::int32_t partition = it->second;
-  produce_correlations_.erase(it);
-  PartitionState& p = partitions_[partition];
-  if (!p.in_flight || p.in_flight->correlation_id != correlation_id) return;
-  if (p.in_flight->timeout.valid()) env_.cancel_timer(p.in_flight->timeout);
-  p.in_flight->timeout = {};
-  if (response.error_code != replication::ErrorCode::none) return attempt_failed(partition, response.error_code);
-  const InFlight& f = *p.in_flight;
+  auto it = in_flight_.find(correlation_id);
+  if (it == in_flight_.end()) return;  // answered already (timed out, connection lost)
+  if (response.error_code != replication::ErrorCode::none) return attempt_failed(correlation_id, response.error_code);
+  InFlight f = std::move(it->second);
+  in_flight_.erase(it);
+  --in_flight_per_broker_[f.to];
+  if (f.timeout.valid()) env_.cancel_timer(f.timeout);
+  const auto count = static_cast<std::int64_t>(f.batch.records.size());
   env_.record("produce-acked", {{"topic", config_.topic},
-                                {"partition", partition},
+                                {"partition", f.partition},
                                 {"base_offset", response.base_offset},
-                                {"records", f.count},
-                                {"first_seq", f.first_seq},
-                                {"acks", (replication::to_string(config_.acks))},
-                                {"attempt", f.attempt}});
-  acked_records_ += f.count;
-  p.in_flight.reset();
-  maybe_send(partition);
+                                {"records", count},
+                                {"first_seq", f.batch.first_seq},
+                                {"acks", replication::to_string(config_.acks)},
+                                {"attempt", f.batch.attempt}});
+  acked_records_ += count;
+  drain();
 }
 
-void Producer::attempt_failed(std::int32_t partition, replication::ErrorCode error) {
-  PartitionState& p = partitions_[partition];
-  KS_ASSERT(p.in_flight);
-  InFlight& f = *p.in_flight;
+void Producer::attempt_failed(std::uint64_t correlation_id, replication::ErrorCode error) {
+  auto it = in_flight_.find(correlation_id);
+  KS_ASSERT(it != in_flight_.end());
+  InFlight f = std::move(it->second);
+  in_flight_.erase(it);
+  --in_flight_per_broker_[f.to];
+  if (f.timeout.valid()) env_.cancel_timer(f.timeout);
+  Batch& batch = f.batch;
   env_.record("produce-error", {{"topic", config_.topic},
-                                {"partition", partition},
-                                {"error", (replication::to_string(error))},
-                                {"first_seq", f.first_seq},
-                                {"attempt", f.attempt}});
-  f.correlation_id = 0;
-  const bool expired = env_.now().us() - f.created_us >= config_.delivery_timeout.us();
+                                {"partition", f.partition},
+                                {"error", replication::to_string(error)},
+                                {"first_seq", batch.first_seq},
+                                {"attempt", batch.attempt}});
+  const bool expired = env_.now().us() - batch.created_us >= config_.delivery_timeout.us();
   if (!retriable(error) || expired) {
+    const auto count = static_cast<std::int64_t>(batch.records.size());
     env_.record("produce-failed", {{"topic", config_.topic},
-                                   {"partition", partition},
+                                   {"partition", f.partition},
                                    {"error", expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error)},
-                                   {"first_seq", f.first_seq},
-                                   {"records", f.count}});
-    failed_records_ += f.count;
-    p.in_flight.reset();
-    maybe_send(partition);
-    return;
+                                   {"first_seq", batch.first_seq},
+                                   {"records", count}});
+    failed_records_ += count;
+  } else {
+    // Sender.reenqueueBatch: back to the front of its partition's queue, after the backoff.
+    if (stale_metadata(error)) metadata_.invalidate(f.partition);  // until a metadata answer names the leader
+    batch.not_before_us = env_.now().us() + config_.retry_backoff.us();
+    partitions_[f.partition].queue.push_front(std::move(batch));
   }
-  if (stale_metadata(error)) metadata_.invalidate(partition);  // until a metadata answer names the leader
-  env_.set_timer(config_.retry_backoff, "producer-retry", [this, partition] {
-    PartitionState& state = partitions_[partition];
-    if (state.in_flight && state.in_flight->correlation_id == 0) send_in_flight(partition);
-  });
+  drain();
 }
 
 // ---------------------------------------------------------------- network
+
+void Producer::on_metadata() {
+  if (metadata_.partition_count() > 0 && !unassigned_.empty()) {
+    std::vector<Pending> waiting = std::move(unassigned_);
+    unassigned_.clear();
+    for (const Pending& record : waiting) append(partition_for(record), record);
+  }
+  drain();
+}
 
 void Producer::on_message(const protocol::Message& message) {
   const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body);
@@ -252,13 +278,11 @@ void Producer::on_connection_lost(NodeId peer) {
   metadata_.on_connection_lost(peer);
   // Kafka's NetworkClient fails the in-flight requests of the broken connection: a retriable
   // NETWORK_EXCEPTION; the producer refreshes its metadata.
-  for (auto& [index, p] : partitions_) {
-    if (!p.in_flight || p.in_flight->correlation_id == 0 || p.in_flight->to != peer) continue;
-    produce_correlations_.erase(p.in_flight->correlation_id);
-    if (p.in_flight->timeout.valid()) env_.cancel_timer(p.in_flight->timeout);
-    p.in_flight->timeout = {};
-    attempt_failed(index, replication::ErrorCode::network_exception);
+  std::vector<std::uint64_t> failed;
+  for (const auto& [correlation, f] : in_flight_) {
+    if (f.to == peer) failed.push_back(correlation);
   }
+  for (std::uint64_t correlation : failed) attempt_failed(correlation, replication::ErrorCode::network_exception);
 }
 
 }  // namespace kraftsim::client

@@ -1,23 +1,35 @@
 // Producer: a Kafka producer as a program on its own node, with the parts of KafkaProducer that
-// decide what a broker failure does to a write: Metadata requests to find partition leaders;
-// records numbered 0, 1, 2, ... with value "value-<n>" (and key "key-<n mod keys>" when keyed);
-// the default partitioner (murmur2 of the key, sticky for keyless records); one batch in flight
-// per partition (max.in.flight.requests.per.connection=1), the records that arrive meanwhile
-// accumulating into the next batch (up to batch.size); the producer's compression.type; acks 0,
-// 1 or all; retries of retriable errors after retry.backoff.ms until delivery.timeout.ms, with
-// a metadata refresh when the leader moved; request.timeout.ms per request.
+// decide what batching and broker failures do to writes:
+//  - Metadata requests to find partition leaders (ClientMetadata);
+//  - the default partitioner: murmur2 of the key ("key-<n mod keys>" for the n-th record), sticky
+//    for keyless records (KIP-480/794);
+//  - a record accumulator per partition (RecordAccumulator): records join the open batch until it
+//    holds batch.size bytes; a batch is sendable when full, when another batch waits behind it,
+//    or linger.ms after it was opened;
+//  - a sender that sends sendable batches to their leaders, at most
+//    max.in.flight.requests.per.connection requests in flight per broker; with more than one, a
+//    retried batch can overtake (Kafka's ordering caveat without idempotence);
+//  - acks 0, 1 or all; compression.type; retries of retriable errors after retry.backoff.ms until
+//    delivery.timeout.ms (the batch goes back to the front of its partition's queue); a metadata
+//    refresh when the leader moved; request.timeout.ms per request.
+//
+// Record identity: the records of each partition are numbered from 0 in the order they were
+// partitioned; the n-th record of a partition carries the value "value-<producer node>-<n>"
+// (padded to value_bytes), so checkers can tell exactly which record an offset should hold.
 //
 // Every outcome goes to the trace, so checkers can hold the cluster to it:
-//   produce-acked   {topic, partition, base_offset, records, first_seq, acks}  (acks 1 / all)
-//   produce-sent    {topic, partition, records, first_seq}                     (acks=0: no answer)
-//   produce-error   {topic, partition, error, first_seq, attempt}              (each failed attempt)
-//   produce-failed  {topic, partition, error, first_seq, records}              (given up)
+//   produce-acked   {topic, partition, base_offset, records, first_seq, acks, attempt}  (acks 1 / all)
+//   produce-sent    {topic, partition, records, first_seq}            (acks=0: no answer comes)
+//   produce-error   {topic, partition, error, first_seq, attempt}     (each failed attempt)
+//   produce-failed  {topic, partition, error, first_seq, records}     (given up)
+// first_seq is the partition-local number of the batch's first record.
 //
-// Not yet here (the producer/consumer issue adds them): linger.ms, more than one request in
-// flight, idempotence and transactions.
+// Not yet here (the producer/consumer issue adds them): idempotence, transactions,
+// buffer.memory and max.block.ms.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -40,6 +52,8 @@ struct ProducerConfig {
   replication::Acks acks = replication::Acks::all;  // Kafka 3.0+ default
   log::Compression compression = log::Compression::none;
   std::int64_t batch_size_bytes = 16384;  // batch.size
+  Duration linger = milliseconds(5);      // linger.ms (Kafka 4.0's default, KIP-1030)
+  int max_in_flight = 5;                  // max.in.flight.requests.per.connection
   Duration start_delay = milliseconds(8000);
   std::int64_t records_per_s = 100;
   std::int64_t records_max = 1000;
@@ -50,8 +64,8 @@ struct ProducerConfig {
   Duration retry_backoff = milliseconds(100);        // retry.backoff.ms
 };
 
-// "value-<seq>" padded with '.' to value_bytes; checkers decode records with it.
-std::string producer_value(std::int64_t seq, std::int64_t value_bytes);
+// "value-<producer>-<seq>" padded with '.' to value_bytes; checkers decode records with it.
+std::string producer_value(NodeId producer, std::int64_t seq, std::int64_t value_bytes);
 
 class Producer final : public env::Program {
  public:
@@ -66,32 +80,42 @@ class Producer final : public env::Program {
 
  private:
   struct Pending {
-    std::int64_t seq = 0;
+    std::int64_t key_index = 0;  // the n-th record generated: its key is key-<n mod keys>
     std::int64_t created_us = 0;
   };
-  struct InFlight {
-    std::int64_t first_seq = 0;
-    std::int32_t count = 0;
-    std::int64_t created_us = 0;  // of the oldest record: delivery.timeout.ms counts from it
-    log::Bytes payload;
+  struct Batch {
+    std::int64_t first_seq = 0;  // the partition-local number of records[0]
+    std::vector<Pending> records;
+    std::int64_t size_bytes = 0;  // estimated, as the accumulator counts towards batch.size
+    std::int64_t created_us = 0;
+    bool closed = false;          // full, or sent before: takes no more records
+    log::Bytes payload;           // encoded when first sent; a retry resends the same bytes
     int attempt = 0;
-    std::uint64_t correlation_id = 0;  // 0: waiting for a retry
+    std::int64_t not_before_us = 0;  // retry.backoff.ms after a failed attempt
+  };
+  struct PartitionState {
+    std::deque<Batch> queue;  // waiting to be sent, oldest first
+    std::int64_t next_seq = 0;
+  };
+  struct InFlight {
+    std::int32_t partition = 0;
+    Batch batch;
     NodeId to = no_node;
     env::TimerId timeout;
   };
-  struct PartitionState {
-    std::vector<Pending> queue;
-    std::optional<InFlight> in_flight;
-  };
 
   void on_metadata();
-  void on_produce_response(std::uint64_t correlation_id, const protocol::ProduceResponse& response);
   void on_generate();
   std::int32_t partition_for(const Pending& record);
-  void maybe_send(std::int32_t partition);
-  void send_in_flight(std::int32_t partition);
-  void attempt_failed(std::int32_t partition, replication::ErrorCode error);
-  log::Bytes build_batch(const std::vector<Pending>& records) const;
+  void append(std::int32_t partition, const Pending& record);
+  bool sendable(const PartitionState& p, Time now) const;
+  // Sends every sendable batch the in-flight limits allow, then sets the linger timer.
+  void drain();
+  void send(std::int32_t partition, Batch batch, NodeId leader);
+  void on_produce_response(std::uint64_t correlation_id, const protocol::ProduceResponse& response);
+  void attempt_failed(std::uint64_t correlation_id, replication::ErrorCode error);
+  log::Bytes build_batch(std::int32_t partition, const Batch& batch) const;
+  std::int64_t record_size_bytes() const { return config_.value_bytes + 16; }
 
   env::Env& env_;
   ProducerConfig config_;
@@ -100,8 +124,11 @@ class Producer final : public env::Program {
   ClientMetadata metadata_;
   std::map<std::int32_t, PartitionState> partitions_;
   std::vector<Pending> unassigned_;  // generated before the first metadata answer
-  std::int64_t next_seq_ = 0;
-  std::map<std::uint64_t, std::int32_t> produce_correlations_;  // correlation id -> partition
+  std::int64_t next_key_index_ = 0;
+  std::map<std::uint64_t, InFlight> in_flight_;  // correlation id -> request
+  std::map<NodeId, int> in_flight_per_broker_;
+  env::TimerId wake_timer_;
+  Time wake_at_ = Time::max();
   std::int64_t acked_records_ = 0;
   std::int64_t failed_records_ = 0;
 };

@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <charconv>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -41,6 +43,7 @@ class AckedWriteDurable final : public Checker {
     a.first_seq = e.int_or("first_seq", 0);
     a.acks = std::string(e.string_or("acks", "?"));
     a.t_us = e.t_us;
+    a.producer = e.node;
     acked_[{std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))}].push_back(a);
   }
 
@@ -60,7 +63,7 @@ class AckedWriteDurable final : public Checker {
           const std::int64_t offset = a.base_offset + i;
           if (offset < leader->log_start_offset) continue;  // deleted by retention, not lost
           observed();
-          const std::string expected = client::producer_value(a.first_seq + i, 0);
+          const std::string expected = client::producer_value(a.producer, a.first_seq + i, 0);
           auto it = leader->values.find(offset);
           const bool ok = it != leader->values.end() && it->second.rfind(expected, 0) == 0 &&
                           (it->second.size() == expected.size() || it->second[expected.size()] == '.');
@@ -85,6 +88,7 @@ class AckedWriteDurable final : public Checker {
  private:
   struct Acked {
     std::int64_t base_offset = 0, records = 0, first_seq = 0, t_us = 0;
+    NodeId producer = no_node;
     std::string acks;
   };
   const ClusterView& view_;
@@ -193,7 +197,66 @@ class ConsumerReadStable final : public Checker {
   std::map<PartitionKey, std::vector<Read>> reads_;
 };
 
+// "value-<producer>-<seq>[...]" -> (producer, seq); nullopt for other values.
+std::optional<std::pair<std::int64_t, std::int64_t>> parse_value(const std::string& value) {
+  if (value.rfind("value-", 0) != 0) return std::nullopt;
+  std::int64_t producer = 0, seq = 0;
+  const char* p = value.data() + 6;
+  const char* end = value.data() + value.size();
+  auto r1 = std::from_chars(p, end, producer);
+  if (r1.ec != std::errc() || r1.ptr == end || *r1.ptr != '-') return std::nullopt;
+  auto r2 = std::from_chars(r1.ptr + 1, end, seq);
+  if (r2.ec != std::errc()) return std::nullopt;
+  return std::make_pair(producer, seq);
+}
+
+class ProducerOrder final : public Checker {
+ public:
+  explicit ProducerOrder(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "producer-order"; }
+  std::string_view meaning() const override {
+    return "in each partition's final log, each producer's records first appear in the order it sent them";
+  }
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
+    if (e.name == "produce-acked") {
+      partitions_.insert({std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))});
+    }
+  }
+  void on_end(std::int64_t t_us) override {
+    for (const auto& [topic, partition] : partitions_) {
+      const auto replicas = view_.partition_replicas(topic, partition);
+      const PartitionReplicaView* leader = final_leader(replicas);
+      if (leader == nullptr) continue;
+      // Per producer: the records seen so far and the largest number among them. A number seen
+      // before is a duplicate (a retry appended twice), not a reordering.
+      std::map<std::int64_t, std::pair<std::set<std::int64_t>, std::int64_t>> seen;
+      for (const auto& [offset, value] : leader->values) {
+        const auto id = parse_value(value);
+        if (!id) continue;
+        auto& [numbers, highest] = seen.try_emplace(id->first, std::set<std::int64_t>{}, -1).first->second;
+        if (!numbers.insert(id->second).second) continue;
+        observed();
+        if (id->second < highest) {
+          violate(t_us, fmt::format("{}-{} offset {}: producer {}'s record {} comes after its record {} (leader {})", topic,
+                                    partition, offset, id->first, id->second, highest, leader->node));
+          break;
+        }
+        highest = id->second;
+      }
+    }
+  }
+
+ private:
+  const ClusterView& view_;
+  std::set<PartitionKey> partitions_;
+};
+
 }  // namespace
+
+std::unique_ptr<Checker> make_producer_order_checker(const ClusterView& view) {
+  return std::make_unique<ProducerOrder>(view);
+}
 
 std::unique_ptr<Checker> make_consumer_read_stable_checker(const ClusterView& view) {
   return std::make_unique<ConsumerReadStable>(view);

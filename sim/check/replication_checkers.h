@@ -11,6 +11,9 @@
 //  - consumer-read-stable: every record a consumer read (consumed) is, at the end, the record at
 //    that offset in the final leader's log, and no consumer was handed a corrupt batch
 //    (consumers read below the high watermark only, so nothing they read may change).
+//  - producer-order: in each partition's final log, each producer's records first appear in the
+//    order it sent them (duplicates from retries are not reorderings). Kafka keeps this only with
+//    max.in.flight.requests.per.connection=1 or idempotence.
 // They need the partitions to have a leader at the end; scenarios leave time after the faults.
 #pragma once
 
@@ -24,5 +27,6 @@ namespace kraftsim::check {
 std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& view);
 std::unique_ptr<Checker> make_replicas_consistent_checker(const ClusterView& view);
 std::unique_ptr<Checker> make_consumer_read_stable_checker(const ClusterView& view);
+std::unique_ptr<Checker> make_producer_order_checker(const ClusterView& view);
 
 }  // namespace kraftsim::check

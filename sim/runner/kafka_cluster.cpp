@@ -106,6 +106,8 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     pc.value_bytes = spec.value_bytes;
     pc.key_count = spec.keys;
     pc.batch_size_bytes = spec.batch_size;
+    pc.linger = spec.linger;
+    pc.max_in_flight = spec.max_in_flight;
     pc.request_timeout = spec.request_timeout;
     pc.delivery_timeout = spec.delivery_timeout;
     world.add_node(producer_node_id(scenario, i), fmt::format("producer{}", i), [pc](env::Env& env) {

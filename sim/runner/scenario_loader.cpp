@@ -359,6 +359,8 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       spec.value_bytes = pr.integer_or("value_bytes", 16, 0, 1'000'000);
       spec.keys = static_cast<std::int32_t>(pr.integer_or("keys", 0, 0, 1'000'000));
       spec.batch_size = pr.integer_or("batch.size", 16384, 1, 16 * 1024 * 1024);
+      spec.linger = milliseconds(pr.integer_or("linger.ms", 5, 0, 3'600'000));
+      spec.max_in_flight = static_cast<int>(pr.integer_or("max.in.flight.requests.per.connection", 5, 1, 1000));
       spec.request_timeout = milliseconds(pr.integer_or("request.timeout.ms", 30000, 1, 2'147'483'647));
       spec.delivery_timeout = milliseconds(pr.integer_or("delivery.timeout.ms", 120000, 1, 2'147'483'647));
       pr.finish();

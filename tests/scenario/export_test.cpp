@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 
+#include "broker/client/producer.h"
 #include "sim/runner/scenario_loader.h"
 #include "tests/support/kraft_scenarios.h"
 
@@ -114,7 +115,7 @@ TEST_CASE("export: a partition segment decodes with Kafka's v2 layout and holds 
   for (const auto& e : r.trace_events) {
     if (e.name != "produce-acked") continue;
     for (std::int64_t i = 0; i < e.int_or("records", 0); ++i) {
-      acked[e.int_or("base_offset", -1) + i] = "value-" + std::to_string(e.int_or("first_seq", 0) + i);
+      acked[e.int_or("base_offset", -1) + i] = client::producer_value(e.node, e.int_or("first_seq", 0) + i, 0);
     }
   }
   REQUIRE(acked.size() == 300);
