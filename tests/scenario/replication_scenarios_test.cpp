@@ -7,6 +7,8 @@
 // GCC 12 at -O2 reports a false -Wrestrict inside std::string assignment (GCC bug 105329).
 #pragma GCC diagnostic ignored "-Wrestrict"
 
+#include <algorithm>
+#include <map>
 #include <set>
 #include <string>
 
@@ -428,4 +430,78 @@ TEST_CASE("linger.ms=5 sends far fewer produce requests than linger.ms=0 for the
   // One record per ms: a 5 ms linger gathers about 5 records per batch, while linger.ms=0 sends
   // each record at once (a request slot is almost always free at this latency).
   REQUIRE(lingering * 3 < eager);
+}
+
+TEST_CASE("acks=0, acks=1 and acks=all side by side under the same leader crash: losses ordered as Kafka predicts", "[replication][scenario]") {
+  runner::Scenario s = load("leader-crash-acks-all");
+  s.consumers.clear();
+  s.producers.clear();
+  for (const char* acks : {"0", "1", "all"}) {
+    runner::ProducerSpec p;
+    p.topic = "orders";
+    p.acks = acks;
+    p.records_per_s = 500;
+    p.records = 100'000;
+    p.max_in_flight = 1;
+    p.linger = milliseconds(0);
+    s.producers.push_back(p);
+  }
+  s.topics[0].config["min.insync.replicas"] = "1";  // acks=1 and acks=0 are not refused
+  s.duration = milliseconds(30'000);
+  std::map<std::string, std::uint64_t> seeds_with_loss;
+  const std::uint64_t n = seed_count(100);
+  for (std::uint64_t seed = 1; seed <= n; ++seed) {
+    runner::RunOptions options{seed, true};
+    options.export_files = true;
+    const runner::RunResult r = runner::run_scenario(s, options);
+    INFO(r.replay_command);
+    // What each producer believes is in the log: acknowledged records (acks 1, all) or sent ones
+    // (acks=0), as (producer node, partition-local number).
+    std::map<NodeId, std::set<std::int64_t>> believed;
+    NodeId final_leader = no_node;
+    std::int64_t final_epoch = -1;
+    for (const auto& e : r.trace_events) {
+      if (e.name == "produce-acked" || e.name == "produce-sent") {
+        for (std::int64_t i = 0; i < e.int_or("records", 0); ++i) believed[e.node].insert(e.int_or("first_seq", 0) + i);
+      }
+      if (e.name == "partition-state" && e.string_or("role", "") == "Leader" && e.int_or("leader_epoch", -1) >= final_epoch) {
+        final_epoch = e.int_or("leader_epoch", -1);
+        final_leader = e.node;
+      }
+    }
+    REQUIRE(final_leader != no_node);
+    // The final leader's log, decoded: which records of each producer it holds.
+    std::map<NodeId, std::set<std::int64_t>> held;
+    for (const auto& node : r.exported_files) {
+      if (node.node != final_leader) continue;
+      for (const auto& [path, bytes] : node.files) {
+        if (path.rfind("orders-0/", 0) != 0 || path.substr(path.size() - 4) != ".log") continue;
+        std::size_t at = 0;
+        while (at < bytes.size()) {
+          const auto header = log::peek_batch_header(log::ByteView(bytes).subspan(at));
+          REQUIRE(header.ok());
+          const auto batch = log::decode_batch(log::ByteView(bytes).subspan(at, header->size_bytes()));
+          REQUIRE(batch.ok());
+          for (const auto& record : batch->records) {
+            const std::string value(record.value->begin(), record.value->end());
+            const auto dash = value.find('-', 6);
+            held[std::stoi(value.substr(6, dash - 6))].insert(std::stoll(value.substr(dash + 1)));
+          }
+          at += header->size_bytes();
+        }
+      }
+    }
+    for (std::size_t i = 0; i < s.producers.size(); ++i) {
+      const NodeId producer = runner::producer_node_id(s, i);
+      REQUIRE(believed[producer].size() > 500);
+      const bool lost = std::any_of(believed[producer].begin(), believed[producer].end(),
+                                    [&](std::int64_t seq) { return held[producer].count(seq) == 0; });
+      if (lost) ++seeds_with_loss[s.producers[i].acks];
+    }
+  }
+  INFO("acks=0 lost in " << seeds_with_loss["0"] << ", acks=1 in " << seeds_with_loss["1"] << ", acks=all in "
+                         << seeds_with_loss["all"] << " of " << n << " seeds");
+  REQUIRE(seeds_with_loss["all"] == 0);
+  REQUIRE(seeds_with_loss["1"] > 0);
+  REQUIRE(seeds_with_loss["0"] >= seeds_with_loss["1"]);
 }
