@@ -119,6 +119,51 @@ constexpr std::array keys = {
 
 std::span<const ConfigKey> config_keys() { return keys; }
 
+std::string config_keys_markdown() {
+  std::string out =
+      "# Configuration keys\n\n"
+      "Every Kafka configuration key kraftsim understands, generated from the registry in\n"
+      "`broker/node/config_keys.cpp` (`kraftsim config-keys > docs/configuration.md`; a test keeps this file\n"
+      "in step). Broker keys go in a scenario's `cluster.config` or a node's `config`; topic keys in a\n"
+      "topic's `config` (a broker key such as `min.insync.replicas` there is the cluster-wide default).\n"
+      "Defaults are Kafka's; the last column says where kraftsim differs. Any other key is refused\n"
+      "before the run starts, with the JSON pointer of the field.\n\n"
+      "Client settings (`acks`, `linger.ms`, `batch.size`, `compression.type`,\n"
+      "`max.in.flight.requests.per.connection`, `request.timeout.ms`, `delivery.timeout.ms`) are keys of\n"
+      "a scenario's `producers` entries; `scenarios/scenario.schema.json` lists them with their defaults.\n\n"
+      "| key | scope | type | default | valid values | meaning | kraftsim |\n"
+      "|-----|-------|------|---------|--------------|---------|----------|\n";
+  auto scope = [](KeyScope s) {
+    switch (s) {
+      case KeyScope::broker: return "broker";
+      case KeyScope::topic: return "topic";
+      case KeyScope::both: return "broker, topic";
+    }
+    return "?";
+  };
+  auto type = [](KeyType t) {
+    switch (t) {
+      case KeyType::integer: return "integer";
+      case KeyType::boolean: return "boolean";
+      case KeyType::string: return "string";
+      case KeyType::choice: return "choice";
+      case KeyType::list: return "list";
+    }
+    return "?";
+  };
+  for (const ConfigKey& k : keys) {
+    std::string valid;
+    if (k.type == KeyType::integer) valid = fmt::format("{} .. {}", k.min, k.max);
+    if (k.type == KeyType::choice) valid = fmt::format("`{}`", k.choices);
+    if (k.type == KeyType::boolean) valid = "true, false";
+    std::string note(k.kraftsim_note.empty() ? std::string_view("as Kafka") : k.kraftsim_note);
+    for (auto& c : valid) if (c == '|') c = '/';
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", k.name, scope(k.scope), type(k.type),
+                       k.default_value.empty() ? "(none)" : fmt::format("`{}`", k.default_value), valid, k.meaning, note);
+  }
+  return out;
+}
+
 const ConfigKey* find_config_key(std::string_view name) {
   for (const ConfigKey& k : keys) {
     if (k.name == name) return &k;

@@ -33,6 +33,10 @@ struct ConfigKey {
 std::span<const ConfigKey> config_keys();
 const ConfigKey* find_config_key(std::string_view name);
 
+// docs/configuration.md: every key with its type, scope, default, valid values and how kraftsim
+// differs, as Markdown (`kraftsim config-keys` prints it; a test holds the file to it).
+std::string config_keys_markdown();
+
 // Checks one value against the registry; the error says what was expected.
 Result<std::string, std::string> validate_config_value(const ConfigKey& key, const std::string& value);
 

@@ -17,6 +17,7 @@
 
 #include "broker/common/uuid.h"
 #include "sim/runner/kernel_bench.h"
+#include "broker/node/config_keys.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
 #include "trace/trace.h"
@@ -182,6 +183,7 @@ int real_main(int argc, char** argv) {
   check->add_option("FILE", check_files, "Scenario JSON files")->required();
 
   app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
+  app.add_subcommand("config-keys", "Print every configuration key kraftsim understands (docs/configuration.md)");
 
   auto* bench = app.add_subcommand("bench", "Micro-benchmarks (wall-clock)");
   bench->require_subcommand(1);
@@ -209,6 +211,10 @@ int real_main(int argc, char** argv) {
   if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
   if (app.got_subcommand("check")) return cmd_check(check_files);
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
+  if (app.got_subcommand("config-keys")) {
+    std::cout << node::config_keys_markdown();
+    return exit_passed;
+  }
   if (kernel->parsed()) return cmd_bench_kernel(bench_pending, bench_events, bench_repetitions, bench_json);
   return fail_input("no command given (see kraftsim --help)");
 }
