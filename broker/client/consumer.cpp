@@ -43,6 +43,7 @@ void Consumer::fetch(std::int32_t partition) {
   req.request.replica_id = -1;  // a consumer
   req.request.fetch_offset = p.position;
   req.request.current_leader_epoch = leader.epoch;
+  req.request.max_wait = config_.fetch_max_wait;  // the broker holds the fetch until data or this
   req.max_bytes = config_.max_partition_fetch_bytes;
   const std::uint64_t correlation = next_correlation_++;
   p.in_flight = correlation;
@@ -118,8 +119,7 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
                              {"digest", static_cast<std::int64_t>(digest)}});
   }
   if (p.stopped) return;
-  if (count > 0) return fetch(partition);
-  fetch_later(partition, config_.fetch_max_wait);  // Kafka would have parked the fetch this long
+  fetch(partition);  // an empty answer means fetch.max.wait.ms passed on the broker
 }
 
 void Consumer::on_message(const protocol::Message& message) {

@@ -4,8 +4,8 @@
 // every batch's CRC (check.crcs=true, Kafka's default) and decodes the records, skipping those
 // below its position (a fetch returns whole batches).
 //
-// The broker answers a consumer Fetch at once; where Kafka parks it up to fetch.max.wait.ms
-// (500) when there is nothing to read, this consumer waits that long before the next fetch.
+// The broker parks a fetch with nothing to read for up to fetch.max.wait.ms (500), as Kafka's
+// DelayedFetch does, so the consumer fetches again as soon as an answer comes.
 // Groups, committed offsets and rebalancing come with the producer/consumer issue.
 //
 // Trace:

@@ -313,10 +313,26 @@ void ReplicaManager::on_fetch(NodeId from, std::uint64_t correlation_id, const p
 }
 
 void ReplicaManager::on_consumer_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request) {
+  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
+  bool readable = false;
+  protocol::FetchResponse out = consumer_fetch_response(p, request, readable);
+  const Duration wait = std::min(request.request.max_wait, consumer_fetch_wait_max);
+  if (!readable && out.response.error == replication::ErrorCode::none && wait > Duration{} &&
+      p->consumer_parked.size() < parked_consumer_fetches_max) {
+    // Nothing below the high watermark yet: Kafka parks the fetch (fetch.max.wait.ms).
+    p->consumer_parked.push_back({from, correlation_id, request, env_.now() + wait});
+    arm_consumer_timer(*p);
+    return;
+  }
+  env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
+}
+
+protocol::FetchResponse ReplicaManager::consumer_fetch_response(Hosted* p, const protocol::FetchRequest& request,
+                                                                bool& readable) {
+  readable = false;
   protocol::FetchResponse out{request.topic_partition, {}};
   replication::FetchResponse& resp = out.response;
   resp.request_id = request.request.request_id;
-  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
   const std::optional<replication::Epoch> asked = request.request.current_leader_epoch;
   if (p == nullptr || p->replica->role() != replication::Role::leader) {
     resp.error = replication::ErrorCode::not_leader_or_follower;
@@ -332,20 +348,55 @@ void ReplicaManager::on_consumer_fetch(NodeId from, std::uint64_t correlation_id
     const replication::Offset from_offset = request.request.fetch_offset;
     if (from_offset < p->log->log_start_offset() || from_offset > hw) {
       resp.error = replication::ErrorCode::offset_out_of_range;
-    } else {
+    } else if (from_offset < hw) {
       // A consumer reads only below the high watermark (Kafka's FetchIsolation.HIGH_WATERMARK).
       auto batches = p->log->read(from_offset, hw, static_cast<std::uint64_t>(std::max(1, request.max_bytes)));
       if (batches.ok()) {
         resp.read_from_offset = from_offset;
         resp.read_up_to_offset = hw;
         resp.records = std::move(batches.value());
+        readable = !resp.records.empty();
       } else {
         resp.error = batches.error().code == log::LogErrc::offset_out_of_range ? replication::ErrorCode::offset_out_of_range
                                                                                : replication::ErrorCode::kafka_storage_error;
       }
     }
   }
-  env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
+  return out;
+}
+
+void ReplicaManager::complete_consumer_fetches(Hosted& p) {
+  if (p.consumer_parked.empty()) return;
+  const Time now = env_.now();
+  std::vector<Hosted::ParkedConsumerFetch> still;
+  for (auto& parked : p.consumer_parked) {
+    bool readable = false;
+    protocol::FetchResponse out = consumer_fetch_response(shutting_down_ ? nullptr : &p, parked.request, readable);
+    if (readable || out.response.error != replication::ErrorCode::none || now >= parked.deadline) {
+      env_.send(parked.from, protocol::KafkaRpc{parked.correlation_id, std::move(out)});
+    } else {
+      still.push_back(std::move(parked));
+    }
+  }
+  p.consumer_parked = std::move(still);
+  arm_consumer_timer(p);
+}
+
+void ReplicaManager::arm_consumer_timer(Hosted& p) {
+  Time deadline = Time::max();
+  for (const auto& parked : p.consumer_parked) deadline = std::min(deadline, parked.deadline);
+  if (deadline == p.consumer_timer_deadline && p.consumer_timer.valid()) return;
+  if (p.consumer_timer.valid()) env_.cancel_timer(p.consumer_timer);
+  p.consumer_timer = {};
+  p.consumer_timer_deadline = deadline;
+  if (deadline == Time::max()) return;
+  Hosted* raw = &p;
+  p.consumer_timer = env_.set_timer(deadline > env_.now() ? deadline - env_.now() : Duration{}, "consumer-fetch-wait",
+                                    [this, raw] {
+                                      raw->consumer_timer = {};
+                                      raw->consumer_timer_deadline = Time::max();
+                                      complete_consumer_fetches(*raw);
+                                    });
 }
 
 void ReplicaManager::on_offsets_for_leader_epoch(NodeId from, std::uint64_t correlation_id,
@@ -457,6 +508,8 @@ void ReplicaManager::apply_output(Hosted& p) {
     for (const auto& change : out.state_changes) record_state(p, change);
   }
   arm_timer(p);
+  // A higher high watermark or a lost leadership answers the consumers waiting on this partition.
+  complete_consumer_fetches(p);
 }
 
 void ReplicaManager::arm_timer(Hosted& p) {

@@ -44,6 +44,10 @@ namespace kraftsim::node {
 
 // A runaway, not a workload: scenarios host a handful of partitions per broker.
 inline constexpr std::size_t hosted_partitions_max = 4096;
+// Consumer fetches parked on one partition (one per consumer and partition in practice).
+inline constexpr std::size_t parked_consumer_fetches_max = 1024;
+// Kafka caps fetch.max.wait.ms by the request's own timeout; kraftsim caps what it will hold.
+inline constexpr Duration consumer_fetch_wait_max = milliseconds(30'000);
 inline constexpr const char* hw_checkpoint_file = "replication-offset-checkpoint";
 
 struct ReplicaManagerHooks {
@@ -72,6 +76,17 @@ class ReplicaManager {
     // Requests the leader core holds: its token -> (requester, correlation id, their request id).
     std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> produce_waiting;
     std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> fetch_waiting;
+    // Consumer fetches with nothing to read yet, parked until the high watermark passes their
+    // offset or fetch.max.wait.ms ends (Kafka's DelayedFetch for consumers), oldest first.
+    struct ParkedConsumerFetch {
+      NodeId from = no_node;
+      std::uint64_t correlation_id = 0;
+      protocol::FetchRequest request;
+      Time deadline;
+    };
+    std::vector<ParkedConsumerFetch> consumer_parked;
+    env::TimerId consumer_timer;
+    Time consumer_timer_deadline = Time::max();
   };
 
   ReplicaManager(env::Env& env, const NodeConfig& config, ReplicaManagerHooks hooks);
@@ -102,6 +117,12 @@ class ReplicaManager {
   void on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request);
   void on_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request);
   void on_consumer_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request);
+  // The answer to a consumer fetch now; `readable` is false when there is nothing below the
+  // high watermark to return yet (the caller may park the request instead).
+  protocol::FetchResponse consumer_fetch_response(Hosted* p, const protocol::FetchRequest& request, bool& readable);
+  // Answers the parked consumer fetches that have data, lost leadership or timed out.
+  void complete_consumer_fetches(Hosted& p);
+  void arm_consumer_timer(Hosted& p);
   void on_offsets_for_leader_epoch(NodeId from, std::uint64_t correlation_id,
                                    const protocol::OffsetsForLeaderEpochRequest& request);
   void on_metadata_request(NodeId from, std::uint64_t correlation_id, const protocol::MetadataRequest& request);

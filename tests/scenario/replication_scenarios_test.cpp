@@ -505,3 +505,31 @@ TEST_CASE("acks=0, acks=1 and acks=all side by side under the same leader crash:
   REQUIRE(seeds_with_loss["1"] > 0);
   REQUIRE(seeds_with_loss["0"] >= seeds_with_loss["1"]);
 }
+
+TEST_CASE("a consumer fetch with nothing to read is parked on the broker for fetch.max.wait.ms", "[replication][scenario]") {
+  runner::Scenario s = load("leader-crash-acks-all");
+  s.faults.clear();
+  s.duration = milliseconds(30'000);
+  s.producers[0].records_per_s = 100;
+  s.producers[0].records = 1000;  // done by about 18 s; then the consumer has nothing to read
+  const runner::RunResult r = kraftsim::testing::require_all_hold(s, 1, true);
+  const NodeId consumer = runner::consumer_node_id(s, 0);
+  std::int64_t idle_answers = 0, consumed = 0, last_consumed_us = 0;
+  for (const auto& e : r.trace_events) {
+    if (e.name == "consumed") {
+      consumed += e.int_or("records", 0);
+      last_consumed_us = e.t_us;
+    }
+  }
+  for (const auto& e : r.trace_events) {
+    if (e.kind == trace::Kind::deliver && e.node == consumer && e.name == "FetchResponse" && e.t_us > last_consumed_us + 1'000'000) {
+      ++idle_answers;
+    }
+  }
+  REQUIRE(consumed == 1000);
+  const std::int64_t idle_ms = 30'000 - last_consumed_us / 1000 - 1000;
+  INFO(idle_answers << " answers in " << idle_ms << " idle ms");
+  // One answer per fetch.max.wait.ms (500) while idle, not one per network round trip.
+  REQUIRE(idle_answers >= idle_ms / 500 - 2);
+  REQUIRE(idle_answers <= idle_ms / 500 + 2);
+}
