@@ -533,3 +533,66 @@ TEST_CASE("a consumer fetch with nothing to read is parked on the broker for fet
   REQUIRE(idle_answers >= idle_ms / 500 - 2);
   REQUIRE(idle_answers <= idle_ms / 500 + 2);
 }
+
+TEST_CASE("compression: bytes on the wire and on disk shrink per codec as the codec library compresses the same records", "[replication][scenario]") {
+  struct Measured {
+    std::int64_t disk_bytes = 0;
+    std::int64_t wire_bytes = 0;
+    std::vector<log::Bytes> segments;  // node 1's orders-0 segment files
+  };
+  auto measure = [](const std::string& codec) {
+    runner::Scenario s = load("leader-crash-acks-all");
+    s.faults.clear();
+    s.consumers.clear();
+    s.duration = milliseconds(20'000);
+    s.producers[0].compression = codec;
+    s.producers[0].records_per_s = 500;
+    s.producers[0].records = 3000;
+    s.producers[0].value_bytes = 200;
+    s.producers[0].linger = milliseconds(20);
+    runner::RunOptions options{1, true};
+    options.export_files = true;
+    const runner::RunResult r = runner::run_scenario(s, options);
+    REQUIRE(r.passed);
+    Measured m;
+    for (const auto& e : r.trace_events) {
+      if (e.kind == trace::Kind::send && e.name == "Produce") m.wire_bytes += e.int_or("bytes", 0);
+    }
+    for (const auto& node : r.exported_files) {
+      if (node.node != 1) continue;
+      for (const auto& [path, bytes] : node.files) {
+        if (path.rfind("orders-0/", 0) != 0 || path.substr(path.size() - 4) != ".log") continue;
+        m.disk_bytes += static_cast<std::int64_t>(bytes.size());
+        m.segments.push_back(bytes);
+      }
+    }
+    return m;
+  };
+  const Measured plain = measure("none");
+  // What each codec library makes of the same records: every batch of the uncompressed run,
+  // its records section compressed directly, plus the 61-byte batch header.
+  std::map<log::Compression, std::int64_t> expected;
+  for (const auto& segment : plain.segments) {
+    std::size_t at = 0;
+    while (at < segment.size()) {
+      const auto header = log::peek_batch_header(log::ByteView(segment).subspan(at));
+      REQUIRE(header.ok());
+      REQUIRE(header->compression == log::Compression::none);
+      const auto records = log::ByteView(segment).subspan(at + 61, header->size_bytes() - 61);
+      for (auto c : {log::Compression::gzip, log::Compression::snappy, log::Compression::lz4, log::Compression::zstd}) {
+        expected[c] += 61 + static_cast<std::int64_t>(log::compress(c, records).size());
+      }
+      at += header->size_bytes();
+    }
+  }
+  for (const auto& [name, codec] : std::vector<std::pair<std::string, log::Compression>>{
+           {"gzip", log::Compression::gzip}, {"snappy", log::Compression::snappy},
+           {"lz4", log::Compression::lz4}, {"zstd", log::Compression::zstd}}) {
+    const Measured m = measure(name);
+    INFO(name << ": disk " << m.disk_bytes << " (library " << expected[codec] << "), wire " << m.wire_bytes
+              << "; uncompressed disk " << plain.disk_bytes << ", wire " << plain.wire_bytes);
+    REQUIRE(m.disk_bytes < plain.disk_bytes / 2);  // 200-byte values padded with dots compress well
+    REQUIRE(m.wire_bytes < plain.wire_bytes / 2);
+    REQUIRE(std::abs(m.disk_bytes - expected[codec]) * 10 < expected[codec]);  // within 10%
+  }
+}
