@@ -38,18 +38,31 @@ void Consumer::fetch(std::int32_t partition) {
   if (p.stopped || p.in_flight) return;
   const ClientMetadata::Leader leader = metadata_.leader(partition);
   if (leader.id == no_node) return metadata_.request();
-  protocol::FetchRequest req;
-  req.topic_partition = {config_.topic, partition};
-  req.request.replica_id = -1;  // a consumer
-  req.request.fetch_offset = p.position;
-  req.request.current_leader_epoch = leader.epoch;
-  req.request.max_wait = config_.fetch_max_wait;  // the broker holds the fetch until data or this
-  req.max_bytes = config_.max_partition_fetch_bytes;
   const std::uint64_t correlation = next_correlation_++;
-  p.in_flight = correlation;
-  p.in_flight_to = leader.id;
-  fetches_[correlation] = partition;
-  env_.send(leader.id, protocol::KafkaRpc{correlation, std::move(req)});
+  if (!p.position) {
+    if (config_.auto_offset_reset == OffsetReset::none) return no_offset(partition);
+    protocol::ListOffsetsRequest list;
+    list.topic_partition = {config_.topic, partition};
+    list.timestamp = config_.auto_offset_reset == OffsetReset::earliest ? protocol::list_offsets_earliest
+                                                                          : protocol::list_offsets_latest;
+    list.current_leader_epoch = leader.epoch;
+    p.in_flight = correlation;
+    p.in_flight_to = leader.id;
+    fetches_[correlation] = partition;
+    env_.send(leader.id, protocol::KafkaRpc{correlation, std::move(list)});
+  } else {
+    protocol::FetchRequest req;
+    req.topic_partition = {config_.topic, partition};
+    req.request.replica_id = -1;  // a consumer
+    req.request.fetch_offset = *p.position;
+    req.request.current_leader_epoch = leader.epoch;
+    req.request.max_wait = config_.fetch_max_wait;  // the broker holds the fetch until data or this
+    req.max_bytes = config_.max_partition_fetch_bytes;
+    p.in_flight = correlation;
+    p.in_flight_to = leader.id;
+    fetches_[correlation] = partition;
+    env_.send(leader.id, protocol::KafkaRpc{correlation, std::move(req)});
+  }
   p.timer = env_.set_timer(config_.request_timeout, "consumer-request-timeout", [this, partition, correlation] {
     PartitionState& state = partitions_[partition];
     state.timer = {};
@@ -80,8 +93,9 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
   const replication::FetchResponse& r = response.response;
   using E = replication::ErrorCode;
   if (r.error == E::offset_out_of_range) {
-    // auto.offset.reset=earliest.
-    p.position = std::max<std::int64_t>(0, r.log_start_offset);
+    // The position is gone (retention) or ahead of the leader: reset by auto.offset.reset.
+    if (config_.auto_offset_reset == OffsetReset::none) return no_offset(partition);
+    p.position.reset();
     return fetch_later(partition, config_.retry_backoff);
   }
   if (r.error != E::none) {
@@ -91,7 +105,8 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
   }
   std::uint64_t digest = 0;
   std::int64_t count = 0;
-  const std::int64_t from = p.position;
+  KS_ASSERT(p.position.has_value());
+  const std::int64_t from = *p.position;
   for (const auto& batch : r.records) {
     auto decoded = log::decode_batch(batch.payload);
     if (!decoded.ok()) {
@@ -103,7 +118,7 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
     }
     for (const auto& record : decoded->records) {
       const std::int64_t offset = log::record_offset(*decoded, record);
-      if (offset < p.position) continue;  // a fetch returns whole batches
+      if (offset < *p.position) continue;  // a fetch returns whole batches
       const std::string_view value =
           record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
                        : std::string_view();
@@ -115,11 +130,37 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
   if (count > 0) {
     consumed_records_ += count;
     env_.record("consumed", {{"topic", config_.topic}, {"partition", partition}, {"from_offset", from},
-                             {"next_offset", p.position}, {"records", count},
+                             {"next_offset", *p.position}, {"records", count},
                              {"digest", static_cast<std::int64_t>(digest)}});
   }
   if (p.stopped) return;
   fetch(partition);  // an empty answer means fetch.max.wait.ms passed on the broker
+}
+
+void Consumer::on_list_offsets_response(std::uint64_t correlation_id, const protocol::ListOffsetsResponse& response) {
+  auto it = fetches_.find(correlation_id);
+  if (it == fetches_.end()) return;
+  const std::int32_t partition = it->second;
+  fetches_.erase(it);
+  PartitionState& p = partitions_[partition];
+  if (p.in_flight != correlation_id) return;
+  p.in_flight.reset();
+  if (p.timer.valid()) env_.cancel_timer(p.timer);
+  p.timer = {};
+  if (response.error_code != replication::ErrorCode::none) {
+    metadata_.invalidate(partition);
+    return fetch_later(partition, config_.retry_backoff);
+  }
+  p.position = response.offset;
+  env_.record("consumer-position", {{"topic", config_.topic}, {"partition", partition}, {"offset", response.offset},
+                                    {"reset", config_.auto_offset_reset == OffsetReset::earliest ? "earliest" : "latest"}});
+  fetch(partition);
+}
+
+void Consumer::no_offset(std::int32_t partition) {
+  PartitionState& p = partitions_[partition];
+  p.stopped = true;
+  env_.record("consumer-no-offset", {{"topic", config_.topic}, {"partition", partition}});
 }
 
 void Consumer::on_message(const protocol::Message& message) {
@@ -129,6 +170,8 @@ void Consumer::on_message(const protocol::Message& message) {
     (void)metadata_.on_response(rpc->correlation_id, *m);
   } else if (const auto* f = std::get_if<protocol::FetchResponse>(&rpc->body)) {
     on_fetch_response(rpc->correlation_id, *f);
+  } else if (const auto* l = std::get_if<protocol::ListOffsetsResponse>(&rpc->body)) {
+    on_list_offsets_response(rpc->correlation_id, *l);
   }
 }
 

@@ -1,5 +1,8 @@
-// Consumer: a Kafka consumer without a group, reading every partition of one topic from the
-// beginning (auto.offset.reset=earliest, assign() rather than subscribe()). It finds leaders with
+// Consumer: a Kafka consumer without a group, reading every partition of one topic (assign()
+// rather than subscribe()). With no committed offsets, each partition starts where
+// auto.offset.reset says, found with ListOffsets: earliest (the log start), latest (the high
+// watermark, Kafka's default) or none (the partition stops with an error). The same policy
+// applies after OFFSET_OUT_OF_RANGE. It finds leaders with
 // Metadata requests, fetches from each leader with the leader epoch it knows (KIP-320), checks
 // every batch's CRC (check.crcs=true, Kafka's default) and decodes the records, skipping those
 // below its position (a fetch returns whole batches).
@@ -13,6 +16,8 @@
 //                   records; digest hashes (offset, value) of each (consumed_digest below)
 //   consumer-corrupt {topic, partition, offset, error}: a batch failed its CRC or decoding; the
 //                   partition stops, as Kafka's consumer throws CorruptRecordException
+//   consumer-no-offset {topic, partition}: auto.offset.reset=none and no position: the partition
+//                   stops, as Kafka's consumer throws NoOffsetForPartitionException
 #pragma once
 
 #include <cstdint>
@@ -31,9 +36,12 @@ namespace kraftsim::client {
 // Folds one record into a consumed-records digest; checkers recompute it from the logs.
 std::uint64_t consumed_digest(std::uint64_t digest, std::int64_t offset, std::string_view value);
 
+enum class OffsetReset { earliest, latest, none };
+
 struct ConsumerConfig {
   std::vector<NodeId> bootstrap_servers;
   std::string topic;
+  OffsetReset auto_offset_reset = OffsetReset::latest;  // auto.offset.reset (Kafka's default)
   Duration start_delay = milliseconds(8000);
   Duration fetch_max_wait = milliseconds(500);     // fetch.max.wait.ms
   std::int32_t max_partition_fetch_bytes = 1048576;  // max.partition.fetch.bytes
@@ -53,7 +61,7 @@ class Consumer final : public env::Program {
 
  private:
   struct PartitionState {
-    std::int64_t position = 0;  // the next offset to read
+    std::optional<std::int64_t> position;  // the next offset to read; none until ListOffsets answers
     std::optional<std::uint64_t> in_flight;
     NodeId in_flight_to = no_node;
     env::TimerId timer;
@@ -64,6 +72,9 @@ class Consumer final : public env::Program {
   void fetch(std::int32_t partition);
   void fetch_later(std::int32_t partition, Duration after);
   void on_fetch_response(std::uint64_t correlation_id, const protocol::FetchResponse& response);
+  void on_list_offsets_response(std::uint64_t correlation_id, const protocol::ListOffsetsResponse& response);
+  // auto.offset.reset=none: the partition stops (NoOffsetForPartitionException).
+  void no_offset(std::int32_t partition);
 
   env::Env& env_;
   ConsumerConfig config_;

@@ -229,6 +229,8 @@ void ReplicaManager::on_request(NodeId from, const protocol::KafkaRpc& rpc) {
           on_produce(from, rpc.correlation_id, m);
         } else if constexpr (std::is_same_v<T, protocol::FetchRequest>) {
           on_fetch(from, rpc.correlation_id, m);
+        } else if constexpr (std::is_same_v<T, protocol::ListOffsetsRequest>) {
+          on_list_offsets(from, rpc.correlation_id, m);
         } else if constexpr (std::is_same_v<T, protocol::OffsetsForLeaderEpochRequest>) {
           on_offsets_for_leader_epoch(from, rpc.correlation_id, m);
         } else {
@@ -397,6 +399,31 @@ void ReplicaManager::arm_consumer_timer(Hosted& p) {
                                       raw->consumer_timer_deadline = Time::max();
                                       complete_consumer_fetches(*raw);
                                     });
+}
+
+void ReplicaManager::on_list_offsets(NodeId from, std::uint64_t correlation_id, const protocol::ListOffsetsRequest& request) {
+  // Partition.fetchOffsetForTimestamp for the two special timestamps, from the leader only
+  // (KIP-320 epoch checks as for a fetch). LATEST for a read_uncommitted consumer is the high
+  // watermark: what lies above it is not readable yet.
+  protocol::ListOffsetsResponse out{request.topic_partition, replication::ErrorCode::none, -1, -1};
+  Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
+  const auto asked = request.current_leader_epoch;
+  if (p == nullptr || p->replica->role() != replication::Role::leader) {
+    out.error_code = replication::ErrorCode::not_leader_or_follower;
+  } else if (asked && *asked < p->replica->leader_epoch()) {
+    out.error_code = replication::ErrorCode::fenced_leader_epoch;
+  } else if (asked && *asked > p->replica->leader_epoch()) {
+    out.error_code = replication::ErrorCode::unknown_leader_epoch;
+  } else if (request.timestamp == protocol::list_offsets_earliest) {
+    out.offset = p->log->log_start_offset();
+    out.leader_epoch = p->replica->leader_epoch();
+  } else if (request.timestamp == protocol::list_offsets_latest) {
+    out.offset = p->replica->high_watermark();
+    out.leader_epoch = p->replica->leader_epoch();
+  } else {
+    out.error_code = replication::ErrorCode::invalid_request;  // offsets by time: not modelled
+  }
+  env_.send(from, protocol::KafkaRpc{correlation_id, std::move(out)});
 }
 
 void ReplicaManager::on_offsets_for_leader_epoch(NodeId from, std::uint64_t correlation_id,

@@ -123,6 +123,7 @@ class ReplicaManager {
   // Answers the parked consumer fetches that have data, lost leadership or timed out.
   void complete_consumer_fetches(Hosted& p);
   void arm_consumer_timer(Hosted& p);
+  void on_list_offsets(NodeId from, std::uint64_t correlation_id, const protocol::ListOffsetsRequest& request);
   void on_offsets_for_leader_epoch(NodeId from, std::uint64_t correlation_id,
                                    const protocol::OffsetsForLeaderEpochRequest& request);
   void on_metadata_request(NodeId from, std::uint64_t correlation_id, const protocol::MetadataRequest& request);

@@ -93,6 +93,11 @@ void KafkaRpc::describe(trace::Fields& out) const {
               out.add("diverging_epoch", m.response.diverging_epoch->epoch);
               out.add("diverging_end_offset", m.response.diverging_epoch->end_offset);
             }
+          } else if constexpr (std::is_same_v<T, ListOffsetsRequest>) {
+            out.add("timestamp", m.timestamp);
+          } else if constexpr (std::is_same_v<T, ListOffsetsResponse>) {
+            out.add("error", replication::to_string(m.error_code));
+            out.add("offset", m.offset);
           } else if constexpr (std::is_same_v<T, OffsetsForLeaderEpochRequest>) {
             out.add("leader_epoch", m.request.leader_epoch);
           } else if constexpr (std::is_same_v<T, OffsetsForLeaderEpochResponse>) {

@@ -1,5 +1,6 @@
 // The client- and replica-facing Kafka APIs a broker serves, as plain structs: Metadata (api key
-// 3), Produce (0), Fetch (1, from a follower or a consumer) and OffsetsForLeaderEpoch (23).
+// 3), Produce (0), Fetch (1, from a follower or a consumer), ListOffsets (2) and
+// OffsetsForLeaderEpoch (23).
 //
 // Kafka batches many partitions into one request; kraftsim sends one partition per request
 // (a follower runs one fetch loop per partition, see broker/node/replica_manager.h). The fields
@@ -9,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -83,6 +85,28 @@ struct FetchResponse {
   replication::FetchResponse response;
 };
 
+// ---------------------------------------------------------------- ListOffsets (2)
+// Where a consumer without a position starts (auto.offset.reset): the earliest offset (the log
+// start) or the latest a read_uncommitted consumer may read up to (the high watermark).
+
+inline constexpr std::int64_t list_offsets_latest = -1;    // ListOffsetsRequest.LATEST_TIMESTAMP
+inline constexpr std::int64_t list_offsets_earliest = -2;  // ListOffsetsRequest.EARLIEST_TIMESTAMP
+
+struct ListOffsetsRequest {
+  static constexpr const char* name = "ListOffsets";
+  TopicPartition topic_partition;
+  std::int64_t timestamp = list_offsets_latest;
+  std::optional<std::int32_t> current_leader_epoch;  // KIP-320
+};
+
+struct ListOffsetsResponse {
+  static constexpr const char* name = "ListOffsetsResponse";
+  TopicPartition topic_partition;
+  ErrorCode error_code = ErrorCode::none;
+  std::int64_t offset = -1;
+  std::int32_t leader_epoch = -1;
+};
+
 // ---------------------------------------------------------------- OffsetsForLeaderEpoch (23)
 
 struct OffsetsForLeaderEpochRequest {
@@ -100,7 +124,8 @@ struct OffsetsForLeaderEpochResponse {
 // A broker API request or response; correlation_id pairs them (Kafka's request header).
 struct KafkaRpc {
   using Body = std::variant<MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, FetchRequest,
-                            FetchResponse, OffsetsForLeaderEpochRequest, OffsetsForLeaderEpochResponse>;
+                            FetchResponse, ListOffsetsRequest, ListOffsetsResponse, OffsetsForLeaderEpochRequest,
+                            OffsetsForLeaderEpochResponse>;
   std::uint64_t correlation_id = 0;
   Body body;
 

@@ -121,6 +121,9 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     cc.bootstrap_servers = brokers;
     cc.topic = spec.topic;
     cc.start_delay = spec.start;
+    cc.auto_offset_reset = spec.auto_offset_reset == "earliest" ? client::OffsetReset::earliest
+                           : spec.auto_offset_reset == "none"   ? client::OffsetReset::none
+                                                                : client::OffsetReset::latest;
     world.add_node(consumer_node_id(scenario, i), fmt::format("consumer{}", i), [cc](env::Env& env) {
       return std::make_unique<client::Consumer>(env, cc);
     });

@@ -59,6 +59,7 @@ struct ConsumerSpec {
   std::string topic;
   Duration start = milliseconds(8000);
   std::string pointer;
+  std::string auto_offset_reset = "latest";  // auto.offset.reset: earliest | latest | none (Kafka's default)
 };
 
 struct Target {

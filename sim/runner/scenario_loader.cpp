@@ -335,6 +335,7 @@ Scenario read_scenario(const json& doc, const std::string& source) {
         throw InputError(c.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", spec.topic));
       }
       spec.start = milliseconds(c.integer_or("start_ms", 8000, 0, 1'000'000'000));
+      spec.auto_offset_reset = c.choice_or("auto.offset.reset", "latest", {"earliest", "latest", "none"});
       c.finish();
       s.consumers.push_back(std::move(spec));
     }

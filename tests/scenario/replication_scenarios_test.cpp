@@ -298,7 +298,7 @@ TEST_CASE("segments roll at segment.bytes and retention deletes old ones on ever
   s.producers[0].records_per_s = 1000;
   s.producers[0].records = 15'000;
   s.producers[0].value_bytes = 100;
-  s.consumers.push_back(runner::ConsumerSpec{"orders", milliseconds(25'000), ""});  // starts after deletions
+  s.consumers.push_back(runner::ConsumerSpec{"orders", milliseconds(25'000), "", "earliest"});  // starts after deletions
   runner::RunOptions options{1, true};
   options.export_files = true;
   const runner::RunResult r = kraftsim::testing::require_all_hold(s, 1, false);
@@ -315,7 +315,7 @@ TEST_CASE("segments roll at segment.bytes and retention deletes old ones on ever
     }
   }
   REQUIRE(deleted_on.size() == 3);      // every replica applies retention to its own log
-  REQUIRE(late_consumer_first > 0);     // OFFSET_OUT_OF_RANGE, then auto.offset.reset=earliest
+  REQUIRE(late_consumer_first > 0);     // auto.offset.reset=earliest: ListOffsets names the log start
   for (const auto& node : exported.exported_files) {
     std::uint64_t bytes = 0;
     int segments = 0;
@@ -595,4 +595,31 @@ TEST_CASE("compression: bytes on the wire and on disk shrink per codec as the co
     REQUIRE(m.wire_bytes < plain.wire_bytes / 2);
     REQUIRE(std::abs(m.disk_bytes - expected[codec]) * 10 < expected[codec]);  // within 10%
   }
+}
+
+TEST_CASE("auto.offset.reset: earliest reads from the log start, latest from the high watermark, none stops", "[replication][scenario]") {
+  auto run = [](const std::string& reset) {
+    runner::Scenario s = load("leader-crash-acks-all");
+    s.faults.clear();
+    s.duration = milliseconds(20'000);
+    s.producers[0].records_per_s = 100;
+    s.producers[0].records = 1000;  // 8 s .. 18 s
+    s.consumers = {runner::ConsumerSpec{"orders", milliseconds(13'000), "", reset}};
+    return kraftsim::testing::require_all_hold(s, 1, true);
+  };
+  auto first_read = [](const runner::RunResult& r) {
+    for (const auto& e : r.trace_events) {
+      if (e.name == "consumed") return e.int_or("from_offset", -1);
+    }
+    return std::int64_t{-1};
+  };
+  const auto earliest = run("earliest");
+  const auto latest = run("latest");
+  const auto none = run("none");
+  REQUIRE(first_read(earliest) == 0);
+  REQUIRE(first_read(latest) > 300);  // what was written before 13 s is skipped
+  REQUIRE(first_read(none) == -1);
+  bool stopped = false;
+  for (const auto& e : none.trace_events) stopped = stopped || e.name == "consumer-no-offset";
+  REQUIRE(stopped);
 }

@@ -65,7 +65,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
                               {"records_per_s", 5}, {"records", 3}, {"value_bytes", 8}, {"keys", 2}, {"batch.size", 100}, {"linger.ms", 0},
                               {"max.in.flight.requests.per.connection", 1},
                               {"request.timeout.ms", 1000}, {"delivery.timeout.ms", 5000}}}},
-              {"consumers", {{{"topic", "t"}, {"start_ms", 10}}}},
+              {"consumers", {{{"topic", "t"}, {"start_ms", 10}, {"auto.offset.reset", "earliest"}}}},
               {"test_only_mutations", json::array()},
               {"expect", {{"violated", json::array()}, {"may_violate", {"acked-write-durable"}}}},
               {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "controller"}, {"formatted", true},
