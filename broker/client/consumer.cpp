@@ -80,16 +80,24 @@ void Consumer::fetch_later(std::int32_t partition, Duration after) {
   p.timer = env_.set_timer(after, "consumer-fetch", [this, partition] { fetch(partition); });
 }
 
-void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::FetchResponse& response) {
+std::optional<std::int32_t> Consumer::take_in_flight(std::uint64_t correlation_id) {
   auto it = fetches_.find(correlation_id);
-  if (it == fetches_.end()) return;
+  if (it == fetches_.end()) return std::nullopt;  // an answer to a request we gave up on
   const std::int32_t partition = it->second;
   fetches_.erase(it);
   PartitionState& p = partitions_[partition];
-  if (p.in_flight != correlation_id) return;
+  if (p.in_flight != correlation_id) return std::nullopt;
   p.in_flight.reset();
   if (p.timer.valid()) env_.cancel_timer(p.timer);
   p.timer = {};
+  return partition;
+}
+
+void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::FetchResponse& response) {
+  const std::optional<std::int32_t> answered = take_in_flight(correlation_id);
+  if (!answered) return;
+  const std::int32_t partition = *answered;
+  PartitionState& p = partitions_[partition];
   const replication::FetchResponse& r = response.response;
   using E = replication::ErrorCode;
   if (r.error == E::offset_out_of_range) {
@@ -138,15 +146,10 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
 }
 
 void Consumer::on_list_offsets_response(std::uint64_t correlation_id, const protocol::ListOffsetsResponse& response) {
-  auto it = fetches_.find(correlation_id);
-  if (it == fetches_.end()) return;
-  const std::int32_t partition = it->second;
-  fetches_.erase(it);
+  const std::optional<std::int32_t> answered = take_in_flight(correlation_id);
+  if (!answered) return;
+  const std::int32_t partition = *answered;
   PartitionState& p = partitions_[partition];
-  if (p.in_flight != correlation_id) return;
-  p.in_flight.reset();
-  if (p.timer.valid()) env_.cancel_timer(p.timer);
-  p.timer = {};
   if (response.error_code != replication::ErrorCode::none) {
     metadata_.invalidate(partition);
     return fetch_later(partition, config_.retry_backoff);

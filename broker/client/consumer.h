@@ -71,6 +71,9 @@ class Consumer final : public env::Program {
   void on_metadata();
   void fetch(std::int32_t partition);
   void fetch_later(std::int32_t partition, Duration after);
+  // The partition whose request this answers, its in-flight state cleared; nullopt for an
+  // answer nobody waits for any more.
+  std::optional<std::int32_t> take_in_flight(std::uint64_t correlation_id);
   void on_fetch_response(std::uint64_t correlation_id, const protocol::FetchResponse& response);
   void on_list_offsets_response(std::uint64_t correlation_id, const protocol::ListOffsetsResponse& response);
   // auto.offset.reset=none: the partition stops (NoOffsetForPartitionException).
