@@ -150,7 +150,9 @@ TEST_CASE("a power loss of every broker with flush.messages=1 loses nothing ackn
 
 TEST_CASE("KIP-101 scenario 1 with the legacy switch: truncating to the high watermark loses acknowledged records", "[replication][scenario][kip101]") {
   const SeedStats legacy = run_seeds(load("kip101-scenario-1-legacy"), seed_count(200));
-  REQUIRE(legacy.acked_lost > legacy.runs / 2);
+  // About half the seeds (107 of 200): the loss needs the old leader to die while the follower's
+  // high watermark lags its log, which depends on where the cut falls in a fetch round.
+  REQUIRE(legacy.acked_lost * 4 >= legacy.runs);
   REQUIRE(legacy.other_violations == 0);
 }
 
