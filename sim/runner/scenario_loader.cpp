@@ -260,6 +260,15 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<N
   return f;
 }
 
+// A client's "topic": one of the scenario's topics (read before the clients).
+std::string read_topic_ref(ObjectReader& r, const std::vector<TopicSpec>& topics) {
+  std::string topic = r.string("topic");
+  if (std::none_of(topics.begin(), topics.end(), [&topic](const TopicSpec& t) { return t.name == topic; })) {
+    throw InputError(r.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", topic));
+  }
+  return topic;
+}
+
 Scenario read_scenario(const json& doc, const std::string& source) {
   ObjectReader r(doc, "");
   Scenario s;
@@ -330,10 +339,7 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       ObjectReader c(consumers[i], fmt::format("/consumers/{}", i));
       ConsumerSpec spec;
       spec.pointer = c.pointer();
-      spec.topic = c.string("topic");
-      if (std::none_of(s.topics.begin(), s.topics.end(), [&spec](const TopicSpec& t) { return t.name == spec.topic; })) {
-        throw InputError(c.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", spec.topic));
-      }
+      spec.topic = read_topic_ref(c, s.topics);
       spec.start = milliseconds(c.integer_or("start_ms", 8000, 0, 1'000'000'000));
       spec.auto_offset_reset = c.choice_or("auto.offset.reset", "latest", {"earliest", "latest", "none"});
       c.finish();
@@ -347,10 +353,7 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       ObjectReader pr(producers[i], fmt::format("/producers/{}", i));
       ProducerSpec spec;
       spec.pointer = pr.pointer();
-      spec.topic = pr.string("topic");
-      if (std::none_of(s.topics.begin(), s.topics.end(), [&spec](const TopicSpec& t) { return t.name == spec.topic; })) {
-        throw InputError(pr.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", spec.topic));
-      }
+      spec.topic = read_topic_ref(pr, s.topics);
       spec.acks = pr.choice_or("acks", "all", {"0", "1", "all", "-1"});
       if (spec.acks == "-1") spec.acks = "all";
       spec.compression = pr.choice_or("compression.type", "none", {"none", "gzip", "snappy", "lz4", "zstd"});
