@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "base/assert.h"
 #include "broker/log/record_batch_builder.h"
 
@@ -22,6 +24,7 @@ bool retriable(replication::ErrorCode error) {
     case E::kafka_storage_error:
     case E::fenced_leader_epoch:
     case E::unknown_leader_epoch:
+    case E::coordinator_load_in_progress:
       return true;
     default:
       return false;
@@ -61,6 +64,7 @@ Producer::Producer(env::Env& env, ProducerConfig config)
 void Producer::on_start() {
   env_.set_timer(config_.start_delay, "producer-start", [this] {
     metadata_.request();
+    if (config_.idempotence) init_producer_id();
     on_generate();
   });
 }
@@ -75,9 +79,27 @@ std::int32_t Producer::partition_for(const Pending& record) {
   return sticky_.next(partitions, record_size_bytes());
 }
 
+// ---------------------------------------------------------------- the application
+
 void Producer::on_generate() {
-  if (next_key_index_ >= config_.records_max) return;
+  if (next_key_index_ >= config_.records_max || blocked_) return;
   const Pending record{next_key_index_++, env_.now().us()};
+  record_history("invoke", record.key_index, -1, -1, -1, "");
+  if (buffered_bytes_ + record_size_bytes() > config_.buffer_memory_bytes) {
+    // KafkaProducer.send blocks in BufferPool.allocate: the application thread waits (and
+    // generates nothing) until a completed batch frees memory, at most max.block.ms.
+    blocked_ = record;
+    block_timer_ = env_.set_timer(config_.max_block, "producer-max-block", [this] { on_block_timeout(); });
+    env_.record("producer-blocked", {{"id", record.key_index}, {"buffered_bytes", buffered_bytes_}});
+    return;
+  }
+  send_record(record);
+  const std::int64_t interval_us = std::max<std::int64_t>(1, 1'000'000 / config_.records_per_s);
+  env_.set_timer(microseconds(interval_us), "producer-record", [this] { on_generate(); });
+}
+
+void Producer::send_record(const Pending& record) {
+  buffered_bytes_ += record_size_bytes();
   if (metadata_.partition_count() == 0) {
     KS_ASSERT_MSG(unassigned_.size() < producer_queued_records_max, "producer buffer full");
     unassigned_.push_back(record);
@@ -85,8 +107,61 @@ void Producer::on_generate() {
     append(partition_for(record), record);
     drain();
   }
-  const std::int64_t interval_us = std::max<std::int64_t>(1, 1'000'000 / config_.records_per_s);
-  env_.set_timer(microseconds(interval_us), "producer-record", [this] { on_generate(); });
+}
+
+void Producer::on_block_timeout() {
+  block_timer_ = {};
+  if (!blocked_) return;
+  const Pending record = *blocked_;
+  blocked_.reset();
+  // "Failed to allocate memory within the configured max blocking time": send() throws; the
+  // record never gets a partition.
+  record_history("fail", record.key_index, -1, -1, -1, "TimeoutException");
+  on_generate();
+}
+
+void Producer::release_memory(std::int64_t records) {
+  buffered_bytes_ -= records * record_size_bytes();
+  KS_ASSERT(buffered_bytes_ >= 0);
+  if (!blocked_ || buffered_bytes_ + record_size_bytes() > config_.buffer_memory_bytes) return;
+  // The blocked send() returns; it runs as its own step, not inside the sender's bookkeeping.
+  env_.set_timer(Duration{}, "producer-unblock", [this] {
+    if (!blocked_ || buffered_bytes_ + record_size_bytes() > config_.buffer_memory_bytes) return;
+    const Pending record = *blocked_;
+    blocked_.reset();
+    if (block_timer_.valid()) env_.cancel_timer(block_timer_);
+    block_timer_ = {};
+    send_record(record);
+    const std::int64_t interval_us = std::max<std::int64_t>(1, 1'000'000 / config_.records_per_s);
+    env_.set_timer(microseconds(interval_us), "producer-record", [this] { on_generate(); });
+  });
+}
+
+void Producer::record_history(std::string_view type, std::int64_t id, std::int32_t partition, std::int64_t offset,
+                              std::int64_t seq, std::string_view error) {
+  trace::Fields f{{"process", env_.self()}, {"type", type}, {"f", "send"}, {"id", id}, {"topic", config_.topic}};
+  if (partition >= 0) f.add("partition", partition);
+  if (offset >= 0) f.add("offset", offset);
+  if (seq >= 0) f.add("value", producer_value(env_.self(), seq, 0));
+  if (!error.empty()) f.add("error", error);
+  env_.record("history", std::move(f));
+}
+
+void Producer::complete_batch(std::int32_t partition, const Batch& batch, std::int64_t base_offset,
+                              std::string_view error) {
+  for (std::size_t i = 0; i < batch.records.size(); ++i) {
+    const auto index = static_cast<std::int64_t>(i);
+    const Pending& r = batch.records[i];
+    if (!error.empty()) {
+      record_history("fail", r.key_index, partition, -1, batch.first_seq + index, error);
+    } else if (config_.acks == replication::Acks::none) {
+      // acks=0: the callback says success with offset -1; nobody knows whether it landed.
+      record_history("info", r.key_index, partition, -1, batch.first_seq + index, "");
+    } else {
+      record_history("ok", r.key_index, partition, base_offset + index, batch.first_seq + index, "");
+    }
+  }
+  release_memory(static_cast<std::int64_t>(batch.records.size()));
 }
 
 // ---------------------------------------------------------------- the accumulator
@@ -126,9 +201,13 @@ bool Producer::sendable(const PartitionState& p, Time now) const {
 void Producer::drain() {
   const Time now = env_.now();
   Time wake = Time::max();
+  maybe_bump_epoch();
+  // An idempotent producer sends nothing before it has a producer id, nor while an epoch bump
+  // waits for the requests in flight.
+  const bool may_send = !config_.idempotence || (producer_id_ >= 0 && !epoch_bump_needed_);
   for (auto& [index, p] : partitions_) {
     const NodeId leader = metadata_.leader(index).id;
-    while (leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
+    while (may_send && leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
       Batch batch = std::move(p.queue.front());
       p.queue.pop_front();
       send(index, std::move(batch), leader);
@@ -156,6 +235,11 @@ log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch)
   log::BatchBuilderConfig bc;
   bc.compression = config_.compression;
   bc.batch_size_bytes = static_cast<std::size_t>(std::max<std::int64_t>(config_.batch_size_bytes, batch.size_bytes) * 2);
+  if (batch.base_sequence >= 0) {
+    bc.producer_id = producer_id_;
+    bc.producer_epoch = batch.seq_epoch;
+    bc.base_sequence = batch.base_sequence;
+  }
   log::BatchBuilder builder(bc);
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     const Pending& r = batch.records[i];
@@ -172,6 +256,16 @@ log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch)
 
 void Producer::send(std::int32_t partition, Batch batch, NodeId leader) {
   batch.closed = true;
+  if (config_.idempotence && (batch.base_sequence < 0 || batch.seq_epoch != producer_epoch_)) {
+    // RecordAccumulator.drain -> TransactionManager.sequenceNumber: the sequence is fixed when the
+    // batch is first sent in this epoch (again after an epoch bump), and the bytes change with it.
+    PartitionState& p = partitions_[partition];
+    batch.base_sequence = p.next_sequence;
+    batch.seq_epoch = producer_epoch_;
+    KS_ASSERT(p.next_sequence <= std::numeric_limits<std::int32_t>::max() - static_cast<std::int32_t>(batch.records.size()));
+    p.next_sequence += static_cast<std::int32_t>(batch.records.size());
+    batch.payload.clear();
+  }
   if (batch.payload.empty()) batch.payload = build_batch(partition, batch);
   ++batch.attempt;
   const std::uint64_t correlation = next_correlation_++;
@@ -187,6 +281,7 @@ void Producer::send(std::int32_t partition, Batch batch, NodeId leader) {
     env_.record("produce-sent", {{"topic", config_.topic}, {"partition", partition},
                                  {"records", static_cast<std::int64_t>(batch.records.size())},
                                  {"first_seq", batch.first_seq}});
+    complete_batch(partition, batch, -1, "");
     return;
   }
   ++in_flight_per_broker_[leader];
@@ -211,14 +306,21 @@ void Producer::on_produce_response(std::uint64_t correlation_id, const protocol:
   --in_flight_per_broker_[f.to];
   if (f.timeout.valid()) env_.cancel_timer(f.timeout);
   const auto count = static_cast<std::int64_t>(f.batch.records.size());
-  env_.record("produce-acked", {{"topic", config_.topic},
-                                {"partition", f.partition},
-                                {"base_offset", response.base_offset},
-                                {"records", count},
-                                {"first_seq", f.batch.first_seq},
-                                {"acks", replication::to_string(config_.acks)},
-                                {"attempt", f.batch.attempt}});
+  if (config_.idempotence && f.batch.seq_epoch == producer_epoch_) {
+    PartitionState& p = partitions_[f.partition];
+    p.last_acked_sequence = std::max(p.last_acked_sequence, f.batch.base_sequence + static_cast<std::int32_t>(count) - 1);
+  }
+  trace::Fields fields{{"topic", config_.topic},
+                       {"partition", f.partition},
+                       {"base_offset", response.base_offset},
+                       {"records", count},
+                       {"first_seq", f.batch.first_seq},
+                       {"acks", replication::to_string(config_.acks)},
+                       {"attempt", f.batch.attempt}};
+  if (f.batch.base_sequence >= 0) fields.add("base_sequence", f.batch.base_sequence);
+  env_.record("produce-acked", std::move(fields));
   acked_records_ += count;
+  complete_batch(f.partition, f.batch, response.base_offset, "");
   drain();
 }
 
@@ -236,20 +338,110 @@ void Producer::attempt_failed(std::uint64_t correlation_id, replication::ErrorCo
                                 {"first_seq", batch.first_seq},
                                 {"attempt", batch.attempt}});
   const bool expired = env_.now().us() - batch.created_us >= config_.delivery_timeout.us();
-  if (!retriable(error) || expired) {
-    const auto count = static_cast<std::int64_t>(batch.records.size());
-    env_.record("produce-failed", {{"topic", config_.topic},
-                                   {"partition", f.partition},
-                                   {"error", expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error)},
-                                   {"first_seq", batch.first_seq},
-                                   {"records", count}});
-    failed_records_ += count;
+  const bool out_of_retries = batch.attempt > config_.retries;
+  if (error == replication::ErrorCode::out_of_order_sequence_number && !expired && !out_of_retries) {
+    // TransactionManager.canRetry: an earlier batch of the partition is still unresolved (in
+    // flight or waiting to be retried), so this one was just early: retry it after that one.
+    // When it was the next expected sequence, the broker lost the producer's state: fatal.
+    const PartitionState& p = partitions_[f.partition];
+    if (batch.seq_epoch == producer_epoch_ && batch.base_sequence != p.last_acked_sequence + 1) {
+      batch.not_before_us = env_.now().us() + config_.retry_backoff.us();
+      requeue(f.partition, std::move(batch));
+      drain();
+      return;
+    }
+  }
+  if (!retriable(error) || expired || out_of_retries) {
+    fail_batch(f.partition, std::move(batch),
+               expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error));
   } else {
     // Sender.reenqueueBatch: back to the front of its partition's queue, after the backoff.
     if (stale_metadata(error)) metadata_.invalidate(f.partition);  // until a metadata answer names the leader
     batch.not_before_us = env_.now().us() + config_.retry_backoff.us();
-    partitions_[f.partition].queue.push_front(std::move(batch));
+    requeue(f.partition, std::move(batch));
   }
+  drain();
+}
+
+void Producer::requeue(std::int32_t partition, Batch batch) {
+  std::deque<Batch>& queue = partitions_[partition].queue;
+  if (!config_.idempotence || batch.base_sequence < 0) {
+    queue.push_front(std::move(batch));
+    return;
+  }
+  // RecordAccumulator.insertInSequenceOrder: retried batches go back in sequence order, ahead of
+  // the batches that never had a sequence.
+  auto at = queue.begin();
+  while (at != queue.end() && at->base_sequence >= 0 && at->seq_epoch == batch.seq_epoch &&
+         at->base_sequence < batch.base_sequence) {
+    ++at;
+  }
+  queue.insert(at, std::move(batch));
+}
+
+void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view error) {
+  const auto count = static_cast<std::int64_t>(batch.records.size());
+  env_.record("produce-failed", {{"topic", config_.topic},
+                                 {"partition", partition},
+                                 {"error", error},
+                                 {"first_seq", batch.first_seq},
+                                 {"records", count}});
+  failed_records_ += count;
+  // A sequence that will never be acknowledged: later batches of this epoch could never be
+  // accepted, so the epoch goes up (TransactionManager.handleFailedBatch -> KIP-360 bump).
+  if (config_.idempotence && batch.base_sequence >= 0 && batch.seq_epoch == producer_epoch_) epoch_bump_needed_ = true;
+  complete_batch(partition, batch, -1, error);
+}
+
+void Producer::maybe_bump_epoch() {
+  if (!epoch_bump_needed_ || !in_flight_.empty()) return;
+  // TransactionManager.bumpIdempotentProducerEpoch: a local bump for an idempotent producer;
+  // the broker takes a new epoch starting at sequence 0.
+  epoch_bump_needed_ = false;
+  KS_ASSERT_MSG(producer_epoch_ < std::numeric_limits<std::int16_t>::max(), "producer epoch exhausted");
+  ++producer_epoch_;
+  for (auto& [index, p] : partitions_) {
+    p.next_sequence = 0;
+    p.last_acked_sequence = -1;
+  }
+  env_.record("producer-epoch-bump", {{"producer_id", producer_id_}, {"producer_epoch", producer_epoch_}});
+}
+
+// ---------------------------------------------------------------- idempotence
+
+void Producer::init_producer_id() {
+  init_timer_ = {};
+  if (producer_id_ >= 0 || init_in_flight_) return;
+  KS_ASSERT(!config_.bootstrap_servers.empty());
+  const NodeId to = config_.bootstrap_servers[init_broker_index_ % config_.bootstrap_servers.size()];
+  const std::uint64_t correlation = next_correlation_++;
+  init_in_flight_ = correlation;
+  init_to_ = to;
+  env_.send(to, protocol::KafkaRpc{correlation, protocol::InitProducerIdRequest{}});
+  init_timer_ = env_.set_timer(config_.request_timeout, "producer-init-timeout", [this, correlation] {
+    init_timer_ = {};
+    if (init_in_flight_ != correlation) return;
+    init_in_flight_.reset();
+    ++init_broker_index_;
+    init_producer_id();
+  });
+}
+
+void Producer::on_init_producer_id_response(std::uint64_t correlation_id,
+                                            const protocol::InitProducerIdResponse& response) {
+  if (init_in_flight_ != correlation_id) return;
+  init_in_flight_.reset();
+  if (init_timer_.valid()) env_.cancel_timer(init_timer_);
+  init_timer_ = {};
+  if (response.error_code != replication::ErrorCode::none) {
+    // COORDINATOR_LOAD_IN_PROGRESS (no id block yet), or a broker that cannot: ask again.
+    ++init_broker_index_;
+    init_timer_ = env_.set_timer(config_.retry_backoff, "producer-init-retry", [this] { init_producer_id(); });
+    return;
+  }
+  producer_id_ = response.producer_id;
+  producer_epoch_ = response.producer_epoch;
+  env_.record("producer-id", {{"producer_id", producer_id_}, {"producer_epoch", producer_epoch_}});
   drain();
 }
 
@@ -271,11 +463,19 @@ void Producer::on_message(const protocol::Message& message) {
     (void)metadata_.on_response(rpc->correlation_id, *m);
   } else if (const auto* r = std::get_if<protocol::ProduceResponse>(&rpc->body)) {
     on_produce_response(rpc->correlation_id, *r);
+  } else if (const auto* i = std::get_if<protocol::InitProducerIdResponse>(&rpc->body)) {
+    on_init_producer_id_response(rpc->correlation_id, *i);
   }
 }
 
 void Producer::on_connection_lost(NodeId peer) {
   metadata_.on_connection_lost(peer);
+  if (init_in_flight_ && init_to_ == peer) {
+    init_in_flight_.reset();
+    if (init_timer_.valid()) env_.cancel_timer(init_timer_);
+    ++init_broker_index_;
+    init_timer_ = env_.set_timer(config_.retry_backoff, "producer-init-retry", [this] { init_producer_id(); });
+  }
   // Kafka's NetworkClient fails the in-flight requests of the broken connection: a retriable
   // NETWORK_EXCEPTION; the producer refreshes its metadata.
   std::vector<std::uint64_t> failed;

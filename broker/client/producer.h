@@ -10,8 +10,25 @@
 //    max.in.flight.requests.per.connection requests in flight per broker; with more than one, a
 //    retried batch can overtake (Kafka's ordering caveat without idempotence);
 //  - acks 0, 1 or all; compression.type; retries of retriable errors after retry.backoff.ms until
-//    delivery.timeout.ms (the batch goes back to the front of its partition's queue); a metadata
-//    refresh when the leader moved; request.timeout.ms per request.
+//    delivery.timeout.ms or `retries` attempts (the batch goes back to the front of its
+//    partition's queue); a metadata refresh when the leader moved; request.timeout.ms per request;
+//  - buffer.memory: records waiting or in flight hold memory; a send that does not fit blocks the
+//    application (no further records are generated) until memory frees up, and fails with
+//    Kafka's TimeoutException after max.block.ms;
+//  - enable.idempotence (KIP-98, Kafka 3.0+'s default): before its first batch the producer asks
+//    any broker for a producer id (InitProducerId); every batch carries the id, the epoch and the
+//    sequence of its first record, numbered per partition from 0 when the batch is first sent.
+//    Retried batches go back in sequence order, so the leader sees them in order and answers a
+//    duplicate (appended before, answer lost) with its original offsets. OUT_OF_ORDER_SEQUENCE_NUMBER
+//    is retried while an earlier batch of the partition is unresolved, else it fails the batch;
+//    a batch that fails for good leaves a gap in the sequences, so the producer bumps its epoch
+//    once nothing is in flight and restarts every partition's sequences at 0 (KIP-360).
+//
+// The application's view is a history like Jepsen's (the seed's send-with-callback example):
+//   history {process, type: invoke|ok|fail|info, f: "send", id, ...}
+// invoke when the application calls send() (id numbers the sends); ok is the callback with
+// (topic, partition, offset, value); fail the callback with the exception; info for acks=0,
+// whose callback reports success without knowing whether the record landed.
 //
 // Record identity: the records of each partition are numbered from 0 in the order they were
 // partitioned; the n-th record of a partition carries the value "value-<producer node>-<n>"
@@ -24,8 +41,7 @@
 //   produce-failed  {topic, partition, error, first_seq, records}     (given up)
 // first_seq is the partition-local number of the batch's first record.
 //
-// Not yet here (the producer/consumer issue adds them): idempotence, transactions,
-// buffer.memory and max.block.ms.
+// Not here: transactions (transactional.id, KIP-98's coordinator).
 #pragma once
 
 #include <cstdint>
@@ -43,8 +59,8 @@
 
 namespace kraftsim::client {
 
-// A limit on records waiting in the producer (Kafka bounds it by buffer.memory, 32 MiB).
-inline constexpr std::size_t producer_queued_records_max = 1 << 20;
+// A runaway, not a workload: records waiting in one producer (buffer.memory bounds them first).
+inline constexpr std::size_t producer_queued_records_max = 1 << 22;
 
 struct ProducerConfig {
   std::vector<NodeId> bootstrap_servers;  // broker ids
@@ -62,6 +78,10 @@ struct ProducerConfig {
   Duration request_timeout = milliseconds(30000);    // request.timeout.ms
   Duration delivery_timeout = milliseconds(120000);  // delivery.timeout.ms
   Duration retry_backoff = milliseconds(100);        // retry.backoff.ms
+  std::int32_t retries = 2147483647;                 // retries (Kafka 2.1+: Integer.MAX_VALUE)
+  bool idempotence = true;                           // enable.idempotence (Kafka 3.0+ default)
+  std::int64_t buffer_memory_bytes = 33554432;       // buffer.memory (32 MiB)
+  Duration max_block = milliseconds(60000);          // max.block.ms
 };
 
 // "value-<producer>-<seq>" padded with '.' to value_bytes; checkers decode records with it.
@@ -77,10 +97,12 @@ class Producer final : public env::Program {
 
   std::int64_t acked_records() const { return acked_records_; }
   std::int64_t failed_records() const { return failed_records_; }
+  std::int64_t producer_id() const { return producer_id_; }
+  std::int16_t producer_epoch() const { return producer_epoch_; }
 
  private:
   struct Pending {
-    std::int64_t key_index = 0;  // the n-th record generated: its key is key-<n mod keys>
+    std::int64_t key_index = 0;  // the n-th record generated: its key is key-<n mod keys>; the send id
     std::int64_t created_us = 0;
   };
   struct Batch {
@@ -92,10 +114,17 @@ class Producer final : public env::Program {
     log::Bytes payload;           // encoded when first sent; a retry resends the same bytes
     int attempt = 0;
     std::int64_t not_before_us = 0;  // retry.backoff.ms after a failed attempt
+    // Idempotence: the sequence of records[0] in producer epoch seq_epoch, given when first sent.
+    std::int32_t base_sequence = -1;
+    std::int16_t seq_epoch = -1;
   };
   struct PartitionState {
-    std::deque<Batch> queue;  // waiting to be sent, oldest first
-    std::int64_t next_seq = 0;
+    std::deque<Batch> queue;  // waiting to be sent, oldest first (retries in sequence order)
+    std::int64_t next_seq = 0;  // record numbering (the value identity), never reset
+    // Idempotence, in the current producer epoch: the next sequence to give and the last one
+    // acknowledged.
+    std::int32_t next_sequence = 0;
+    std::int32_t last_acked_sequence = -1;
   };
   struct InFlight {
     std::int32_t partition = 0;
@@ -106,6 +135,21 @@ class Producer final : public env::Program {
 
   void on_metadata();
   void on_generate();
+  // The application's send(): into the accumulator, or blocked while buffer.memory is full.
+  void send_record(const Pending& record);
+  void on_block_timeout();
+  void release_memory(std::int64_t records);
+  void record_history(std::string_view type, std::int64_t id, std::int32_t partition, std::int64_t offset,
+                      std::int64_t seq, std::string_view error);
+  // A batch is done (acknowledged or given up): the history and counters for each record.
+  void complete_batch(std::int32_t partition, const Batch& batch, std::int64_t base_offset, std::string_view error);
+  // Idempotence: InitProducerId to the next bootstrap broker (KIP-98).
+  void init_producer_id();
+  void on_init_producer_id_response(std::uint64_t correlation_id, const protocol::InitProducerIdResponse& response);
+  void requeue(std::int32_t partition, Batch batch);
+  void fail_batch(std::int32_t partition, Batch batch, std::string_view error);
+  // KIP-360: the epoch goes up and sequences restart once nothing is in flight.
+  void maybe_bump_epoch();
   std::int32_t partition_for(const Pending& record);
   void append(std::int32_t partition, const Pending& record);
   bool sendable(const PartitionState& p, Time now) const;
@@ -124,6 +168,17 @@ class Producer final : public env::Program {
   ClientMetadata metadata_;
   std::map<std::int32_t, PartitionState> partitions_;
   std::vector<Pending> unassigned_;  // generated before the first metadata answer
+  std::optional<Pending> blocked_;   // the send() waiting for buffer.memory
+  env::TimerId block_timer_;
+  std::int64_t buffered_bytes_ = 0;  // records generated and not yet completed
+  // Idempotence (KIP-98).
+  std::int64_t producer_id_ = -1;
+  std::int16_t producer_epoch_ = -1;
+  std::optional<std::uint64_t> init_in_flight_;
+  NodeId init_to_ = no_node;
+  env::TimerId init_timer_;
+  std::size_t init_broker_index_ = 0;
+  bool epoch_bump_needed_ = false;
   std::int64_t next_key_index_ = 0;
   std::map<std::uint64_t, InFlight> in_flight_;  // correlation id -> request
   std::map<NodeId, int> in_flight_per_broker_;

@@ -3,6 +3,7 @@
 #include "broker/controller/quorum_controller.h"
 
 #include <algorithm>
+#include <limits>
 #include <set>
 #include <string>
 #include <type_traits>
@@ -163,6 +164,7 @@ void QuorumController::on_request(Time now, const ControllerRequest& request, Re
         if constexpr (std::is_same_v<R, BrokerRegistrationRequest>) on_broker_registration(now, r, token);
         else if constexpr (std::is_same_v<R, BrokerHeartbeatRequest>) on_broker_heartbeat(now, r, token);
         else if constexpr (std::is_same_v<R, CreateTopicsRequest>) on_create_topics(now, r, token);
+        else if constexpr (std::is_same_v<R, AllocateProducerIdsRequest>) on_allocate_producer_ids(now, r, token);
         else on_alter_partition(now, r, token);
       },
       request);
@@ -253,6 +255,31 @@ void QuorumController::on_broker_heartbeat(Time now, const BrokerHeartbeatReques
   response.is_caught_up = caught_up;
   response.is_fenced = !image_.is_unfenced(request.broker_id);
   response.should_shut_down = should_shut_down;
+  reply_when_committed(token, response);
+}
+
+void QuorumController::on_allocate_producer_ids(Time now, const AllocateProducerIdsRequest& request,
+                                                ReplyToken token) {
+  // ProducerIdControlManager.generateNextProducerId (KIP-730): the broker must be registered at
+  // that epoch; the block starts where the last one ended and is the broker's once committed.
+  observe_time(now);
+  AllocateProducerIdsResponse response;
+  if (const auto error = admission_error()) {
+    response.error_code = *error;
+    reply_now(token, response);
+    return;
+  }
+  if (registration_at_epoch(request.broker_id, request.broker_epoch) == nullptr) {
+    response.error_code = ErrorCode::stale_broker_epoch;
+    reply_now(token, response);
+    return;
+  }
+  const std::int64_t start = image_.next_producer_id();
+  KS_ASSERT_MSG(start <= std::numeric_limits<std::int64_t>::max() - producer_id_block_size, "producer ids exhausted");
+  append(metadata::ProducerIdsRecord{request.broker_id, request.broker_epoch, start + producer_id_block_size});
+  KS_ASSERT(image_.next_producer_id() == start + producer_id_block_size);
+  response.producer_id_start = start;
+  response.producer_id_len = producer_id_block_size;
   reply_when_committed(token, response);
 }
 

@@ -111,6 +111,7 @@ class QuorumController {
   void on_broker_registration(Time now, const BrokerRegistrationRequest& request, ReplyToken token);
   void on_broker_heartbeat(Time now, const BrokerHeartbeatRequest& request, ReplyToken token);
   void on_create_topics(Time now, const CreateTopicsRequest& request, ReplyToken token);
+  void on_allocate_producer_ids(Time now, const AllocateProducerIdsRequest& request, ReplyToken token);
   void on_alter_partition(Time now, const AlterPartitionRequest& request, ReplyToken token);
 
   // ---- Inputs: the controller's own writes. ----

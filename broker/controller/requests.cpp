@@ -187,6 +187,25 @@ void AlterPartitionResponse::describe(trace::Fields& out) const {
   }
 }
 
+std::int64_t AllocateProducerIdsRequest::wire_size_bytes() const {
+  return as_size(request_header_bytes + 4 + 8 + empty_tagged_fields_size);
+}
+
+void AllocateProducerIdsRequest::describe(trace::Fields& out) const {
+  out.add("broker_id", broker_id);
+  out.add("broker_epoch", broker_epoch);
+}
+
+std::int64_t AllocateProducerIdsResponse::wire_size_bytes() const {
+  return as_size(response_header_bytes + 4 + 2 + 8 + 4 + empty_tagged_fields_size);
+}
+
+void AllocateProducerIdsResponse::describe(trace::Fields& out) const {
+  out.add("error", to_string(error_code));
+  out.add("producer_id_start", producer_id_start);
+  out.add("producer_id_len", producer_id_len);
+}
+
 ControllerResponse error_response(const ControllerRequest& request, ErrorCode error) {
   return std::visit(
       [error](const auto& r) -> ControllerResponse {
@@ -207,6 +226,10 @@ ControllerResponse error_response(const ControllerRequest& request, ErrorCode er
             result.error_code = error;
             response.topics.push_back(std::move(result));
           }
+          return response;
+        } else if constexpr (std::is_same_v<R, AllocateProducerIdsRequest>) {
+          AllocateProducerIdsResponse response;
+          response.error_code = error;
           return response;
         } else {
           AlterPartitionResponse response;

@@ -1,6 +1,7 @@
 // The RPCs the active controller serves, as plain structs with Kafka's field names
 // (clients/src/main/resources/common/message/*Request.json / *Response.json):
-//   BrokerRegistration (api key 62), BrokerHeartbeat (63), CreateTopics (19), AlterPartition (56).
+//   BrokerRegistration (api key 62), BrokerHeartbeat (63), CreateTopics (19), AlterPartition (56),
+//   AllocateProducerIds (67).
 //
 // Like every message type (broker/protocol/message.h) each has `name`, `wire_size_bytes()` (the
 // size Kafka's flexible-version encoding of the version named below would take, header
@@ -189,10 +190,34 @@ struct AlterPartitionResponse {
   void describe(trace::Fields& out) const;
 };
 
-using ControllerRequest =
-    std::variant<BrokerRegistrationRequest, BrokerHeartbeatRequest, CreateTopicsRequest, AlterPartitionRequest>;
+// ---------------------------------------------------------------- AllocateProducerIds (v0)
+// KIP-730: a broker asks the active controller for a block of producer ids to hand out in
+// InitProducerId answers; the controller commits a ProducerIdsRecord first.
+inline constexpr std::int32_t producer_id_block_size = 1000;  // ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE
+
+struct AllocateProducerIdsRequest {
+  static constexpr const char* name = "AllocateProducerIds";
+  static constexpr std::int16_t api_key = 67;
+  BrokerId broker_id = -1;
+  std::int64_t broker_epoch = -1;
+  std::int64_t wire_size_bytes() const;
+  void describe(trace::Fields& out) const;
+};
+
+struct AllocateProducerIdsResponse {
+  static constexpr const char* name = "AllocateProducerIdsResponse";
+  ErrorCode error_code = ErrorCode::none;
+  std::int64_t producer_id_start = -1;
+  std::int32_t producer_id_len = 0;
+  std::int64_t wire_size_bytes() const;
+  void describe(trace::Fields& out) const;
+};
+
+using ControllerRequest = std::variant<BrokerRegistrationRequest, BrokerHeartbeatRequest, CreateTopicsRequest,
+                                       AlterPartitionRequest, AllocateProducerIdsRequest>;
 using ControllerResponse =
-    std::variant<BrokerRegistrationResponse, BrokerHeartbeatResponse, CreateTopicsResponse, AlterPartitionResponse>;
+    std::variant<BrokerRegistrationResponse, BrokerHeartbeatResponse, CreateTopicsResponse, AlterPartitionResponse,
+                 AllocateProducerIdsResponse>;
 
 // The answer to a request refused as a whole (NOT_CONTROLLER from a node that is not the active
 // controller, REQUEST_TIMED_OUT from an overloaded one): the request's own response type with

@@ -119,6 +119,9 @@ Result<LogAppendInfo, LogError> PartitionLog::append_as_leader(ByteView records,
                                           header.records_count, header.last_offset_delta)));
     }
   }
+  auto producer_verdict = check_producer_state(*headers);
+  if (!producer_verdict.ok()) return unexpected(producer_verdict.error());
+  if (producer_verdict->has_value()) return **producer_verdict;  // a duplicate: nothing appended
   std::int64_t offsets_needed = 0;
   for (const BatchHeader& header : *headers) offsets_needed += header.last_offset_delta + 1;
   if (log_end_offset() > std::numeric_limits<std::int64_t>::max() - offsets_needed) {
@@ -137,6 +140,68 @@ Result<LogAppendInfo, LogError> PartitionLog::append_as_leader(ByteView records,
     position += header.size_bytes();
   }
   return append_validated(std::move(stamped), *headers, now);
+}
+
+Result<std::optional<LogAppendInfo>, LogError> PartitionLog::check_producer_state(
+    const std::vector<BatchHeader>& headers) const {
+  // UnifiedLog.analyzeAndValidateProducerState for a client's append. A request holds one batch
+  // per partition in practice; later batches of the same producer are checked against the
+  // earlier ones of this append through a scratch copy of the entries they touch.
+  ProducerStateManager scratch;
+  const ProducerStateManager* state = &producer_state_;
+  for (std::size_t i = 0; i < headers.size(); ++i) {
+    const BatchHeader& header = headers[i];
+    if (header.producer_id == no_producer_id) continue;
+    const ProducerCheck check = state->check(header);
+    switch (check.verdict) {
+      case ProducerVerdict::append: break;
+      case ProducerVerdict::duplicate: {
+        LogAppendInfo info;
+        info.first_offset = check.duplicate_of.first_offset;
+        info.last_offset = check.duplicate_of.last_offset;
+        info.duplicate = true;
+        return std::optional<LogAppendInfo>(info);
+      }
+      case ProducerVerdict::out_of_order:
+        return unexpected(error(LogErrc::out_of_order_sequence_number, check.message));
+      case ProducerVerdict::fenced_epoch: return unexpected(error(LogErrc::invalid_producer_epoch, check.message));
+    }
+    if (i + 1 < headers.size()) {
+      if (state == &producer_state_) {
+        scratch = producer_state_;
+        state = &scratch;
+      }
+      BatchHeader placed = header;
+      placed.base_offset = 0;  // offsets do not matter to later checks of this append
+      scratch.update(placed);
+    }
+  }
+  return std::optional<LogAppendInfo>();
+}
+
+void PartitionLog::rebuild_producer_state() {
+  // Kafka loads the latest <offset>.snapshot and replays the batches after it
+  // (UnifiedLog.rebuildProducerState); kraftsim replays every batch from the log start. A batch
+  // that cannot be read (a read error, a bit flip in a trusted segment) ends the replay: the
+  // producers after it are unknown, so their next sequence is accepted whatever it is, and the
+  // read error reaches whoever reads that batch next.
+  producer_state_.clear();
+  std::int64_t offset = log_start_offset_;
+  const std::int64_t end = log_end_offset();
+  while (offset < end) {
+    auto read = this->read(offset, read_bytes_max, end);
+    if (!read.ok() || read->batch_count == 0) return;
+    std::size_t at = 0;
+    const Bytes& bytes = read->records;
+    while (at < bytes.size()) {
+      auto header = peek_batch_header(ByteView(bytes).subspan(at), CrcCheck::skip);
+      KS_ASSERT_MSG(header.ok(), "a batch the log returned has a bad header");
+      producer_state_.update(*header);
+      at += header->size_bytes();
+    }
+    KS_ASSERT(read->next_offset > offset);
+    offset = read->next_offset;
+  }
 }
 
 Result<LogAppendInfo, LogError> PartitionLog::append_as_follower(ByteView records, Time now) {
@@ -187,6 +252,7 @@ Result<LogAppendInfo, LogError> PartitionLog::append_validated(Bytes records, co
   if (!appended.ok()) return unexpected(*appended.error);
   KS_ASSERT(log_end_offset() == info.last_offset + 1);
 
+  for (const BatchHeader& header : headers) producer_state_.update(header);
   // Every batch tells the epoch cache where its epoch starts (UnifiedLog.append ->
   // maybeAssignEpochStartOffset); a no-op unless the epoch is new.
   bool epochs_changed = false;
@@ -309,6 +375,9 @@ Result<std::int64_t, LogError> PartitionLog::truncate_to(std::int64_t offset, Ti
   KS_ASSERT(*new_end <= offset);
   ++truncation_generation_;
   if (epoch_cache_.truncate_from_end(*new_end)) write_leader_epoch_checkpoint();
+  // The truncated batches must not answer duplicates any more (UnifiedLog.truncateTo ->
+  // loadProducerState).
+  if (!producer_state_.producers().empty()) rebuild_producer_state();
   if (recovery_point_ > *new_end) {
     // LogManager.truncateTo checkpoints the recovery points at once: a stale, higher one would
     // let the next recovery trust bytes this truncation replaced.
@@ -333,6 +402,7 @@ LogStatus PartitionLog::truncate_fully_and_start_at(std::int64_t offset, Time no
   recovery_point_ = offset;
   ++truncation_generation_;
   epoch_cache_.clear();
+  producer_state_.clear();
   write_leader_epoch_checkpoint();
   write_recovery_point_checkpoint(now);
   check_invariants();

@@ -41,6 +41,7 @@
 #include "broker/log/log_segment.h"
 #include "broker/log/partition_log_error.h"
 #include "broker/log/partition_log_files.h"
+#include "broker/log/producer_state.h"
 
 namespace kraftsim::log {
 
@@ -62,6 +63,9 @@ struct LogAppendInfo {
   std::size_t batch_count = 0;
   std::uint64_t size_bytes = 0;
   bool rolled = false;  // a new segment was started for this append
+  // A leader's append of an idempotent producer's retry of a batch already in the log: nothing
+  // was appended; the offsets are the original batch's (producer_state.h).
+  bool duplicate = false;
 };
 
 struct LogReadResult {
@@ -117,7 +121,10 @@ class PartitionLog {
   // (set_partition_leader_epoch; both outside the CRC) and the epoch cache learns where the
   // epoch starts. Batches must be well formed with a valid CRC, hold records whose offset deltas
   // count from 0 without gaps, and each fit a segment. Rolls first when the active segment says
-  // so; fsyncs when log.flush.interval.messages says so.
+  // so; fsyncs when log.flush.interval.messages says so. Batches with a producer id are checked
+  // against the producer state first (producer_state.h): a duplicate appends nothing and returns
+  // the original offsets with `duplicate` set; a sequence gap is out_of_order_sequence_number, an
+  // old epoch invalid_producer_epoch.
   Result<LogAppendInfo, LogError> append_as_leader(ByteView records, std::int32_t leader_epoch, Time now);
   // A follower's append of batches fetched from the leader (UnifiedLog.appendAsFollower): their
   // offsets and epochs are kept; the first must start at our log end and each the next offset.
@@ -165,6 +172,9 @@ class PartitionLog {
   // OffsetsForLeaderEpoch's answer from this log (LeaderEpochCache::end_offset_for).
   EpochEndOffset end_offset_for_epoch(std::int32_t requested_epoch) const;
   const LeaderEpochCache& leader_epoch_cache() const { return epoch_cache_; }
+
+  // ---- Idempotent producers (KIP-98) ----
+  const ProducerStateManager& producer_state() const { return producer_state_; }
 
   // ---- Durability ----
   // Fsyncs every file with unflushed writes that holds offsets below up_to_offset (capped at the
@@ -238,6 +248,10 @@ class PartitionLog {
                           std::optional<std::int64_t> scan_from_offset, Time now);
 
   // Appending.
+  // The leader's producer-state verdict on a producer's batches (duplicate, gap, old epoch).
+  Result<std::optional<LogAppendInfo>, LogError> check_producer_state(const std::vector<BatchHeader>& headers) const;
+  // Rebuilds the producer state from every batch in the log (at open and after a truncation).
+  void rebuild_producer_state();
   Result<std::vector<BatchHeader>, LogError> split_batches(ByteView records) const;
   Result<LogAppendInfo, LogError> append_validated(Bytes records, const std::vector<BatchHeader>& headers, Time now);
   Result<bool, LogError> maybe_roll(const RollCheck& check);
@@ -276,6 +290,7 @@ class PartitionLog {
   std::uint64_t write_sequence_ = 0;
   std::map<std::int64_t, LogSegment> segments_;  // by base offset; never empty; the last is active
   LeaderEpochCache epoch_cache_;
+  ProducerStateManager producer_state_;
   std::int64_t log_start_offset_ = 0;
   std::int64_t recovery_point_ = 0;
   std::int64_t recovery_point_checkpointed_ = -1;  // the value last written to its file

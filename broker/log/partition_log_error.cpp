@@ -16,6 +16,8 @@ std::string_view log_errc_name(LogErrc code) {
     case LogErrc::storage_error: return "KAFKA_STORAGE_ERROR";
     case LogErrc::invalid_argument: return "INVALID_ARGUMENT";
     case LogErrc::too_many_segments: return "TOO_MANY_SEGMENTS";
+    case LogErrc::out_of_order_sequence_number: return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case LogErrc::invalid_producer_epoch: return "INVALID_PRODUCER_EPOCH";
   }
   return "UNKNOWN";
 }

@@ -21,6 +21,8 @@ enum class LogErrc {
   storage_error,             // KAFKA_STORAGE_ERROR: the disk failed a read or a write
   invalid_argument,          // a bad topic name, partition number or read size
   too_many_segments,         // the log would pass partition_log_segments_max
+  out_of_order_sequence_number,  // OUT_OF_ORDER_SEQUENCE_NUMBER: an idempotent producer's gap (KIP-98)
+  invalid_producer_epoch,        // INVALID_PRODUCER_EPOCH: a batch from a fenced producer epoch
 };
 
 // Kafka's name of the error ("OFFSET_OUT_OF_RANGE", ...), for traces and client answers.

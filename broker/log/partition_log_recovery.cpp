@@ -24,6 +24,7 @@
 // 6. The epoch cache is cut to [log start, log end]; the recovery point becomes the log end after
 //    a clean shutdown, else min(checkpoint, log end) (LogLoader: "only advance the recovery point
 //    when the log is flushed"); both checkpoints are rewritten when they changed.
+// 7. The idempotent producers' state is rebuilt from every batch (producer_state.h).
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -174,6 +175,8 @@ LogStatus PartitionLog::load(Time now) {
     recovery_point_checkpointed_ = recovery_point_;
   }
   check_invariants();
+  // 7. Idempotent producers' state (UnifiedLog.loadProducerState), from the recovered batches.
+  rebuild_producer_state();
   return LogStatus::success();
 }
 

@@ -84,6 +84,7 @@ void MetadataImage::apply(const MetadataRecord& record) {
         else if constexpr (std::is_same_v<R, UnfenceBrokerRecord>) on_unfence_broker(r);
         else if constexpr (std::is_same_v<R, RemoveTopicRecord>) on_remove_topic(r);
         else if constexpr (std::is_same_v<R, FeatureLevelRecord>) on_feature_level(r);
+        else if constexpr (std::is_same_v<R, ProducerIdsRecord>) on_producer_ids(r);
         else static_assert(std::is_same_v<R, NoOpRecord>, "every record type needs a handler");
       },
       record);
@@ -200,6 +201,12 @@ void MetadataImage::on_remove_topic(const RemoveTopicRecord& r) {
   KS_ASSERT(topics_.size() == topic_ids_by_name_.size());
 }
 
+void MetadataImage::on_producer_ids(const ProducerIdsRecord& r) {
+  // ProducerIdControlManager.replay: blocks only move forward.
+  KS_ASSERT_MSG(r.next_producer_id > next_producer_id_, "ProducerIdsRecord must move the next producer id forward");
+  next_producer_id_ = r.next_producer_id;
+}
+
 void MetadataImage::on_feature_level(const FeatureLevelRecord& r) {
   KS_ASSERT(!r.feature_name.empty());
   KS_ASSERT(r.feature_level >= 0);
@@ -248,6 +255,8 @@ void MetadataImage::assert_leads_nothing(BrokerId id) const {
 std::vector<MetadataRecord> MetadataImage::snapshot_records() const {
   std::vector<MetadataRecord> out;
   for (const auto& [name, level] : features_) out.push_back(FeatureLevelRecord{name, level});
+  // ProducersImage.write: the next block start, with no broker (-1, -1).
+  if (next_producer_id_ > 0) out.push_back(ProducerIdsRecord{-1, -1, next_producer_id_});
   for (const auto& [resource, entries] : configs_) {
     if (resource.type != ConfigResourceType::broker) continue;
     for (const auto& [key, value] : entries) out.push_back(config_record(resource, key, value));

@@ -122,6 +122,10 @@ class MetadataImage {
   std::optional<std::string> topic_config(std::string_view topic_name, std::string_view key) const;
   const std::map<ConfigResource, ConfigMap>& configs() const { return configs_; }
 
+  // ---- Producer ids (KIP-730) ----
+  // Where the next block of producer ids starts (0 before any was handed out).
+  std::int64_t next_producer_id() const { return next_producer_id_; }
+
   // ---- Features ----
   std::optional<std::int16_t> feature_level(std::string_view name) const;
   const std::map<std::string, std::int16_t, std::less<>>& features() const { return features_; }
@@ -138,6 +142,7 @@ class MetadataImage {
   void on_unfence_broker(const UnfenceBrokerRecord& record);
   void on_remove_topic(const RemoveTopicRecord& record);
   void on_feature_level(const FeatureLevelRecord& record);
+  void on_producer_ids(const ProducerIdsRecord& record);
 
   TopicImage& topic_or_die(const Uuid& topic_id);
   void assert_partition_valid(const PartitionRegistration& partition) const;
@@ -149,6 +154,7 @@ class MetadataImage {
   std::map<ConfigResource, ConfigMap> configs_;
   std::map<std::string, std::int16_t, std::less<>> features_;
   std::size_t partition_count_ = 0;
+  std::int64_t next_producer_id_ = 0;
 };
 
 }  // namespace kraftsim::metadata

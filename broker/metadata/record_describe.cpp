@@ -49,6 +49,9 @@ void describe(const MetadataRecord& record, const MetadataImage& image, trace::F
         } else if constexpr (std::is_same_v<R, FeatureLevelRecord>) {
           out.add("feature", r.feature_name);
           out.add("level", r.feature_level);
+        } else if constexpr (std::is_same_v<R, ProducerIdsRecord>) {
+          out.add("broker", r.broker_id);
+          out.add("next_producer_id", r.next_producer_id);
         } else if constexpr (std::is_same_v<R, RemoveTopicRecord>) {
           out.add("topic", topic_name(r.topic_id, image));
         }

@@ -196,6 +196,13 @@ void encode_body(WireWriter& out, const FeatureLevelRecord& r) {
 
 void encode_body(WireWriter& out, const NoOpRecord&) { write_tagged_fields(out, {}); }
 
+void encode_body(WireWriter& out, const ProducerIdsRecord& r) {
+  out.write_i32(r.broker_id);
+  out.write_i64(r.broker_epoch);
+  out.write_i64(r.next_producer_id);
+  write_tagged_fields(out, {});
+}
+
 // ---------------------------------------------------------------- bodies: decode
 
 bool read_recovery_state(WireReader& in, LeaderRecoveryState& out) {
@@ -339,6 +346,13 @@ void decode_body(WireReader& in, FeatureLevelRecord& r) {
 }
 
 void decode_body(WireReader& in, NoOpRecord&) { skip_all_tagged_fields(in); }
+
+void decode_body(WireReader& in, ProducerIdsRecord& r) {
+  r.broker_id = in.read_i32();
+  r.broker_epoch = in.read_i64();
+  r.next_producer_id = in.read_i64();
+  skip_all_tagged_fields(in);
+}
 
 // Decodes the body of the record type at variant index I if its api key matches.
 template <std::size_t I = 0>

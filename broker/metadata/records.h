@@ -178,6 +178,18 @@ struct FeatureLevelRecord {
   bool operator==(const FeatureLevelRecord&) const = default;
 };
 
+// ProducerIdsRecord.json, version 0 (KIP-730): the active controller gave `broker_id` a block of
+// producer ids ending just below next_producer_id; the next block starts there.
+struct ProducerIdsRecord {
+  static constexpr std::int16_t api_key = 15;
+  static constexpr std::int16_t version = 0;
+  static constexpr const char* name = "ProducerIdsRecord";
+  BrokerId broker_id = -1;
+  std::int64_t broker_epoch = -1;
+  std::int64_t next_producer_id = 0;
+  bool operator==(const ProducerIdsRecord&) const = default;
+};
+
 // NoOpRecord.json, version 0: written by an idle active controller to keep the log moving.
 struct NoOpRecord {
   static constexpr std::int16_t api_key = 20;
@@ -188,7 +200,8 @@ struct NoOpRecord {
 
 using MetadataRecord =
     std::variant<RegisterBrokerRecord, TopicRecord, PartitionRecord, ConfigRecord, PartitionChangeRecord,
-                 FenceBrokerRecord, UnfenceBrokerRecord, RemoveTopicRecord, FeatureLevelRecord, NoOpRecord>;
+                 FenceBrokerRecord, UnfenceBrokerRecord, RemoveTopicRecord, FeatureLevelRecord, NoOpRecord,
+                 ProducerIdsRecord>;
 
 const char* name_of(const MetadataRecord& record);
 std::int16_t api_key_of(const MetadataRecord& record);

@@ -112,6 +112,8 @@ void KafkaNode::on_start() {
       return raft_->core().leader_id();
     };
     replica_hooks.broker_epoch = [this]() -> std::int64_t { return lifecycle_ ? lifecycle_->broker_epoch() : -1; };
+    ProducerIdManager::Hooks id_hooks{replica_hooks.active_controller, replica_hooks.broker_epoch};
+    producer_ids_.emplace(env_, options_.config.node_id, std::move(id_hooks));
     replicas_.emplace(env_, options_.config, std::move(replica_hooks));
     auto replicas_started = replicas_->start();
     if (!replicas_started.ok()) return fail_start(replicas_started.error());
@@ -153,6 +155,9 @@ void KafkaNode::on_message(const protocol::Message& message) {
     } else if (const auto* alter = std::get_if<controller::AlterPartitionResponse>(
                    &std::get<controller::ControllerResponse>(rpc->body))) {
       if (replicas_) replicas_->on_alter_partition_response(rpc->correlation_id, *alter);
+    } else if (const auto* ids = std::get_if<controller::AllocateProducerIdsResponse>(
+                   &std::get<controller::ControllerResponse>(rpc->body))) {
+      if (producer_ids_) producer_ids_->on_allocate_producer_ids_response(rpc->correlation_id, *ids);
     } else if (lifecycle_) {
       (void)lifecycle_->on_response(message.from, rpc->correlation_id, std::get<controller::ControllerResponse>(rpc->body));
     }
@@ -160,6 +165,10 @@ void KafkaNode::on_message(const protocol::Message& message) {
   }
   if (const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body)) {
     // A controller-only node serves no client or replica APIs (Kafka: it has no such listener).
+    if (const auto* init = std::get_if<protocol::InitProducerIdRequest>(&rpc->body)) {
+      if (producer_ids_) producer_ids_->on_init_producer_id(message.from, rpc->correlation_id, *init);
+      return;
+    }
     if (replicas_) replicas_->on_request(message.from, *rpc);
   }
 }
@@ -169,6 +178,7 @@ void KafkaNode::on_connection_lost(NodeId peer) {
   if (raft_started()) raft_->on_connection_lost(peer);
   if (lifecycle_) lifecycle_->on_connection_lost(peer);
   if (replicas_) replicas_->on_connection_lost(peer);
+  if (producer_ids_) producer_ids_->on_connection_lost(peer);
 }
 
 void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {

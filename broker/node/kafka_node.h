@@ -23,6 +23,7 @@
 #include "broker/node/broker_lifecycle.h"
 #include "broker/node/meta_properties.h"
 #include "broker/node/node_config.h"
+#include "broker/node/producer_id_manager.h"
 #include "broker/node/raft_driver.h"
 #include "broker/node/replica_manager.h"
 
@@ -96,6 +97,7 @@ class KafkaNode final : public env::Program {
   std::optional<controller::QuorumController> controller_;  // controller role only
   std::optional<BrokerLifecycle> lifecycle_;                 // broker role only
   std::optional<ReplicaManager> replicas_;                   // broker role only
+  std::optional<ProducerIdManager> producer_ids_;            // broker role only
   metadata::MetadataImage image_;
   std::int64_t applied_offset_ = -1;              // last applied metadata offset
   bool image_changed_ = false;    // since the replica manager last saw the image

@@ -19,21 +19,40 @@ void PartitionReplicaLog::assign_epoch(Time /*now*/, replication::Epoch epoch, r
   log_->assign_epoch_start_offset(epoch, start_offset);
 }
 
-std::optional<replication::Offset> PartitionReplicaLog::append_as_leader(Time now, replication::Epoch leader_epoch,
-                                                                         std::int32_t record_count,
-                                                                         replication::Bytes payload) {
+namespace {
+
+// The produce error a log error becomes (Kafka's ReplicaManager.appendToLocalLog answers).
+replication::ErrorCode produce_error(log::LogErrc code) {
+  using E = replication::ErrorCode;
+  switch (code) {
+    case log::LogErrc::corrupt_message: return E::corrupt_message;
+    case log::LogErrc::out_of_order_sequence_number: return E::out_of_order_sequence_number;
+    case log::LogErrc::invalid_producer_epoch: return E::invalid_producer_epoch;
+    case log::LogErrc::storage_error: return E::kafka_storage_error;
+    default: return E::invalid_record;
+  }
+}
+
+}  // namespace
+
+replication::LeaderAppend PartitionReplicaLog::append_as_leader(Time now, replication::Epoch leader_epoch,
+                                                                std::int32_t record_count, replication::Bytes payload) {
   // The producer's bytes: one v2 batch with base offset 0; the log stamps offset and epoch.
   auto header = log::peek_batch_header(payload, log::CrcCheck::verify);
-  if (!header.ok() || header->last_offset_delta + 1 != record_count) {
+  if (!header.ok()) {
+    last_error_ = log::describe(header.error());
+    return replication::LeaderAppend{replication::ErrorCode::corrupt_message};
+  }
+  if (header->last_offset_delta + 1 != record_count) {
     last_error_ = "produced batch does not match its record count";
-    return std::nullopt;
+    return replication::LeaderAppend{replication::ErrorCode::invalid_record};
   }
   auto info = log_->append_as_leader(payload, leader_epoch, now);
   if (!info.ok()) {
     last_error_ = log::describe(info.error());
-    return std::nullopt;
+    return replication::LeaderAppend{produce_error(info.error().code)};
   }
-  return info->first_offset;
+  return replication::LeaderAppend{replication::ErrorCode::none, info->first_offset, info->last_offset, info->duplicate};
 }
 
 bool PartitionReplicaLog::append_as_follower(Time now, const replication::ReplicaBatch& batch) {

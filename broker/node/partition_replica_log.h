@@ -30,8 +30,8 @@ class PartitionReplicaLog final : public replication::ReplicaLog {
   replication::EpochEndOffset end_offset_for_epoch(replication::Epoch requested) const override;
 
   void assign_epoch(Time now, replication::Epoch epoch, replication::Offset start_offset) override;
-  std::optional<replication::Offset> append_as_leader(Time now, replication::Epoch leader_epoch,
-                                                      std::int32_t record_count, replication::Bytes payload) override;
+  replication::LeaderAppend append_as_leader(Time now, replication::Epoch leader_epoch, std::int32_t record_count,
+                                             replication::Bytes payload) override;
   bool append_as_follower(Time now, const replication::ReplicaBatch& batch) override;
   replication::Offset truncate_to(Time now, replication::Offset offset) override;
   void truncate_fully_and_start_at(Time now, replication::Offset offset) override;

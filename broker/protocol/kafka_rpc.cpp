@@ -3,6 +3,8 @@
 
 #include <type_traits>
 
+#include "broker/log/record_batch.h"
+
 namespace kraftsim::protocol {
 
 namespace {
@@ -45,6 +47,10 @@ std::int64_t KafkaRpc::wire_size_bytes() const {
           return header_bytes + partition_header_bytes + static_cast<std::int64_t>(m.request.payload.size());
         } else if constexpr (std::is_same_v<T, FetchResponse>) {
           return header_bytes + partition_header_bytes + batches_bytes(m.response.records);
+        } else if constexpr (std::is_same_v<T, InitProducerIdRequest>) {
+          return header_bytes + 2 + static_cast<std::int64_t>(m.transactional_id.value_or("").size()) + 4 + 8 + 2;
+        } else if constexpr (std::is_same_v<T, InitProducerIdResponse>) {
+          return header_bytes + 4 + 2 + 8 + 2;
         } else {
           return header_bytes + partition_header_bytes;
         }
@@ -72,12 +78,26 @@ void KafkaRpc::describe(trace::Fields& out) const {
             }
           }
           if (!leaders.empty()) out.add("leaders", std::move(leaders));
+        } else if constexpr (std::is_same_v<T, InitProducerIdRequest>) {
+          out.add("producer_id", m.producer_id);
+          out.add("producer_epoch", m.producer_epoch);
+        } else if constexpr (std::is_same_v<T, InitProducerIdResponse>) {
+          out.add("error", replication::to_string(m.error_code));
+          out.add("producer_id", m.producer_id);
+          out.add("producer_epoch", m.producer_epoch);
         } else {
           out.add("topic", m.topic_partition.topic);
           out.add("partition", m.topic_partition.partition);
           if constexpr (std::is_same_v<T, ProduceRequest>) {
             out.add("acks", (replication::to_string(m.request.acks)));
             out.add("records", m.request.record_count);
+            // An idempotent producer's identity, from the batch header (KIP-98).
+            if (auto header = log::peek_batch_header(m.request.payload, log::CrcCheck::skip);
+                header.ok() && header->producer_id != log::no_producer_id) {
+              out.add("producer_id", header->producer_id);
+              out.add("producer_epoch", header->producer_epoch);
+              out.add("base_sequence", header->base_sequence);
+            }
           } else if constexpr (std::is_same_v<T, ProduceResponse>) {
             out.add("error", (replication::to_string(m.error_code)));
             out.add("base_offset", m.base_offset);

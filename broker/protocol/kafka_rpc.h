@@ -1,6 +1,6 @@
 // The client- and replica-facing Kafka APIs a broker serves, as plain structs: Metadata (api key
-// 3), Produce (0), Fetch (1, from a follower or a consumer), ListOffsets (2) and
-// OffsetsForLeaderEpoch (23).
+// 3), Produce (0), Fetch (1, from a follower or a consumer), ListOffsets (2),
+// OffsetsForLeaderEpoch (23) and InitProducerId (22).
 //
 // Kafka batches many partitions into one request; kraftsim sends one partition per request
 // (a follower runs one fetch loop per partition, see broker/node/replica_manager.h). The fields
@@ -121,11 +121,30 @@ struct OffsetsForLeaderEpochResponse {
   replication::OffsetsForLeaderEpochResponse response;
 };
 
+// ---------------------------------------------------------------- InitProducerId (22)
+// An idempotent producer's first request (KIP-98), to any broker: without a transactional id
+// the broker hands out a fresh producer id from its block (KIP-730) with epoch 0.
+
+struct InitProducerIdRequest {
+  static constexpr const char* name = "InitProducerId";
+  std::optional<std::string> transactional_id;  // null: an idempotent producer
+  std::int32_t transaction_timeout_ms = 60000;
+  std::int64_t producer_id = -1;  // KIP-360: the current id and epoch when bumping
+  std::int16_t producer_epoch = -1;
+};
+
+struct InitProducerIdResponse {
+  static constexpr const char* name = "InitProducerIdResponse";
+  ErrorCode error_code = ErrorCode::none;  // COORDINATOR_LOAD_IN_PROGRESS while no id block
+  std::int64_t producer_id = -1;
+  std::int16_t producer_epoch = -1;
+};
+
 // A broker API request or response; correlation_id pairs them (Kafka's request header).
 struct KafkaRpc {
   using Body = std::variant<MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, FetchRequest,
                             FetchResponse, ListOffsetsRequest, ListOffsetsResponse, OffsetsForLeaderEpochRequest,
-                            OffsetsForLeaderEpochResponse>;
+                            OffsetsForLeaderEpochResponse, InitProducerIdRequest, InitProducerIdResponse>;
   std::uint64_t correlation_id = 0;
   Body body;
 

@@ -7,6 +7,11 @@ std::string_view to_string(ErrorCode code) {
   switch (code) {
     case ErrorCode::none: return "NONE";
     case ErrorCode::offset_out_of_range: return "OFFSET_OUT_OF_RANGE";
+    case ErrorCode::corrupt_message: return "CORRUPT_MESSAGE";
+    case ErrorCode::coordinator_load_in_progress: return "COORDINATOR_LOAD_IN_PROGRESS";
+    case ErrorCode::out_of_order_sequence_number: return "OUT_OF_ORDER_SEQUENCE_NUMBER";
+    case ErrorCode::invalid_producer_epoch: return "INVALID_PRODUCER_EPOCH";
+    case ErrorCode::invalid_record: return "INVALID_RECORD";
     case ErrorCode::unknown_topic_or_partition: return "UNKNOWN_TOPIC_OR_PARTITION";
     case ErrorCode::not_leader_or_follower: return "NOT_LEADER_OR_FOLLOWER";
     case ErrorCode::request_timed_out: return "REQUEST_TIMED_OUT";

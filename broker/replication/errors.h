@@ -12,17 +12,22 @@ namespace kraftsim::replication {
 enum class ErrorCode : std::int16_t {
   none = 0,
   offset_out_of_range = 1,
+  corrupt_message = 2,
   unknown_topic_or_partition = 3,
   not_leader_or_follower = 6,
   request_timed_out = 7,
   network_exception = 13,  // client side: the connection broke (NetworkClient)
+  coordinator_load_in_progress = 14,  // InitProducerId while the broker has no producer id block
   not_enough_replicas = 19,
   not_enough_replicas_after_append = 20,
   not_controller = 41,
   invalid_request = 42,
+  out_of_order_sequence_number = 45,  // KIP-98: a gap in an idempotent producer's sequences
+  invalid_producer_epoch = 47,        // a batch from an older epoch of the producer id
   operation_not_attempted = 55,
   kafka_storage_error = 56,
   fenced_leader_epoch = 74,
+  invalid_record = 87,  // a batch the log cannot take as it is (offsets, sizes)
   unknown_leader_epoch = 75,
   invalid_update_version = 95,
   ineligible_replica = 107,

@@ -91,48 +91,64 @@ void PartitionReplica::on_produce(Time now, ProduceRequest request) {
   KS_ASSERT_MSG(request.acks != Acks::all || leader.produce_purgatory.size() < produce_purgatory_max,
                 "produce purgatory full");
   const Offset log_end_before = log_.log_end_offset();
-  const std::optional<Offset> base_offset =
-      log_.append_as_leader(now, leader_epoch_, request.record_count, std::move(request.payload));
-  if (!base_offset) {
-    respond_before_append(ErrorCode::kafka_storage_error);
+  const LeaderAppend appended = log_.append_as_leader(now, leader_epoch_, request.record_count, std::move(request.payload));
+  if (appended.error != ErrorCode::none) {
+    respond_before_append(appended.error);
     end_input(now);
     return;
   }
-  KS_ASSERT(*base_offset == log_end_before);
-  KS_ASSERT(log_.log_end_offset() == log_end_before + request.record_count);
-  LogChange change;
-  change.kind = LogChange::Kind::append_as_leader;
-  change.offset = *base_offset;
-  change.log_end_offset = log_.log_end_offset();
-  change.epoch = leader_epoch_;
-  change.record_count = request.record_count;
-  change.reason = "produce";
-  record_log_change(change);
+  if (appended.duplicate) {
+    // An idempotent producer's retry of a batch already in the log (KIP-98): nothing appended;
+    // answered with the original offsets once they are as safe as acks asks (DelayedProduce
+    // waits for the duplicate's last offset like for a fresh append).
+    KS_ASSERT(log_.log_end_offset() == log_end_before);
+    KS_ASSERT(appended.base_offset >= 0 && appended.last_offset < log_end_before);
+  } else {
+    KS_ASSERT(appended.base_offset == log_end_before);
+    KS_ASSERT(appended.last_offset == log_end_before + request.record_count - 1);
+    KS_ASSERT(log_.log_end_offset() == log_end_before + request.record_count);
+    LogChange change;
+    change.kind = LogChange::Kind::append_as_leader;
+    change.offset = appended.base_offset;
+    change.log_end_offset = log_.log_end_offset();
+    change.epoch = leader_epoch_;
+    change.record_count = request.record_count;
+    change.reason = "produce";
+    record_log_change(change);
+    // An ISR of one moves the high watermark at once (earlier waiting produces complete first,
+    // keeping the answers in offset order); followers waiting for data get it.
+    maybe_advance_high_watermark(now, "produce");
+    complete_parked_fetches(now);
+  }
 
-  // An ISR of one moves the high watermark at once (earlier waiting produces complete first,
-  // keeping the answers in offset order); followers waiting for data get it.
-  maybe_advance_high_watermark(now, "produce");
-  complete_parked_fetches(now);
-
-  ProduceResponse response;
-  response.request_id = request.request_id;
-  response.base_offset = *base_offset;
-  response.acks = request.acks;
-  response.send_to_producer = request.acks != Acks::none;
   if (request.acks != Acks::all) {
-    output_.produce_responses.push_back(response);  // acks=1 (and acks=0, not sent)
+    ProduceResponse response;  // acks=1 (and acks=0, not sent)
+    response.request_id = request.request_id;
+    response.base_offset = appended.base_offset;
+    response.acks = request.acks;
+    response.send_to_producer = request.acks != Acks::none;
+    output_.produce_responses.push_back(response);
     end_input(now);
     return;
   }
-  const ParkedProduce parked{request.request_id, *base_offset, log_.log_end_offset(), now + request.timeout};
+  const ParkedProduce parked{request.request_id, appended.base_offset, appended.last_offset + 1, now + request.timeout};
   if (high_watermark_ >= parked.required_offset) {
     answer_produce(parked, static_cast<int>(maximal_isr().size()) >= effective_min_isr()
                                ? ErrorCode::none
                                : ErrorCode::not_enough_replicas_after_append);
   } else {
-    leader.produce_purgatory.push_back(parked);
+    park_produce(parked);
   }
   end_input(now);
+}
+
+void PartitionReplica::park_produce(const ParkedProduce& parked) {
+  // The purgatory is answered front to back as the high watermark passes required_offset, so it
+  // stays sorted by it; a duplicate's original can sit before later fresh appends.
+  auto& purgatory = leader_state().produce_purgatory;
+  auto at = std::upper_bound(purgatory.begin(), purgatory.end(), parked.required_offset,
+                             [](Offset required, const ParkedProduce& p) { return required < p.required_offset; });
+  purgatory.insert(at, parked);
 }
 
 void PartitionReplica::answer_produce(const ParkedProduce& parked, ErrorCode error) {

@@ -69,18 +69,18 @@ void MemoryReplicaLog::assign_epoch(Time /*now*/, Epoch epoch, Offset start_offs
   check_invariants();
 }
 
-std::optional<Offset> MemoryReplicaLog::append_as_leader(Time /*now*/, Epoch leader_epoch, std::int32_t record_count,
-                                                         Bytes payload) {
+LeaderAppend MemoryReplicaLog::append_as_leader(Time /*now*/, Epoch leader_epoch, std::int32_t record_count,
+                                                Bytes payload) {
   KS_ASSERT(record_count > 0);
   KS_ASSERT(leader_epoch >= 0);
-  if (fail_appends_) return std::nullopt;
+  if (fail_appends_) return LeaderAppend{ErrorCode::kafka_storage_error};
   KS_ASSERT_MSG(batches_.size() < memory_replica_log_batches_max, "memory replica log full");
   const Offset base = log_end_offset();
   assign(leader_epoch, base);
   batches_.push_back(ReplicaBatch{base, record_count, leader_epoch, std::move(payload)});
   check_invariants();
   KS_ASSERT(log_end_offset() == base + record_count);
-  return base;
+  return LeaderAppend{ErrorCode::none, base, base + record_count - 1, false};
 }
 
 bool MemoryReplicaLog::append_as_follower(Time /*now*/, const ReplicaBatch& batch) {

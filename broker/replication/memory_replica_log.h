@@ -30,7 +30,7 @@ class MemoryReplicaLog final : public ReplicaLog {
   EpochEndOffset end_offset_for_epoch(Epoch requested) const override;
 
   void assign_epoch(Time now, Epoch epoch, Offset start_offset) override;
-  std::optional<Offset> append_as_leader(Time now, Epoch leader_epoch, std::int32_t record_count,
+  LeaderAppend append_as_leader(Time now, Epoch leader_epoch, std::int32_t record_count,
                                          Bytes payload) override;
   bool append_as_follower(Time now, const ReplicaBatch& batch) override;
   Offset truncate_to(Time now, Offset offset) override;

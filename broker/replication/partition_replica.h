@@ -149,6 +149,7 @@ class PartitionReplica {
   // -- leader (leader.cpp) --
   void reset_followers(Time now, bool new_leader);
   void answer_produce(const ParkedProduce& parked, ErrorCode error);
+  void park_produce(const ParkedProduce& parked);
   void update_follower_fetch_state(Time now, FollowerProgress& follower, Offset fetch_offset);
   bool maybe_advance_high_watermark(Time now, const char* reason);
   void complete_waiting_produces(Time now);

@@ -23,9 +23,22 @@
 #include <optional>
 
 #include "base/time.h"
+#include "broker/replication/errors.h"
 #include "broker/replication/types.h"
 
 namespace kraftsim::replication {
+
+// What a leader's append did.
+struct LeaderAppend {
+  // none, or why nothing was appended: KAFKA_STORAGE_ERROR, CORRUPT_MESSAGE, INVALID_RECORD,
+  // OUT_OF_ORDER_SEQUENCE_NUMBER or INVALID_PRODUCER_EPOCH (an idempotent producer's batch).
+  ErrorCode error = ErrorCode::none;
+  Offset base_offset = -1;
+  Offset last_offset = -1;
+  // An idempotent producer's retry of a batch already in the log (KIP-98): nothing was appended
+  // and the offsets are the original batch's.
+  bool duplicate = false;
+};
 
 class ReplicaLog {
  public:
@@ -48,10 +61,8 @@ class ReplicaLog {
   // anything in it (Partition.makeLeader -> maybeAssignEpochStartOffset, KIP-101).
   virtual void assign_epoch(Time now, Epoch epoch, Offset start_offset) = 0;
   // A leader's append (UnifiedLog.appendAsLeader): one batch of record_count records at the log
-  // end, stamped with leader_epoch. Returns its base offset, or nullopt on a storage error
-  // (nothing appended).
-  virtual std::optional<Offset> append_as_leader(Time now, Epoch leader_epoch, std::int32_t record_count,
-                                                 Bytes payload) = 0;
+  // end, stamped with leader_epoch, after the idempotent-producer checks (see LeaderAppend).
+  virtual LeaderAppend append_as_leader(Time now, Epoch leader_epoch, std::int32_t record_count, Bytes payload) = 0;
   // A follower's append of a batch fetched from the leader (UnifiedLog.appendAsFollower): its
   // offsets and epoch are kept. Returns false, appending nothing, when the batch does not start
   // at the log end (Kafka's UnexpectedAppendOffsetException) or on a storage error.

@@ -110,6 +110,11 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     pc.max_in_flight = spec.max_in_flight;
     pc.request_timeout = spec.request_timeout;
     pc.delivery_timeout = spec.delivery_timeout;
+    pc.retry_backoff = spec.retry_backoff;
+    pc.retries = spec.retries;
+    pc.idempotence = spec.idempotence;
+    pc.buffer_memory_bytes = spec.buffer_memory;
+    pc.max_block = spec.max_block;
     world.add_node(producer_node_id(scenario, i), fmt::format("producer{}", i), [pc](env::Env& env) {
       return std::make_unique<client::Producer>(env, pc);
     });

@@ -51,6 +51,13 @@ struct ProducerSpec {
   int max_in_flight = 5;              // max.in.flight.requests.per.connection
   Duration request_timeout = milliseconds(30000);
   Duration delivery_timeout = milliseconds(120000);
+  Duration retry_backoff = milliseconds(100);
+  std::int32_t retries = 2147483647;
+  // enable.idempotence: Kafka's default true turns itself off when acks, retries or
+  // max.in.flight conflict and the key was not set (ProducerConfig.postProcessAndValidateIdempotenceConfigs).
+  bool idempotence = true;
+  std::int64_t buffer_memory = 33554432;
+  Duration max_block = milliseconds(60000);
   std::string pointer;
 };
 

@@ -367,6 +367,24 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       spec.max_in_flight = static_cast<int>(pr.integer_or("max.in.flight.requests.per.connection", 5, 1, 1000));
       spec.request_timeout = milliseconds(pr.integer_or("request.timeout.ms", 30000, 1, 2'147'483'647));
       spec.delivery_timeout = milliseconds(pr.integer_or("delivery.timeout.ms", 120000, 1, 2'147'483'647));
+      spec.retry_backoff = milliseconds(pr.integer_or("retry.backoff.ms", 100, 0, 2'147'483'647));
+      spec.retries = static_cast<std::int32_t>(pr.integer_or("retries", 2'147'483'647, 0, 2'147'483'647));
+      spec.buffer_memory = pr.integer_or("buffer.memory", 33554432, 1, std::int64_t{1} << 40);
+      spec.max_block = milliseconds(pr.integer_or("max.block.ms", 60000, 0, 2'147'483'647));
+      // ProducerConfig.postProcessAndValidateIdempotenceConfigs: an explicit enable.idempotence=true
+      // with acks other than all, retries=0 or more than 5 requests in flight is a ConfigException;
+      // left unset, such settings turn the default idempotence off.
+      const bool conflicts = spec.acks != "all" || spec.retries == 0 || spec.max_in_flight > 5;
+      if (pr.has("enable.idempotence")) {
+        spec.idempotence = pr.boolean_or("enable.idempotence", true);
+        if (spec.idempotence && conflicts) {
+          throw InputError(pr.child_pointer("enable.idempotence"),
+                           "enable.idempotence=true needs acks=all, retries > 0 and "
+                           "max.in.flight.requests.per.connection <= 5 (Kafka's ConfigException)");
+        }
+      } else {
+        spec.idempotence = !conflicts;
+      }
       pr.finish();
       s.producers.push_back(std::move(spec));
     }

@@ -24,7 +24,7 @@ Bytes bytes_of(const std::string& text) { return Bytes(text.begin(), text.end())
 MemoryReplicaLog log_with(const std::vector<std::pair<Epoch, int>>& batches) {
   MemoryReplicaLog log;
   for (const auto& [epoch, count] : batches) {
-    REQUIRE(log.append_as_leader(Time::zero(), epoch, count, bytes_of("x")).has_value());
+    REQUIRE(log.append_as_leader(Time::zero(), epoch, count, bytes_of("x")).error == ErrorCode::none);
   }
   return log;
 }
