@@ -21,6 +21,14 @@ void ClientMetadata::request() {
   in_flight_to_ = bootstrap_servers_[bootstrap_index_ % bootstrap_servers_.size()];
   in_flight_ = next_correlation_++;
   env_.send(in_flight_to_, protocol::KafkaRpc{*in_flight_, protocol::MetadataRequest{{topic_}}});
+  const std::uint64_t correlation = *in_flight_;
+  if (timeout_timer_.valid()) env_.cancel_timer(timeout_timer_);
+  timeout_timer_ = env_.set_timer(request_timeout_, "client-metadata-timeout", [this, correlation] {
+    timeout_timer_ = {};
+    if (in_flight_ != correlation) return;
+    in_flight_.reset();
+    retry_later();
+  });
 }
 
 void ClientMetadata::invalidate(std::int32_t partition) {
@@ -47,6 +55,8 @@ void ClientMetadata::retry_later() {
 bool ClientMetadata::on_response(std::uint64_t correlation_id, const protocol::MetadataResponse& response) {
   if (!in_flight_ || *in_flight_ != correlation_id) return false;
   in_flight_.reset();
+  if (timeout_timer_.valid()) env_.cancel_timer(timeout_timer_);
+  timeout_timer_ = {};
   bool complete = false;
   for (const auto& topic : response.topics) {
     if (topic.name != topic_ || topic.error_code != replication::ErrorCode::none || topic.partitions.empty()) continue;
@@ -71,6 +81,8 @@ bool ClientMetadata::on_response(std::uint64_t correlation_id, const protocol::M
 void ClientMetadata::on_connection_lost(NodeId peer) {
   if (!in_flight_ || in_flight_to_ != peer) return;
   in_flight_.reset();
+  if (timeout_timer_.valid()) env_.cancel_timer(timeout_timer_);
+  timeout_timer_ = {};
   retry_later();
 }
 

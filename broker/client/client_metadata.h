@@ -3,7 +3,9 @@
 // bootstrap broker with a Metadata request, rotates to the next broker after a failure, keeps
 // each partition's leader and leader epoch, ignores answers older than the epoch it knows
 // (KIP-320), and asks again after retry.backoff.ms while the topic is unknown or a partition has
-// no known leader. Producer and Consumer own one each.
+// no known leader. A request unanswered after request.timeout.ms (an answer lost on a one-way
+// cut) is given up and asked again of the next broker, as NetworkClient does. Producer and
+// Consumer own one each.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,8 @@ class ClientMetadata {
 
   // Sends a Metadata request unless one is in flight.
   void request();
+  // request.timeout.ms for Metadata requests (default 30000).
+  void set_request_timeout(Duration timeout) { request_timeout_ = timeout; }
   // Forgets the partition's leader (NOT_LEADER_OR_FOLLOWER, a broken connection...) and asks
   // another broker (Metadata.requestUpdate).
   void invalidate(std::int32_t partition);
@@ -54,6 +58,8 @@ class ClientMetadata {
   std::int32_t partition_count_ = 0;
   std::optional<std::uint64_t> in_flight_;
   NodeId in_flight_to_ = no_node;
+  env::TimerId timeout_timer_;
+  Duration request_timeout_ = milliseconds(30000);
   std::size_t bootstrap_index_ = 0;
   bool retry_scheduled_ = false;
 };

@@ -19,7 +19,9 @@ Consumer::Consumer(env::Env& env, ConsumerConfig config)
     : env_(env),
       config_(std::move(config)),
       metadata_(env, config_.bootstrap_servers, config_.topic, config_.retry_backoff, next_correlation_,
-                [this] { on_metadata(); }) {}
+                [this] { on_metadata(); }) {
+  metadata_.set_request_timeout(config_.request_timeout);
+}
 
 void Consumer::on_start() {
   env_.set_timer(config_.start_delay, "consumer-start", [this] { metadata_.request(); });

@@ -56,6 +56,7 @@ Producer::Producer(env::Env& env, ProducerConfig config)
       sticky_(env.random(), config_.batch_size_bytes),
       metadata_(env, config_.bootstrap_servers, config_.topic, config_.retry_backoff, next_correlation_,
                 [this] { on_metadata(); }) {
+  metadata_.set_request_timeout(config_.request_timeout);
   KS_ASSERT(config_.records_per_s > 0);
   KS_ASSERT(config_.max_in_flight >= 1);
   KS_ASSERT(config_.batch_size_bytes > 0);
@@ -206,6 +207,14 @@ void Producer::drain() {
   // waits for the requests in flight.
   const bool may_send = !config_.idempotence || (producer_id_ >= 0 && !epoch_bump_needed_);
   for (auto& [index, p] : partitions_) {
+    // RecordAccumulator.expiredBatches: a batch still waiting delivery.timeout.ms after it was
+    // created fails without being sent (again): no leader known, a full pipeline, an epoch bump.
+    // The queue is in creation order (retries go back to the front), so the head expires first.
+    while (!p.queue.empty() && now.us() - p.queue.front().created_us >= config_.delivery_timeout.us()) {
+      Batch expired = std::move(p.queue.front());
+      p.queue.pop_front();
+      fail_batch(index, std::move(expired), "DELIVERY_TIMEOUT");
+    }
     const NodeId leader = metadata_.leader(index).id;
     while (may_send && leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
       Batch batch = std::move(p.queue.front());
@@ -218,6 +227,7 @@ void Producer::drain() {
     const Batch& head = p.queue.front();
     const std::int64_t at_us = std::max(head.not_before_us, head.created_us + config_.linger.us());
     if (at_us > now.us()) wake = std::min(wake, Time::zero() + microseconds(at_us));
+    wake = std::min(wake, Time::zero() + microseconds(head.created_us + config_.delivery_timeout.us()));
   }
   if (wake == wake_at_ && wake_timer_.valid()) return;
   if (wake_timer_.valid()) env_.cancel_timer(wake_timer_);

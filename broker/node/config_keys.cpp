@@ -115,9 +115,94 @@ constexpr std::array keys = {
               "Partition count of topics created without one."},
 };
 
+constexpr auto producer = KeyScope::producer;
+const ConfigKey client_keys[] = {
+    ConfigKey{"acks", KeyType::choice, producer, "all", 0, 0, "0|1|all|-1",
+              "How many replicas must have a record before the producer hears it is written (Kafka 3.0+: all)."},
+    ConfigKey{"enable.idempotence", KeyType::boolean, producer, "true", 0, 0, "",
+              "KIP-98: producer id, epoch and per-partition sequences; the leader answers retried batches with their "
+              "original offsets. Unset, it turns itself off when acks, retries or max.in.flight conflict; set, they are "
+              "an error.",
+              "No transactions (transactional.id)."},
+    ConfigKey{"compression.type", KeyType::choice, producer, "none", 0, 0, "none|gzip|snappy|lz4|zstd",
+              "Codec of the producer's record batches."},
+    ConfigKey{"batch.size", KeyType::integer, producer, "16384", 1, 16 * 1024 * 1024, "",
+              "Bytes of records a partition's batch gathers before it is sent."},
+    ConfigKey{"linger.ms", KeyType::integer, producer, "5", 0, 3'600'000, "",
+              "How long a batch waits for more records (Kafka 4.0's default, KIP-1030)."},
+    ConfigKey{"max.in.flight.requests.per.connection", KeyType::integer, producer, "5", 1, 1000, "",
+              "Produce requests in flight to one broker; above 1 without idempotence retries can reorder records.",
+              "One partition per Produce request (Kafka sends every ready partition of a broker in one)."},
+    ConfigKey{"request.timeout.ms", KeyType::integer, producer, "30000", 1, int32_max, "",
+              "How long the producer waits for an answer before it retries."},
+    ConfigKey{"delivery.timeout.ms", KeyType::integer, producer, "120000", 1, int32_max, "",
+              "Upper bound on the time from send() to the callback, retries included; queued batches expire too."},
+    ConfigKey{"retries", KeyType::integer, producer, "2147483647", 0, int32_max, "",
+              "Attempts after the first before a batch fails (delivery.timeout.ms usually ends it first)."},
+    ConfigKey{"retry.backoff.ms", KeyType::integer, producer, "100", 0, int32_max, "",
+              "Pause before a failed batch or a metadata request is retried.",
+              "Fixed; Kafka 3.7+ backs off exponentially up to retry.backoff.max.ms (KIP-580)."},
+    ConfigKey{"buffer.memory", KeyType::integer, producer, "33554432", 1, INT64_C(1) << 40, "",
+              "Bytes of records the producer holds (waiting or in flight); a send that does not fit blocks.",
+              "A record counts value_bytes + 16."},
+    ConfigKey{"max.block.ms", KeyType::integer, producer, "60000", 0, int32_max, "",
+              "How long a blocked send() waits for buffer.memory before it fails with TimeoutException."},
+};
+
 }  // namespace
 
 std::span<const ConfigKey> config_keys() { return keys; }
+std::span<const ConfigKey> client_config_keys() { return client_keys; }
+
+const ConfigKey* find_client_config_key(KeyScope scope, std::string_view name) {
+  for (const ConfigKey& k : client_keys) {
+    if (k.scope == scope && k.name == name) return &k;
+  }
+  return nullptr;
+}
+
+namespace {
+
+const char* scope_name(KeyScope s) {
+  switch (s) {
+    case KeyScope::broker: return "broker";
+    case KeyScope::topic: return "topic";
+    case KeyScope::both: return "broker, topic";
+    case KeyScope::producer: return "producer";
+    case KeyScope::consumer: return "consumer";
+  }
+  return "?";
+}
+
+const char* type_name(KeyType t) {
+  switch (t) {
+    case KeyType::integer: return "integer";
+    case KeyType::boolean: return "boolean";
+    case KeyType::string: return "string";
+    case KeyType::choice: return "choice";
+    case KeyType::list: return "list";
+  }
+  return "?";
+}
+
+std::string markdown_table(std::span<const ConfigKey> table) {
+  std::string out =
+      "| key | scope | type | default | valid values | meaning | kraftsim |\n"
+      "|-----|-------|------|---------|--------------|---------|----------|\n";
+  for (const ConfigKey& k : table) {
+    std::string valid;
+    if (k.type == KeyType::integer) valid = fmt::format("{} .. {}", k.min, k.max);
+    if (k.type == KeyType::choice) valid = fmt::format("`{}`", k.choices);
+    if (k.type == KeyType::boolean) valid = "true, false";
+    std::string note(k.kraftsim_note.empty() ? std::string_view("as Kafka") : k.kraftsim_note);
+    for (auto& c : valid) if (c == '|') c = '/';
+    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", k.name, scope_name(k.scope), type_name(k.type),
+                       k.default_value.empty() ? "(none)" : fmt::format("`{}`", k.default_value), valid, k.meaning, note);
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string config_keys_markdown() {
   std::string out =
@@ -128,39 +213,14 @@ std::string config_keys_markdown() {
       "topic's `config` (a broker key such as `min.insync.replicas` there is the cluster-wide default).\n"
       "Defaults are Kafka's; the last column says where kraftsim differs. Any other key is refused\n"
       "before the run starts, with the JSON pointer of the field.\n\n"
-      "Client settings (`acks`, `linger.ms`, `batch.size`, `compression.type`,\n"
-      "`max.in.flight.requests.per.connection`, `request.timeout.ms`, `delivery.timeout.ms`) are keys of\n"
-      "a scenario's `producers` entries; `scenarios/scenario.schema.json` lists them with their defaults.\n\n"
-      "| key | scope | type | default | valid values | meaning | kraftsim |\n"
-      "|-----|-------|------|---------|--------------|---------|----------|\n";
-  auto scope = [](KeyScope s) {
-    switch (s) {
-      case KeyScope::broker: return "broker";
-      case KeyScope::topic: return "topic";
-      case KeyScope::both: return "broker, topic";
-    }
-    return "?";
-  };
-  auto type = [](KeyType t) {
-    switch (t) {
-      case KeyType::integer: return "integer";
-      case KeyType::boolean: return "boolean";
-      case KeyType::string: return "string";
-      case KeyType::choice: return "choice";
-      case KeyType::list: return "list";
-    }
-    return "?";
-  };
-  for (const ConfigKey& k : keys) {
-    std::string valid;
-    if (k.type == KeyType::integer) valid = fmt::format("{} .. {}", k.min, k.max);
-    if (k.type == KeyType::choice) valid = fmt::format("`{}`", k.choices);
-    if (k.type == KeyType::boolean) valid = "true, false";
-    std::string note(k.kraftsim_note.empty() ? std::string_view("as Kafka") : k.kraftsim_note);
-    for (auto& c : valid) if (c == '|') c = '/';
-    out += fmt::format("| `{}` | {} | {} | {} | {} | {} | {} |\n", k.name, scope(k.scope), type(k.type),
-                       k.default_value.empty() ? "(none)" : fmt::format("`{}`", k.default_value), valid, k.meaning, note);
-  }
+      "## Broker and topic keys\n\n";
+  out += markdown_table(keys);
+  out +=
+      "\n## Client keys\n\n"
+      "Keys of a scenario's `producers` and `consumers` entries (Kafka's ProducerConfig and\n"
+      "ConsumerConfig). The entries also take workload keys that are not Kafka's (`topic`, `start_ms`,\n"
+      "`records_per_s`, `records`, `value_bytes`, `keys`); `scenarios/scenario.schema.json` lists all of them.\n\n";
+  out += markdown_table(client_keys);
   return out;
 }
 

@@ -16,7 +16,9 @@
 namespace kraftsim::node {
 
 enum class KeyType { integer, boolean, string, choice, list };
-enum class KeyScope { broker, topic, both };  // broker: server.properties; topic: topic config
+// broker: server.properties; topic: topic config; producer / consumer: a client's properties
+// (a scenario's `producers` / `consumers` entries).
+enum class KeyScope { broker, topic, both, producer, consumer };
 
 struct ConfigKey {
   std::string_view name;
@@ -32,6 +34,10 @@ struct ConfigKey {
 
 std::span<const ConfigKey> config_keys();
 const ConfigKey* find_config_key(std::string_view name);
+// The clients' Kafka keys (ProducerConfig, ConsumerConfig) kraftsim understands. A name can be
+// both a client and a broker key (compression.type), so they are a table of their own.
+std::span<const ConfigKey> client_config_keys();
+const ConfigKey* find_client_config_key(KeyScope scope, std::string_view name);
 
 // docs/configuration.md: every key with its type, scope, default, valid values and how kraftsim
 // differs, as Markdown (`kraftsim config-keys` prints it; a test holds the file to it).

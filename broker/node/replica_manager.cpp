@@ -510,6 +510,11 @@ void ReplicaManager::apply_output(Hosted& p) {
       const auto [to, correlation] = waiting->second;
       p.produce_waiting.erase(waiting);
       if (!resp.send_to_producer) continue;
+      if (resp.duplicate) {
+        env_.record("produce-duplicate", {{"topic", p.topic_partition.topic}, {"partition", p.topic_partition.partition},
+                                          {"producer", to}, {"base_offset", resp.base_offset},
+                                          {"error", replication::to_string(resp.error)}});
+      }
       env_.send(to, protocol::KafkaRpc{correlation, protocol::ProduceResponse{p.topic_partition, resp.error, resp.base_offset}});
     }
     // 4. the follower's requests to its leader.

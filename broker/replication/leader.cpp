@@ -127,11 +127,13 @@ void PartitionReplica::on_produce(Time now, ProduceRequest request) {
     response.base_offset = appended.base_offset;
     response.acks = request.acks;
     response.send_to_producer = request.acks != Acks::none;
+    response.duplicate = appended.duplicate;
     output_.produce_responses.push_back(response);
     end_input(now);
     return;
   }
-  const ParkedProduce parked{request.request_id, appended.base_offset, appended.last_offset + 1, now + request.timeout};
+  const ParkedProduce parked{request.request_id, appended.base_offset, appended.last_offset + 1, now + request.timeout,
+                             appended.duplicate};
   if (high_watermark_ >= parked.required_offset) {
     answer_produce(parked, static_cast<int>(maximal_isr().size()) >= effective_min_isr()
                                ? ErrorCode::none
@@ -157,6 +159,7 @@ void PartitionReplica::answer_produce(const ParkedProduce& parked, ErrorCode err
   response.error = error;
   response.base_offset = parked.base_offset;
   response.acks = Acks::all;
+  response.duplicate = parked.duplicate;
   output_.produce_responses.push_back(response);
 }
 

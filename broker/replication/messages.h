@@ -43,6 +43,9 @@ struct ProduceResponse {
   // Output for the trace and the client history.
   bool send_to_producer = true;
   bool close_connection = false;
+  // The batch was an idempotent producer's retry already in the log (KIP-98): base_offset is the
+  // original append's.
+  bool duplicate = false;
 };
 
 // ---------------------------------------------------------------- Fetch (1), from a follower

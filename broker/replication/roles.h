@@ -37,6 +37,7 @@ struct ParkedProduce {
   Offset base_offset = 0;
   Offset required_offset = 0;  // its last offset + 1
   Time deadline;
+  bool duplicate = false;  // answers an idempotent producer's retry (KIP-98)
 };
 
 // A follower's Fetch with nothing to return yet (DelayedFetch): answered when the leader's log

@@ -26,6 +26,10 @@ const PartitionReplicaView* final_leader(const std::vector<PartitionReplicaView>
   return best;
 }
 
+PartitionKey partition_of(const trace::EventRef& e) {
+  return {std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))};
+}
+
 class AckedWriteDurable final : public Checker {
  public:
   explicit AckedWriteDurable(const ClusterView& view) : view_(view) {}
@@ -106,7 +110,7 @@ class ReplicasConsistent final : public Checker {
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
   void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::state && e.name == "partition-state") {
-      partitions_.insert({std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))});
+      partitions_.insert(partition_of(e));
     }
   }
 
@@ -220,7 +224,7 @@ class ProducerOrder final : public Checker {
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
   void on_event(const trace::EventRef& e) override {
     if (e.name == "produce-acked") {
-      partitions_.insert({std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))});
+      partitions_.insert(partition_of(e));
     }
   }
   void on_end(std::int64_t t_us) override {
@@ -252,7 +256,50 @@ class ProducerOrder final : public Checker {
   std::set<PartitionKey> partitions_;
 };
 
+class NoDuplicates final : public Checker {
+ public:
+  explicit NoDuplicates(const ClusterView& view) : view_(view) {}
+  std::string_view id() const override { return "no-duplicates"; }
+  std::string_view meaning() const override {
+    return "no producer record is in its partition's final log twice (a retry appended again)";
+  }
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
+    if (e.name == "produce-acked" || e.name == "produce-error") {
+      partitions_.insert(partition_of(e));
+    }
+  }
+  void on_end(std::int64_t t_us) override {
+    for (const auto& [topic, partition] : partitions_) {
+      const auto replicas = view_.partition_replicas(topic, partition);
+      const PartitionReplicaView* leader = final_leader(replicas);
+      if (leader == nullptr) continue;
+      std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> first_offset;  // (producer, record) -> offset
+      std::size_t reported = 0;
+      for (const auto& [offset, value] : leader->values) {
+        const auto id = parse_value(value);
+        if (!id) continue;
+        observed();
+        const auto [it, fresh] = first_offset.emplace(*id, offset);
+        if (fresh || reported >= duplicates_reported_max) continue;
+        ++reported;
+        violate(t_us, fmt::format("{}-{}: producer {}'s record {} is at offset {} and again at offset {} (leader {})",
+                                  topic, partition, id->first, id->second, it->second, offset, leader->node));
+      }
+    }
+  }
+
+ private:
+  static constexpr std::size_t duplicates_reported_max = 5;  // per partition: the first few tell the story
+  const ClusterView& view_;
+  std::set<PartitionKey> partitions_;
+};
+
 }  // namespace
+
+std::unique_ptr<Checker> make_no_duplicates_checker(const ClusterView& view) {
+  return std::make_unique<NoDuplicates>(view);
+}
 
 std::unique_ptr<Checker> make_producer_order_checker(const ClusterView& view) {
   return std::make_unique<ProducerOrder>(view);

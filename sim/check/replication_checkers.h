@@ -14,6 +14,10 @@
 //  - producer-order: in each partition's final log, each producer's records first appear in the
 //    order it sent them (duplicates from retries are not reorderings). Kafka keeps this only with
 //    max.in.flight.requests.per.connection=1 or idempotence.
+//  - no-duplicates: no producer record is in its partition's final log twice. A producer
+//    without idempotence that retries a batch whose answer was lost (a request timeout, a broken
+//    connection, NOT_ENOUGH_REPLICAS_AFTER_APPEND) appends it again; an idempotent producer's
+//    retry is answered from the leader's producer state instead (KIP-98).
 // They need the partitions to have a leader at the end; scenarios leave time after the faults.
 #pragma once
 
@@ -28,5 +32,6 @@ std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& vie
 std::unique_ptr<Checker> make_replicas_consistent_checker(const ClusterView& view);
 std::unique_ptr<Checker> make_consumer_read_stable_checker(const ClusterView& view);
 std::unique_ptr<Checker> make_producer_order_checker(const ClusterView& view);
+std::unique_ptr<Checker> make_no_duplicates_checker(const ClusterView& view);
 
 }  // namespace kraftsim::check

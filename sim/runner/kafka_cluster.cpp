@@ -112,7 +112,7 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     pc.delivery_timeout = spec.delivery_timeout;
     pc.retry_backoff = spec.retry_backoff;
     pc.retries = spec.retries;
-    pc.idempotence = spec.idempotence;
+    pc.idempotence = spec.idempotent();
     pc.buffer_memory_bytes = spec.buffer_memory;
     pc.max_block = spec.max_block;
     world.add_node(producer_node_id(scenario, i), fmt::format("producer{}", i), [pc](env::Env& env) {

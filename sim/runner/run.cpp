@@ -251,6 +251,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       checkers.push_back(check::make_replicas_consistent_checker(view));
       checkers.push_back(check::make_consumer_read_stable_checker(view));
       checkers.push_back(check::make_producer_order_checker(view));
+      checkers.push_back(check::make_no_duplicates_checker(view));
     }
   }
   // Each event goes to the checkers that read its kind; the trace does not call the observer at

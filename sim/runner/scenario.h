@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -53,9 +54,11 @@ struct ProducerSpec {
   Duration delivery_timeout = milliseconds(120000);
   Duration retry_backoff = milliseconds(100);
   std::int32_t retries = 2147483647;
-  // enable.idempotence: Kafka's default true turns itself off when acks, retries or
-  // max.in.flight conflict and the key was not set (ProducerConfig.postProcessAndValidateIdempotenceConfigs).
-  bool idempotence = true;
+  // enable.idempotence as set; unset, Kafka's default true turns itself off when acks, retries
+  // or max.in.flight conflict (ProducerConfig.postProcessAndValidateIdempotenceConfigs).
+  std::optional<bool> idempotence;
+  bool idempotence_conflicts() const { return acks != "all" || retries == 0 || max_in_flight > 5; }
+  bool idempotent() const { return idempotence.value_or(!idempotence_conflicts()); }
   std::int64_t buffer_memory = 33554432;
   Duration max_block = milliseconds(60000);
   std::string pointer;

@@ -27,18 +27,38 @@ constexpr std::int64_t time_ms_max = 365LL * 24 * 3600 * 1000;  // one simulated
 constexpr std::size_t nodes_max = 64;
 constexpr std::size_t faults_max = 100'000;
 
-NodeId read_node_id(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
-  if (!v.is_number_integer()) throw InputError(pointer, "expected a node id (integer), got " + describe_json_type(v));
+// The nodes a fault may name: the cluster's node ids, and the clients by name ("producer:0",
+// "consumer:1"), which run on nodes of their own (kafka_cluster.h numbers them).
+struct KnownNodes {
+  std::set<NodeId> ids;
+  std::map<std::string, NodeId> clients;
+};
+
+NodeId read_node_id(const json& v, const std::string& pointer, const KnownNodes& known) {
+  if (v.is_string()) {
+    const auto it = known.clients.find(v.get<std::string>());
+    if (it != known.clients.end()) return it->second;
+    std::vector<std::string> names;
+    for (const auto& [name, id] : known.clients) names.push_back(name);
+    throw InputError(pointer, fmt::format("unknown client \"{}\" (the scenario has {})", v.get<std::string>(),
+                                          names.empty() ? std::string("no clients")
+                                                        : fmt::format("\"{}\"", fmt::join(names, "\", \""))));
+  }
+  if (!v.is_number_integer()) {
+    throw InputError(pointer, "expected a node id (integer) or a client (\"producer:<n>\", \"consumer:<n>\"), got " +
+                                  describe_json_type(v));
+  }
   const auto id = v.get<std::int64_t>();
-  if (!known.contains(static_cast<NodeId>(id)) || id < 0 || id > INT32_MAX) {
+  if (!known.ids.contains(static_cast<NodeId>(id)) || id < 0 || id > INT32_MAX) {
     throw InputError(pointer, fmt::format("unknown node id {} (the cluster has nodes {})", id,
-                                          fmt::format("{}", fmt::join(known, ", "))));
+                                          fmt::format("{}", fmt::join(known.ids, ", "))));
   }
   return static_cast<NodeId>(id);
 }
 
-Target read_target(const json& v, const std::string& pointer, const std::set<NodeId>& known,
+Target read_target(const json& v, const std::string& pointer, const KnownNodes& known,
                    const std::vector<std::string>& names) {
+  if (v.is_string() && known.clients.contains(v.get<std::string>())) return Target{read_node_id(v, pointer, known)};
   if (v.is_string()) {
     const auto s = v.get<std::string>();
     for (const auto& n : names) {
@@ -98,7 +118,7 @@ sim::DiskConfig read_disk(ObjectReader& r) {
   return c;
 }
 
-std::vector<std::vector<NodeId>> read_groups(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
+std::vector<std::vector<NodeId>> read_groups(const json& v, const std::string& pointer, const KnownNodes& known) {
   if (!v.is_array() || v.empty()) throw InputError(pointer, "expected an array of node-id groups, e.g. [[1], [2, 3]]");
   std::vector<std::vector<NodeId>> groups;
   std::set<NodeId> used;
@@ -152,7 +172,7 @@ void check_cluster_id(const std::string& id, const std::string& pointer) {
   if (uuid_is_reserved(*parsed)) throw InputError(pointer, "the zero and \"one\" UUIDs are reserved");
 }
 
-FaultSpec read_fault(const json& v, const std::string& pointer, const std::set<NodeId>& known) {
+FaultSpec read_fault(const json& v, const std::string& pointer, const KnownNodes& known) {
   ObjectReader r(v, pointer);
   FaultSpec f;
   f.pointer = pointer;
@@ -374,16 +394,13 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       // ProducerConfig.postProcessAndValidateIdempotenceConfigs: an explicit enable.idempotence=true
       // with acks other than all, retries=0 or more than 5 requests in flight is a ConfigException;
       // left unset, such settings turn the default idempotence off.
-      const bool conflicts = spec.acks != "all" || spec.retries == 0 || spec.max_in_flight > 5;
       if (pr.has("enable.idempotence")) {
         spec.idempotence = pr.boolean_or("enable.idempotence", true);
-        if (spec.idempotence && conflicts) {
+        if (*spec.idempotence && spec.idempotence_conflicts()) {
           throw InputError(pr.child_pointer("enable.idempotence"),
                            "enable.idempotence=true needs acks=all, retries > 0 and "
                            "max.in.flight.requests.per.connection <= 5 (Kafka's ConfigException)");
         }
-      } else {
-        spec.idempotence = !conflicts;
       }
       pr.finish();
       s.producers.push_back(std::move(spec));
@@ -448,8 +465,11 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       if (!faults.is_array() || faults.size() > faults_max) {
         throw InputError("/faults", fmt::format("expected an array of at most {} faults", faults_max));
       }
+      KnownNodes known{ids, {}};
+      for (std::size_t i = 0; i < s.producers.size(); ++i) known.clients[fmt::format("producer:{}", i)] = producer_node_id(s, i);
+      for (std::size_t i = 0; i < s.consumers.size(); ++i) known.clients[fmt::format("consumer:{}", i)] = consumer_node_id(s, i);
       for (std::size_t i = 0; i < faults.size(); ++i) {
-        s.faults.push_back(read_fault(faults[i], fmt::format("/faults/{}", i), ids));
+        s.faults.push_back(read_fault(faults[i], fmt::format("/faults/{}", i), known));
       }
       for (const FaultSpec& f : s.faults) {
         const auto* name = std::get_if<std::string>(&f.target.value);

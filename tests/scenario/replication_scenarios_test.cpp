@@ -22,17 +22,11 @@
 using namespace kraftsim;
 using kraftsim::testing::find_check;
 using kraftsim::testing::seed_count;
+using kraftsim::testing::violated;
 
 namespace {
 
-runner::Scenario load(const std::string& name) {
-  std::string path = KRAFTSIM_SOURCE_DIR "/scenarios/replication/";
-  path.append(name).append(".json");
-  auto s = runner::load_scenario_file(path);
-  INFO(name << ": " << (s.ok() ? std::string() : s.error().message));
-  REQUIRE(s.ok());
-  return s.value();
-}
+runner::Scenario load(const std::string& name) { return kraftsim::testing::load_scenario("replication", name); }
 
 struct SeedStats {
   std::uint64_t runs = 0;
@@ -43,9 +37,6 @@ struct SeedStats {
   std::string first_acked_lost_detail;
 };
 
-bool violated(const runner::CheckResult* c) {
-  return c != nullptr && (c->status == runner::CheckStatus::violated || c->status == runner::CheckStatus::expected_violation);
-}
 
 // Runs seeds 1..n of the scenario and counts the outcomes; the acked-write and divergence checks
 // must have looked at something in every run (observations), or the scenario tests nothing.

@@ -11,6 +11,7 @@
 
 #include "sim/runner/run.h"
 #include "sim/runner/scenario.h"
+#include "sim/runner/scenario_loader.h"
 
 namespace kraftsim::testing {
 
@@ -61,6 +62,21 @@ inline const runner::CheckResult* find_check(const runner::RunResult& r, const s
     if (c.id == id) return &c;
   }
   return nullptr;
+}
+
+// A scenario file of scenarios/<folder>/, loaded (the test fails with the loader's message).
+inline runner::Scenario load_scenario(const std::string& folder, const std::string& name) {
+  std::string path = KRAFTSIM_SOURCE_DIR "/scenarios/";
+  path.append(folder).append("/").append(name).append(".json");
+  auto s = runner::load_scenario_file(path);
+  INFO(path << ": " << (s.ok() ? std::string() : s.error().message));
+  REQUIRE(s.ok());
+  return s.value();
+}
+
+// The check was violated, whether or not the scenario expected it.
+inline bool violated(const runner::CheckResult* c) {
+  return c != nullptr && (c->status == runner::CheckStatus::violated || c->status == runner::CheckStatus::expected_violation);
 }
 
 // Runs the scenario and requires every check to hold (or not apply).

@@ -3,7 +3,10 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <set>
 #include <sstream>
+
+#include <nlohmann/json.hpp>
 
 #include "broker/node/config_keys.h"
 
@@ -17,5 +20,28 @@ TEST_CASE("docs/configuration.md is the registry's current table (kraftsim confi
   REQUIRE(text.str() == expected);
   for (const auto& key : kraftsim::node::config_keys()) {
     REQUIRE(expected.find("| `" + std::string(key.name) + "` |") != std::string::npos);
+  }
+}
+
+TEST_CASE("every Kafka key of a scenario's producers is in the client registry with the schema's default", "[config][docs]") {
+  std::ifstream in(KRAFTSIM_SOURCE_DIR "/scenarios/scenario.schema.json", std::ios::binary);
+  REQUIRE(in.good());
+  const nlohmann::json schema = nlohmann::json::parse(in);
+  const auto& properties = schema.at("properties").at("producers").at("items").at("properties");
+  // Workload keys of kraftsim's own, not Kafka's ProducerConfig.
+  const std::set<std::string> workload = {"topic", "start_ms", "records_per_s", "records", "value_bytes", "keys"};
+  std::set<std::string> seen;
+  for (const auto& [name, property] : properties.items()) {
+    if (workload.contains(name)) continue;
+    INFO(name);
+    const auto* key = kraftsim::node::find_client_config_key(kraftsim::node::KeyScope::producer, name);
+    REQUIRE(key != nullptr);
+    seen.insert(name);
+    const auto& d = property.at("default");
+    const std::string default_text = d.is_string() ? d.get<std::string>() : d.dump();
+    REQUIRE(default_text == std::string(key->default_value));
+  }
+  for (const auto& key : kraftsim::node::client_config_keys()) {
+    if (key.scope == kraftsim::node::KeyScope::producer) REQUIRE(seen.contains(std::string(key.name)));
   }
 }
