@@ -58,7 +58,9 @@ NodeId read_node_id(const json& v, const std::string& pointer, const KnownNodes&
 
 Target read_target(const json& v, const std::string& pointer, const KnownNodes& known,
                    const std::vector<std::string>& names) {
-  if (v.is_string() && known.clients.contains(v.get<std::string>())) return Target{read_node_id(v, pointer, known)};
+  if (v.is_string() && (v.get<std::string>().starts_with("producer:") || v.get<std::string>().starts_with("consumer:"))) {
+    return Target{read_node_id(v, pointer, known)};
+  }
   if (v.is_string()) {
     const auto s = v.get<std::string>();
     for (const auto& n : names) {

@@ -253,3 +253,22 @@ TEST_CASE("enable.idempotence=true with acks=1 is refused like Kafka's ConfigExc
   loaded->producers[0].acks = "all";
   REQUIRE(loaded->producers[0].idempotent());  // Kafka 3.0+'s default
 }
+
+TEST_CASE("faults name clients as producer:N and consumer:N, and an unknown one is an error naming the field", "[producer][scenario]") {
+  const std::string text = R"({"name": "x", "duration_ms": 1000,
+    "cluster": {"nodes": [{"node.id": 1}]},
+    "topics": [{"name": "t", "partitions": 1, "replication.factor": 1}],
+    "producers": [{"topic": "t"}],
+    "faults": [{"at_ms": 10, "crash": "producer:0"}, {"at_ms": 20, "one-way-partition": {"from": 1, "to": "producer:0"}}]})";
+  auto loaded = runner::parse_scenario(text, "x.json");
+  INFO((loaded.ok() ? std::string() : loaded.error().message));
+  REQUIRE(loaded.ok());
+  REQUIRE(std::get<NodeId>(loaded->faults[0].target.value) == runner::producer_node_id(*loaded, 0));
+  REQUIRE(loaded->faults[1].to == runner::producer_node_id(*loaded, 0));
+  std::string bad = text;
+  bad.replace(bad.find("\"crash\": \"producer:0\""), std::string("\"crash\": \"producer:0\"").size(), "\"crash\": \"producer:3\"");
+  auto refused = runner::parse_scenario(bad, "x.json");
+  REQUIRE_FALSE(refused.ok());
+  REQUIRE(refused.error().message.find("/faults/0/crash") != std::string::npos);
+  REQUIRE(refused.error().message.find("unknown client \"producer:3\"") != std::string::npos);
+}
