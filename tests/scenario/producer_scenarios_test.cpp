@@ -272,3 +272,33 @@ TEST_CASE("faults name clients as producer:N and consumer:N, and an unknown one 
   REQUIRE(refused.error().message.find("/faults/0/crash") != std::string::npos);
   REQUIRE(refused.error().message.find("unknown client \"producer:3\"") != std::string::npos);
 }
+
+TEST_CASE("the batching and compression scenario files show what they teach", "[producer][scenario]") {
+  {
+    const runner::Scenario s = load("batching-linger");
+    const runner::RunResult r = kraftsim::testing::require_all_hold(s, 1, true);
+    REQUIRE(r.passed);
+    std::map<NodeId, std::int64_t> requests;
+    for (const auto& e : r.trace_events) {
+      if (e.kind == trace::Kind::send && e.name == "Produce") ++requests[e.node];
+    }
+    const std::int64_t eager = requests[runner::producer_node_id(s, 0)];
+    const std::int64_t lingering = requests[runner::producer_node_id(s, 1)];
+    INFO("linger.ms=0: " << eager << " requests, linger.ms=5: " << lingering);
+    REQUIRE(lingering * 3 < eager);
+  }
+  {
+    const runner::Scenario s = load("compression-codecs");
+    const runner::RunResult r = kraftsim::testing::require_all_hold(s, 1, true);
+    REQUIRE(r.passed);
+    std::map<std::string, std::int64_t> bytes;  // topic -> Produce bytes on the wire
+    for (const auto& e : r.trace_events) {
+      if (e.kind == trace::Kind::send && e.name == "Produce") bytes[std::string(e.string_or("topic", ""))] += e.int_or("bytes", 0);
+    }
+    INFO("none " << bytes["none-topic"] << ", gzip " << bytes["gzip-topic"] << ", snappy " << bytes["snappy-topic"]
+                 << ", lz4 " << bytes["lz4-topic"] << ", zstd " << bytes["zstd-topic"]);
+    for (const char* codec : {"gzip-topic", "snappy-topic", "lz4-topic", "zstd-topic"}) REQUIRE(bytes[codec] * 4 < bytes["none-topic"]);
+    REQUIRE(bytes["zstd-topic"] < bytes["snappy-topic"]);
+    REQUIRE(bytes["gzip-topic"] < bytes["snappy-topic"]);
+  }
+}
