@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cmath>
 #include <limits>
 
 #include "base/assert.h"
@@ -58,8 +60,33 @@ Producer::Producer(env::Env& env, ProducerConfig config)
                 [this] { on_metadata(); }) {
   metadata_.set_request_timeout(config_.request_timeout);
   KS_ASSERT(config_.records_per_s > 0);
+  if (config_.key_distribution == KeyDistribution::zipf && config_.key_count > 0) {
+    KS_ASSERT(config_.key_count <= zipf_keys_max);
+    KS_ASSERT(config_.zipf_exponent > 0);
+    double total = 0;
+    zipf_cumulative_.reserve(static_cast<std::size_t>(config_.key_count));
+    for (std::int32_t k = 0; k < config_.key_count; ++k) {
+      total += 1.0 / std::pow(static_cast<double>(k + 1), config_.zipf_exponent);
+      zipf_cumulative_.push_back(total);
+    }
+    for (double& c : zipf_cumulative_) c /= total;
+  }
   KS_ASSERT(config_.max_in_flight >= 1);
   KS_ASSERT(config_.batch_size_bytes > 0);
+}
+
+std::int64_t Producer::next_key() {
+  if (config_.key_count <= 0) return 0;
+  switch (config_.key_distribution) {
+    case KeyDistribution::round_robin: return next_id_ % config_.key_count;
+    case KeyDistribution::uniform: return env_.random().uniform_int(0, config_.key_count - 1);
+    case KeyDistribution::zipf: {
+      const double u = env_.random().uniform_real();
+      const auto it = std::upper_bound(zipf_cumulative_.begin(), zipf_cumulative_.end(), u);
+      return std::min<std::int64_t>(it - zipf_cumulative_.begin(), config_.key_count - 1);
+    }
+  }
+  return 0;
 }
 
 void Producer::on_start() {
@@ -75,7 +102,7 @@ std::int32_t Producer::partition_for(const Pending& record) {
   const std::int32_t partitions = metadata_.partition_count();
   KS_ASSERT(partitions > 0);
   if (config_.key_count > 0) {
-    return partition_for_key(to_bytes(fmt::format("key-{}", record.key_index % config_.key_count)), partitions);
+    return partition_for_key(to_bytes(fmt::format("key-{}", record.key)), partitions);
   }
   return sticky_.next(partitions, record_size_bytes());
 }
@@ -83,15 +110,15 @@ std::int32_t Producer::partition_for(const Pending& record) {
 // ---------------------------------------------------------------- the application
 
 void Producer::on_generate() {
-  if (next_key_index_ >= config_.records_max || blocked_) return;
-  const Pending record{next_key_index_++, env_.now().us()};
-  record_history("invoke", record.key_index, -1, -1, -1, "");
+  if (next_id_ >= config_.records_max || blocked_) return;
+  const Pending record{next_id_++, next_key(), env_.now().us()};
+  record_history("invoke", record, -1, -1, -1, "");
   if (buffered_bytes_ + record_size_bytes() > config_.buffer_memory_bytes) {
     // KafkaProducer.send blocks in BufferPool.allocate: the application thread waits (and
     // generates nothing) until a completed batch frees memory, at most max.block.ms.
     blocked_ = record;
     block_timer_ = env_.set_timer(config_.max_block, "producer-max-block", [this] { on_block_timeout(); });
-    env_.record("producer-blocked", {{"id", record.key_index}, {"buffered_bytes", buffered_bytes_}});
+    env_.record("producer-blocked", {{"id", record.id}, {"buffered_bytes", buffered_bytes_}});
     return;
   }
   send_record(record);
@@ -117,7 +144,7 @@ void Producer::on_block_timeout() {
   blocked_.reset();
   // "Failed to allocate memory within the configured max blocking time": send() throws; the
   // record never gets a partition.
-  record_history("fail", record.key_index, -1, -1, -1, "TimeoutException");
+  record_history("fail", record, -1, -1, -1, "TimeoutException");
   on_generate();
 }
 
@@ -138,9 +165,10 @@ void Producer::release_memory(std::int64_t records) {
   });
 }
 
-void Producer::record_history(std::string_view type, std::int64_t id, std::int32_t partition, std::int64_t offset,
+void Producer::record_history(std::string_view type, const Pending& record, std::int32_t partition, std::int64_t offset,
                               std::int64_t seq, std::string_view error) {
-  trace::Fields f{{"process", env_.self()}, {"type", type}, {"f", "send"}, {"id", id}, {"topic", config_.topic}};
+  trace::Fields f{{"process", env_.self()}, {"type", type}, {"f", "send"}, {"id", record.id}, {"topic", config_.topic}};
+  if (type == "invoke" && config_.key_count > 0) f.add("key", fmt::format("key-{}", record.key));
   if (partition >= 0) f.add("partition", partition);
   if (offset >= 0) f.add("offset", offset);
   if (seq >= 0) f.add("value", producer_value(env_.self(), seq, 0));
@@ -154,12 +182,12 @@ void Producer::complete_batch(std::int32_t partition, const Batch& batch, std::i
     const auto index = static_cast<std::int64_t>(i);
     const Pending& r = batch.records[i];
     if (!error.empty()) {
-      record_history("fail", r.key_index, partition, -1, batch.first_seq + index, error);
+      record_history("fail", r, partition, -1, batch.first_seq + index, error);
     } else if (config_.acks == replication::Acks::none) {
       // acks=0: the callback says success with offset -1; nobody knows whether it landed.
-      record_history("info", r.key_index, partition, -1, batch.first_seq + index, "");
+      record_history("info", r, partition, -1, batch.first_seq + index, "");
     } else {
-      record_history("ok", r.key_index, partition, base_offset + index, batch.first_seq + index, "");
+      record_history("ok", r, partition, base_offset + index, batch.first_seq + index, "");
     }
   }
   release_memory(static_cast<std::int64_t>(batch.records.size()));
@@ -254,7 +282,7 @@ log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch)
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     const Pending& r = batch.records[i];
     std::optional<log::Bytes> key;
-    if (config_.key_count > 0) key = to_bytes(fmt::format("key-{}", r.key_index % config_.key_count));
+    if (config_.key_count > 0) key = to_bytes(fmt::format("key-{}", r.key));
     const std::string value = producer_value(env_.self(), batch.first_seq + static_cast<std::int64_t>(i), config_.value_bytes);
     const auto outcome = builder.try_append(r.created_us / 1000, key, to_bytes(value));
     KS_ASSERT(outcome == log::AppendOutcome::appended);

@@ -62,6 +62,11 @@ namespace kraftsim::client {
 // A runaway, not a workload: records waiting in one producer (buffer.memory bounds them first).
 inline constexpr std::size_t producer_queued_records_max = 1 << 22;
 
+// Which key each record gets ("key-<k>", k in [0, key_count)): in turn, uniformly at random, or
+// Zipf-distributed (key k with weight 1/(k+1)^s: a few hot keys, hence hot partitions).
+enum class KeyDistribution { round_robin, uniform, zipf };
+inline constexpr std::int32_t zipf_keys_max = 100'000;
+
 struct ProducerConfig {
   std::vector<NodeId> bootstrap_servers;  // broker ids
   std::string topic;
@@ -75,6 +80,8 @@ struct ProducerConfig {
   std::int64_t records_max = 1000;
   std::int64_t value_bytes = 16;        // value padded to this size
   std::int32_t key_count = 0;           // 0: keyless records (sticky partitioning)
+  KeyDistribution key_distribution = KeyDistribution::round_robin;
+  double zipf_exponent = 1.0;
   Duration request_timeout = milliseconds(30000);    // request.timeout.ms
   Duration delivery_timeout = milliseconds(120000);  // delivery.timeout.ms
   Duration retry_backoff = milliseconds(100);        // retry.backoff.ms
@@ -102,7 +109,8 @@ class Producer final : public env::Program {
 
  private:
   struct Pending {
-    std::int64_t key_index = 0;  // the n-th record generated: its key is key-<n mod keys>; the send id
+    std::int64_t id = 0;   // the n-th send() (the history's id)
+    std::int64_t key = 0;  // "key-<key>" when the records are keyed
     std::int64_t created_us = 0;
   };
   struct Batch {
@@ -139,7 +147,7 @@ class Producer final : public env::Program {
   void send_record(const Pending& record);
   void on_block_timeout();
   void release_memory(std::int64_t records);
-  void record_history(std::string_view type, std::int64_t id, std::int32_t partition, std::int64_t offset,
+  void record_history(std::string_view type, const Pending& record, std::int32_t partition, std::int64_t offset,
                       std::int64_t seq, std::string_view error);
   // A batch is done (acknowledged or given up): the history and counters for each record.
   void complete_batch(std::int32_t partition, const Batch& batch, std::int64_t base_offset, std::string_view error);
@@ -151,6 +159,7 @@ class Producer final : public env::Program {
   // KIP-360: the epoch goes up and sequences restart once nothing is in flight.
   void maybe_bump_epoch();
   std::int32_t partition_for(const Pending& record);
+  std::int64_t next_key();
   void append(std::int32_t partition, const Pending& record);
   bool sendable(const PartitionState& p, Time now) const;
   // Sends every sendable batch the in-flight limits allow, then sets the linger timer.
@@ -179,7 +188,8 @@ class Producer final : public env::Program {
   env::TimerId init_timer_;
   std::size_t init_broker_index_ = 0;
   bool epoch_bump_needed_ = false;
-  std::int64_t next_key_index_ = 0;
+  std::int64_t next_id_ = 0;
+  std::vector<double> zipf_cumulative_;  // key_distribution zipf: P(key <= k), increasing to 1
   std::map<std::uint64_t, InFlight> in_flight_;  // correlation id -> request
   std::map<NodeId, int> in_flight_per_broker_;
   env::TimerId wake_timer_;

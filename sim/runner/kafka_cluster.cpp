@@ -105,6 +105,10 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     pc.records_max = spec.records;
     pc.value_bytes = spec.value_bytes;
     pc.key_count = spec.keys;
+    pc.key_distribution = spec.key_distribution == "uniform" ? client::KeyDistribution::uniform
+                          : spec.key_distribution == "zipf" ? client::KeyDistribution::zipf
+                                                            : client::KeyDistribution::round_robin;
+    pc.zipf_exponent = spec.zipf_exponent;
     pc.batch_size_bytes = spec.batch_size;
     pc.linger = spec.linger;
     pc.max_in_flight = spec.max_in_flight;

@@ -47,6 +47,8 @@ struct ProducerSpec {
   std::int64_t records = 1000;
   std::int64_t value_bytes = 16;
   std::int32_t keys = 0;  // 0: keyless records (sticky partitioning)
+  std::string key_distribution = "round-robin";  // round-robin | uniform | zipf
+  double zipf_exponent = 1.0;
   std::int64_t batch_size = 16384;
   Duration linger = milliseconds(5);  // linger.ms (Kafka 4.0's default, KIP-1030)
   int max_in_flight = 5;              // max.in.flight.requests.per.connection

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "broker/client/producer.h"
 #include "broker/common/uuid.h"
 #include "broker/node/config_keys.h"
 #include "broker/node/node_config.h"
@@ -384,6 +385,11 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       spec.records = pr.integer_or("records", 1000, 0, 100'000'000);
       spec.value_bytes = pr.integer_or("value_bytes", 16, 0, 1'000'000);
       spec.keys = static_cast<std::int32_t>(pr.integer_or("keys", 0, 0, 1'000'000));
+      spec.key_distribution = pr.choice_or("key_distribution", "round-robin", {"round-robin", "uniform", "zipf"});
+      spec.zipf_exponent = pr.number_or("zipf_exponent", 1.0, 0.01, 10.0);
+      if (spec.key_distribution == "zipf" && spec.keys > client::zipf_keys_max) {
+        throw InputError(pr.child_pointer("keys"), fmt::format("at most {} keys with key_distribution zipf", client::zipf_keys_max));
+      }
       spec.batch_size = pr.integer_or("batch.size", 16384, 1, 16 * 1024 * 1024);
       spec.linger = milliseconds(pr.integer_or("linger.ms", 5, 0, 3'600'000));
       spec.max_in_flight = static_cast<int>(pr.integer_or("max.in.flight.requests.per.connection", 5, 1, 1000));

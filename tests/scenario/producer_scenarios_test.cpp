@@ -302,3 +302,31 @@ TEST_CASE("the batching and compression scenario files show what they teach", "[
     REQUIRE(bytes["gzip-topic"] < bytes["snappy-topic"]);
   }
 }
+
+TEST_CASE("key_distribution: round-robin spreads keys evenly, uniform roughly, zipf makes a few keys hot", "[producer][scenario]") {
+  auto key_counts = [](const std::string& distribution) {
+    runner::Scenario s = load("batching-linger");
+    s.producers.resize(1);
+    s.producers[0].keys = 100;
+    s.producers[0].records = 3'000;
+    s.producers[0].key_distribution = distribution;
+    const runner::RunResult r = kraftsim::testing::require_all_hold(s, 4, true);
+    std::map<std::string, std::int64_t> counts;
+    for (const auto& e : r.trace_events) {
+      if (e.name == "history" && e.string_or("type", "") == "invoke") ++counts[std::string(e.string_or("key", ""))];
+    }
+    REQUIRE(counts.size() <= 100);
+    return counts;
+  };
+  auto round_robin = key_counts("round-robin");
+  REQUIRE(round_robin.size() == 100);
+  for (const auto& [key, n] : round_robin) REQUIRE(n == 30);
+  auto uniform = key_counts("uniform");
+  REQUIRE(uniform.size() > 90);
+  for (const auto& [key, n] : uniform) REQUIRE(n < 90);
+  auto zipf = key_counts("zipf");
+  // s = 1 over 100 keys: key-0 has weight 1/H(100), about 19% of the records; key-99 about 0.2%.
+  INFO("key-0: " << zipf["key-0"] << ", key-99: " << zipf["key-99"]);
+  REQUIRE(zipf["key-0"] > 450);
+  REQUIRE(zipf["key-0"] > 20 * std::max<std::int64_t>(1, zipf["key-99"]));
+}

@@ -29,7 +29,8 @@ TEST_CASE("every Kafka key of a scenario's producers is in the client registry w
   const nlohmann::json schema = nlohmann::json::parse(in);
   const auto& properties = schema.at("properties").at("producers").at("items").at("properties");
   // Workload keys of kraftsim's own, not Kafka's ProducerConfig.
-  const std::set<std::string> workload = {"topic", "start_ms", "records_per_s", "records", "value_bytes", "keys"};
+  const std::set<std::string> workload = {"topic",      "start_ms", "records_per_s",   "records",
+                                          "value_bytes", "keys",    "key_distribution", "zipf_exponent"};
   std::set<std::string> seen;
   for (const auto& [name, property] : properties.items()) {
     if (workload.contains(name)) continue;

@@ -62,7 +62,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
               {"topics", {{{"name", "t"}, {"partitions", 2}, {"replication.factor", 1}, {"config", {{"min.insync.replicas", 1}}}}}},
               {"metadata_writes_per_s", 0},
               {"producers", {{{"topic", "t"}, {"acks", "1"}, {"compression.type", "lz4"}, {"start_ms", 10},
-                              {"records_per_s", 5}, {"records", 3}, {"value_bytes", 8}, {"keys", 2}, {"batch.size", 100}, {"linger.ms", 0},
+                              {"records_per_s", 5}, {"records", 3}, {"value_bytes", 8}, {"keys", 2}, {"key_distribution", "zipf"}, {"zipf_exponent", 1.2}, {"batch.size", 100}, {"linger.ms", 0},
                               {"max.in.flight.requests.per.connection", 1},
                               {"request.timeout.ms", 1000}, {"delivery.timeout.ms", 5000}, {"retry.backoff.ms", 50},
                               {"retries", 3}, {"enable.idempotence", false}, {"buffer.memory", 100000},
