@@ -14,7 +14,7 @@ inline constexpr std::array<std::string_view, 15> all_checker_ids = {
     "raft-majority-reached-hw",     "raft-committed-consistent",   "quorum-live-after-faults",
     "acked-write-durable",          "replicas-consistent-below-hw", "event-budget",
     "demo-fsynced-records-survive", "demo-crash-keeps-page-cache", "demo-pings-after-heal",
-    "consumer-read-stable",         "producer-order",              "no-duplicates",
+    "consumer-read-stable",         "producer-order",              "idempotent-no-duplicates",
 };
 
 inline bool is_checker_id(std::string_view id) {

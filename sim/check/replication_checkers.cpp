@@ -259,7 +259,7 @@ class ProducerOrder final : public Checker {
 class NoDuplicates final : public Checker {
  public:
   explicit NoDuplicates(const ClusterView& view) : view_(view) {}
-  std::string_view id() const override { return "no-duplicates"; }
+  std::string_view id() const override { return "idempotent-no-duplicates"; }
   std::string_view meaning() const override {
     return "no producer record is in its partition's final log twice (a retry appended again)";
   }

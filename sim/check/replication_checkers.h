@@ -14,7 +14,7 @@
 //  - producer-order: in each partition's final log, each producer's records first appear in the
 //    order it sent them (duplicates from retries are not reorderings). Kafka keeps this only with
 //    max.in.flight.requests.per.connection=1 or idempotence.
-//  - no-duplicates: no producer record is in its partition's final log twice. A producer
+//  - idempotent-no-duplicates: no producer record is in its partition's final log twice. A producer
 //    without idempotence that retries a batch whose answer was lost (a request timeout, a broken
 //    connection, NOT_ENOUGH_REPLICAS_AFTER_APPEND) appends it again; an idempotent producer's
 //    retry is answered from the leader's producer state instead (KIP-98).

@@ -75,7 +75,7 @@ TEST_CASE("an idempotent producer under lost answers and retries writes no dupli
     lose_answers_randomly(s, seed);
     const runner::RunResult r = runner::run_scenario(s, {seed, true});
     INFO(r.replay_command << " (faults drawn from the seed in the test)");
-    for (const char* id : {"no-duplicates", "producer-order", "acked-write-durable", "consumer-read-stable"}) {
+    for (const char* id : {"idempotent-no-duplicates", "producer-order", "acked-write-durable", "consumer-read-stable"}) {
       INFO(id << ": " << (find_check(r, id) ? find_check(r, id)->detail : std::string("missing")));
       REQUIRE(held(find_check(r, id)));
     }
@@ -87,7 +87,7 @@ TEST_CASE("an idempotent producer under lost answers and retries writes no dupli
   REQUIRE(duplicates_answered >= static_cast<std::int64_t>(n));
 }
 
-TEST_CASE("without idempotence the same lost answers append records twice in some seeds, and no-duplicates reports it", "[producer][idempotence][scenario]") {
+TEST_CASE("without idempotence the same lost answers append records twice in some seeds, and idempotent-no-duplicates reports it", "[producer][idempotence][scenario]") {
   runner::Scenario base = load("producer-duplicates-without-idempotence");
   REQUIRE_FALSE(base.producers[0].idempotent());
   const std::uint64_t n = seed_count(100);
@@ -97,8 +97,8 @@ TEST_CASE("without idempotence the same lost answers append records twice in som
     runner::Scenario s = base;
     lose_answers_randomly(s, seed);
     const runner::RunResult r = runner::run_scenario(s, {seed, false});
-    if (violated(find_check(r, "no-duplicates"))) {
-      if (duplicated++ == 0) first = find_check(r, "no-duplicates")->detail;
+    if (violated(find_check(r, "idempotent-no-duplicates"))) {
+      if (duplicated++ == 0) first = find_check(r, "idempotent-no-duplicates")->detail;
     }
     if (violated(find_check(r, "acked-write-durable"))) ++lost;
   }
