@@ -113,6 +113,26 @@ constexpr std::array keys = {
               "Replication factor of topics created without one."},
     ConfigKey{"num.partitions", KeyType::integer, KeyScope::broker, "1", 1, int32_max, "",
               "Partition count of topics created without one."},
+    // ---- the group coordinator (broker/coordinator, broker/node/coordinator_driver) ----
+    ConfigKey{"offsets.topic.num.partitions", KeyType::integer, KeyScope::broker, "50", 1, 1000, "",
+              "Partitions of __consumer_offsets; a group's coordinator leads partition "
+              "abs(hashCode(group.id)) % this. Must not change once the topic exists.",
+              "Scenarios usually set it small (each partition is a real replicated log)."},
+    ConfigKey{"offsets.topic.replication.factor", KeyType::integer, KeyScope::broker, "3", 1, 32767, "",
+              "Replication factor of __consumer_offsets. Its creation fails (COORDINATOR_NOT_AVAILABLE to "
+              "clients) until this many brokers are up."},
+    ConfigKey{"offsets.commit.timeout.ms", KeyType::integer, KeyScope::broker, "5000", 1, int32_max, "",
+              "How long an offset commit waits for the replicas of __consumer_offsets (acks=all) before "
+              "REQUEST_TIMED_OUT."},
+    ConfigKey{"group.initial.rebalance.delay.ms", KeyType::integer, KeyScope::broker, "3000", 0, int32_max, "",
+              "How long the first rebalance of an empty group waits for more members (KIP-134)."},
+    ConfigKey{"group.min.session.timeout.ms", KeyType::integer, KeyScope::broker, "6000", 1, int32_max, "",
+              "The smallest session.timeout.ms a member may ask for (else INVALID_SESSION_TIMEOUT)."},
+    ConfigKey{"group.max.session.timeout.ms", KeyType::integer, KeyScope::broker, "1800000", 1, int32_max, "",
+              "The largest session.timeout.ms a member may ask for (else INVALID_SESSION_TIMEOUT)."},
+    ConfigKey{"group.max.size", KeyType::integer, KeyScope::broker, "2147483647", 1, int32_max, "",
+              "Members a group may have (GROUP_MAX_SIZE_REACHED beyond).",
+              "kraftsim caps it at 256 members."},
 };
 
 }  // namespace

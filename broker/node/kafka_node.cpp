@@ -112,9 +112,18 @@ void KafkaNode::on_start() {
       return raft_->core().leader_id();
     };
     replica_hooks.broker_epoch = [this]() -> std::int64_t { return lifecycle_ ? lifecycle_->broker_epoch() : -1; };
+    replica_hooks.on_partition_changed = [this](const replication::TopicPartition& tp) {
+      if (coordinator_) coordinator_->on_partition_changed(tp);
+    };
     replicas_.emplace(env_, options_.config, std::move(replica_hooks));
     auto replicas_started = replicas_->start();
     if (!replicas_started.ok()) return fail_start(replicas_started.error());
+    CoordinatorDriverHooks coordinator_hooks;
+    coordinator_hooks.active_controller = [this]() -> std::optional<NodeId> {
+      if (!raft_started()) return std::nullopt;
+      return raft_->core().leader_id();
+    };
+    coordinator_.emplace(env_, options_.config, *replicas_, std::move(coordinator_hooks));
   }
 
   // 3. The metadata log and the quorum.
@@ -153,6 +162,9 @@ void KafkaNode::on_message(const protocol::Message& message) {
     } else if (const auto* alter = std::get_if<controller::AlterPartitionResponse>(
                    &std::get<controller::ControllerResponse>(rpc->body))) {
       if (replicas_) replicas_->on_alter_partition_response(rpc->correlation_id, *alter);
+    } else if (const auto* created = std::get_if<controller::CreateTopicsResponse>(
+                   &std::get<controller::ControllerResponse>(rpc->body))) {
+      if (coordinator_) coordinator_->on_create_topics_response(rpc->correlation_id, *created);
     } else if (lifecycle_) {
       (void)lifecycle_->on_response(message.from, rpc->correlation_id, std::get<controller::ControllerResponse>(rpc->body));
     }
@@ -160,6 +172,7 @@ void KafkaNode::on_message(const protocol::Message& message) {
   }
   if (const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body)) {
     // A controller-only node serves no client or replica APIs (Kafka: it has no such listener).
+    if (coordinator_ && coordinator_->on_request(message.from, *rpc)) return;
     if (replicas_) replicas_->on_request(message.from, *rpc);
   }
 }
@@ -169,6 +182,7 @@ void KafkaNode::on_connection_lost(NodeId peer) {
   if (raft_started()) raft_->on_connection_lost(peer);
   if (lifecycle_) lifecycle_->on_connection_lost(peer);
   if (replicas_) replicas_->on_connection_lost(peer);
+  if (coordinator_) coordinator_->on_connection_lost(peer);
 }
 
 void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {
@@ -265,6 +279,7 @@ void KafkaNode::maybe_publish_image() {
   }
   image_changed_ = false;
   replicas_->on_metadata_update(image_);
+  if (coordinator_) coordinator_->on_metadata_update(image_);
 }
 
 void KafkaNode::maybe_snapshot() {

@@ -25,14 +25,7 @@ using kraftsim::testing::seed_count;
 
 namespace {
 
-runner::Scenario load(const std::string& name) {
-  std::string path = KRAFTSIM_SOURCE_DIR "/scenarios/replication/";
-  path.append(name).append(".json");
-  auto s = runner::load_scenario_file(path);
-  INFO(name << ": " << (s.ok() ? std::string() : s.error().message));
-  REQUIRE(s.ok());
-  return s.value();
-}
+runner::Scenario load(const std::string& name) { return kraftsim::testing::load_scenario("replication", name); }
 
 struct SeedStats {
   std::uint64_t runs = 0;

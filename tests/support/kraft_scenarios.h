@@ -11,6 +11,7 @@
 
 #include "sim/runner/run.h"
 #include "sim/runner/scenario.h"
+#include "sim/runner/scenario_loader.h"
 
 namespace kraftsim::testing {
 
@@ -55,6 +56,15 @@ inline runner::FaultSpec partition(std::int64_t at_ms, std::vector<std::vector<N
 
 inline runner::Target active_controller() { return runner::Target{std::string("active-controller")}; }
 inline runner::Target crashed() { return runner::Target{std::string("crashed")}; }
+
+// A scenario file of the source tree, e.g. load_scenario("replication", "leader-crash-acks-1").
+inline runner::Scenario load_scenario(const std::string& folder, const std::string& name) {
+  const std::string path = std::string(KRAFTSIM_SOURCE_DIR "/scenarios/") + folder + "/" + name + ".json";
+  auto s = runner::load_scenario_file(path);
+  INFO(path << ": " << (s.ok() ? std::string() : s.error().message));
+  REQUIRE(s.ok());
+  return s.value();
+}
 
 inline const runner::CheckResult* find_check(const runner::RunResult& r, const std::string& id) {
   for (const auto& c : r.checks) {
