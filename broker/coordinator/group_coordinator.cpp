@@ -502,8 +502,9 @@ void GroupCoordinator::on_offset_commit(Time now, RequestToken token, const prot
   Group* group = find_group(request.group_id);
   if (request.generation_id < 0 && request.member_id.empty()) {
     // A commit outside the group protocol (assign() users, admin tools): only for a group
-    // without members.
+    // without members; it creates the group (Empty) if needed.
     if (group != nullptr && group->state != GroupState::empty) return answer_all(ErrorCode::unknown_member_id);
+    group = &group_for(request.group_id);
   } else {
     if (group == nullptr || !group->members.contains(request.member_id)) return answer_all(ErrorCode::unknown_member_id);
     if (request.generation_id != group->generation) return answer_all(ErrorCode::illegal_generation);
