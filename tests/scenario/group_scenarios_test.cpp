@@ -339,3 +339,75 @@ TEST_CASE("with fewer brokers than offsets.topic.replication.factor the coordina
   for (const auto& e : r.trace_events) joined += e.name == "group-joined" ? 1 : 0;
   REQUIRE(joined == 3);
 }
+
+TEST_CASE("fetch.min.bytes makes the broker hold consumer fetches until enough bytes are readable", "[groups][scenario]") {
+  runner::Scenario s = load("range-3-consumers");
+  const auto fetches = [&s](std::int32_t min_bytes) {
+    for (auto& c : s.consumers) c.fetch_min_bytes = min_bytes;
+    const runner::RunResult r = runner::run_scenario(s, {1, true});
+    std::int64_t sent = 0, records = 0;
+    for (const auto& e : r.trace_events) {
+      if (e.kind == trace::Kind::send && e.name == "Fetch" && e.int_or("replica", 0) == -1) ++sent;
+      if (e.name == "consumed") records += e.int_or("records", 0);
+    }
+    return std::make_pair(sent, records);
+  };
+  const auto [fetches_min_1, records_min_1] = fetches(1);
+  const auto [fetches_min_4k, records_min_4k] = fetches(4000);
+  INFO(fetches_min_1 << " fetches with fetch.min.bytes=1, " << fetches_min_4k << " with 4000");
+  REQUIRE(fetches_min_4k * 2 < fetches_min_1);        // fewer, fuller fetches
+  REQUIRE(records_min_4k * 10 > records_min_1 * 9);  // the same records, a little later
+}
+
+TEST_CASE("a consumer that shuts down commits and leaves: the group rebalances at once, not after the session timeout", "[groups][scenario]") {
+  runner::Scenario s = load("member-crash-rebalance");
+  for (auto& f : s.faults) f.kind = runner::FaultKind::shutdown;
+  const NodeId leaving = runner::consumer_node_id(s, 2);
+  const runner::RunResult r = runner::run_scenario(s, {1, true});
+  std::int64_t left_at = -1, committed_at = -1;
+  std::string member;
+  for (const auto& e : r.trace_events) {
+    if (e.name == "group-joined" && e.node == leaving) member = std::string(e.string_or("member", ""));
+    if (e.name == "offset-commit" && e.t_us >= 20'000'000 && e.string_or("member", "") == member && committed_at < 0) committed_at = e.t_us;
+    if (e.name == "group-member-removed" && e.string_or("member", "") == member) {
+      REQUIRE(e.string_or("reason", "") == "left the group (LeaveGroup)");
+      left_at = e.t_us;
+    }
+  }
+  // close(): the commit and the LeaveGroup go out together; the commit is answered once
+  // replicated, the leave at once.
+  REQUIRE(committed_at >= 20'000'000);
+  REQUIRE(committed_at < 20'500'000);
+  REQUIRE(left_at >= 20'000'000);
+  REQUIRE(left_at < 20'500'000);
+}
+
+TEST_CASE("a poll loop slower than max.poll.interval.ms leaves the group and its records are read again", "[groups][scenario]") {
+  runner::Scenario s = load("member-crash-rebalance");
+  s.faults.clear();
+  s.consumers[2].processing_time_per_record = milliseconds(100);  // 500 records: 50 s per poll
+  s.consumers[2].max_poll_interval = milliseconds(15'000);
+  for (auto& c : s.consumers) c.max_poll_interval = milliseconds(15'000);
+  const NodeId slow = runner::consumer_node_id(s, 2);
+  const runner::RunResult r = runner::run_scenario(s, {1, true});
+  std::int64_t timed_out = -1, removed = -1;
+  std::vector<std::int32_t> slow_partitions;
+  std::set<std::int32_t> taken_over;  // the slow member's partitions joined by others after it left
+  for (const auto& e : r.trace_events) {
+    if (e.name == "group-joined" && e.node == slow && timed_out < 0) slow_partitions = partitions_of(e.string_or("partitions", ""));
+    if (e.name == "consumer-poll-timeout" && e.node == slow && timed_out < 0) timed_out = e.t_us;
+    if (e.name == "group-member-removed" && timed_out >= 0 && removed < 0 &&
+        e.string_or("reason", "") == "left the group (LeaveGroup)") {
+      removed = e.t_us;
+    }
+    if (e.name == "group-joined" && e.node != slow && removed >= 0) {
+      for (std::int32_t p : partitions_of(e.string_or("partitions", ""))) {
+        if (std::find(slow_partitions.begin(), slow_partitions.end(), p) != slow_partitions.end()) taken_over.insert(p);
+      }
+    }
+  }
+  REQUIRE(timed_out > 0);
+  REQUIRE(removed >= timed_out);
+  REQUIRE_FALSE(slow_partitions.empty());
+  REQUIRE(taken_over.size() == slow_partitions.size());
+}
