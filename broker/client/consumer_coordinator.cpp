@@ -44,9 +44,35 @@ void ConsumerCoordinator::start() {
 
 std::uint64_t ConsumerCoordinator::send(RequestKind kind, NodeId to, protocol::KafkaRpc::Body body) {
   const std::uint64_t correlation = next_correlation_++;
+  KS_ASSERT_MSG(in_flight_.size() < group_requests_in_flight_max, "too many group requests in flight");
   in_flight_[correlation] = {kind, to};
   env_.send(to, protocol::KafkaRpc{correlation, std::move(body)});
+  // NetworkClient fails a request unanswered after request.timeout.ms (a message sent on a cut
+  // link is lost without a word); JoinGroup may wait for the whole rebalance: its timeout is the
+  // rebalance timeout plus 5 s (AbstractCoordinator.JOIN_GROUP_TIMEOUT_LAPSE).
+  const Duration timeout = kind == RequestKind::join ? config_.max_poll_interval + milliseconds(5000) : config_.request_timeout;
+  env_.set_timer(timeout, "consumer-group-request-timeout", [this, correlation] { on_request_timeout(correlation); });
   return correlation;
+}
+
+void ConsumerCoordinator::on_request_timeout(std::uint64_t correlation_id) {
+  auto it = in_flight_.find(correlation_id);
+  if (it == in_flight_.end()) return;  // answered
+  const RequestKind kind = it->second.first;
+  in_flight_.erase(it);
+  env_.record("consumer-request-timeout", {{"group", config_.group_id}, {"correlation", static_cast<std::int64_t>(correlation_id)}});
+  if (kind == RequestKind::find_coordinator) {
+    finding_ = false;
+    ++bootstrap_index_;
+    return find_coordinator();
+  }
+  if (kind == RequestKind::heartbeat) heartbeat_in_flight_ = false;
+  if (kind == RequestKind::join || kind == RequestKind::sync) {
+    phase_ = Phase::unjoined;
+    rejoin_needed_ = true;
+  }
+  if (kind == RequestKind::commit && join_after_commit_ && join_commit_ == correlation_id) join_after_commit_ = false;
+  coordinator_unknown();  // the coordinator is presumed dead
 }
 
 // ---------------------------------------------------------------- the coordinator

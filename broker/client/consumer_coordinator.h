@@ -14,7 +14,7 @@
 //
 // Trace: group-joined {group, member, generation, partitions, topic_partitions}, group-revoked
 // {group, member, generation, partitions, lost}, consumer-commit-failed {group, error},
-// consumer-poll-timeout {group, member}.
+// consumer-poll-timeout {group, member}, consumer-request-timeout {group, correlation}.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,9 @@
 #include "broker/protocol/kafka_rpc.h"
 
 namespace kraftsim::client {
+
+// Group requests one consumer has in flight at once (a handful in practice).
+inline constexpr std::size_t group_requests_in_flight_max = 1024;
 
 struct GroupConfig {
   std::string group_id;
@@ -93,6 +96,7 @@ class ConsumerCoordinator {
   void revoke(bool lost);
   void reset_generation(bool forget_member);
   std::uint64_t send(RequestKind kind, NodeId to, protocol::KafkaRpc::Body body);
+  void on_request_timeout(std::uint64_t correlation_id);
   bool coordinator_error(replication::ErrorCode error);
 
   void on_find_coordinator_response(const protocol::FindCoordinatorResponse& r);

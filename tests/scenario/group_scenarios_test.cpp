@@ -411,3 +411,27 @@ TEST_CASE("a poll loop slower than max.poll.interval.ms leaves the group and its
   REQUIRE_FALSE(slow_partitions.empty());
   REQUIRE(taken_over.size() == slow_partitions.size());
 }
+
+TEST_CASE("an isolated coordinator, a broker crash and a paused and a crashed member: the group settles again", "[groups][scenario]") {
+  // Regression: a FindCoordinator sent on a cut link was lost without a word and the member
+  // waited for it forever; request.timeout.ms now fails it (seeds 3, 4 and 6 showed it).
+  runner::Scenario s = load("coordinator-failover");
+  s.duration = milliseconds(70'000);
+  using testing::fault;
+  s.faults = {fault(15'000, runner::FaultKind::isolate, {std::string("coordinator-of:billing")}),
+              fault(25'000, runner::FaultKind::heal),
+              fault(30'000, runner::FaultKind::crash, {std::string("random-broker")}),
+              fault(38'000, runner::FaultKind::restart, testing::crashed()),
+              fault(42'000, runner::FaultKind::pause, {std::string("consumer:0")}),
+              fault(44'000, runner::FaultKind::resume, {std::string("consumer:0")}),
+              fault(46'000, runner::FaultKind::crash, {std::string("consumer:1")}),
+              fault(48'000, runner::FaultKind::restart, {std::string("consumer:1")})};
+  for (std::uint64_t seed : {3, 4, 6}) {
+    const runner::RunResult r = runner::run_scenario(s, {seed, false});
+    INFO(r.replay_command);
+    const auto* owner = find_check(r, "group-single-owner");
+    INFO(owner->detail);
+    REQUIRE(owner->status == runner::CheckStatus::held);
+    REQUIRE(find_check(r, "consumer-read-stable")->status == runner::CheckStatus::held);
+  }
+}
