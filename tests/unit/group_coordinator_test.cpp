@@ -139,7 +139,7 @@ TEST_CASE("coordinator: a silent member expires after session.timeout.ms and the
   REQUIRE(h.heartbeat(m2, 1) == ErrorCode::unknown_member_id);
 }
 
-TEST_CASE("coordinator: commits are answered when their append completes; errors map to NOT_COORDINATOR", "[groups][unit]") {
+TEST_CASE("coordinator: commits are answered when their append completes, errors map to NOT_COORDINATOR", "[groups][unit]") {
   Harness h;
   protocol::OffsetCommitRequest commit;
   commit.group_id = group;  // generation -1 and no member: a commit outside the group protocol
