@@ -209,16 +209,18 @@ void GroupCoordinator::on_join_group(Time now, RequestToken token, const protoco
       maybe_complete_join(now, group);
       break;
     case GroupState::completing_rebalance:
-    case GroupState::stable:
-      if (group.state == GroupState::stable && member_id != group.leader && !metadata_changed &&
-          request.member_id == member_id) {
-        // A follower rejoining with the same subscription: nothing to rebalance, it gets the
-        // current generation back (GroupCoordinator.updateMemberAndRebalance is skipped).
+    case GroupState::stable: {
+      // An existing member with the same subscription gets the current generation back, with
+      // no rebalance (it may have missed the JoinGroup answer); in Stable the leader always
+      // rebalances (GroupCoordinator.doCurrentMemberJoinGroup).
+      const bool same = request.member_id == member_id && !metadata_changed;
+      if (same && (group.state == GroupState::completing_rebalance || member_id != group.leader)) {
         member.awaiting_join.reset();
         return reply(token, join_response(group, member));
       }
       prepare_rebalance(now, group, fmt::format("member {} (re)joined", member_id));
       break;
+    }
   }
 }
 
