@@ -5,8 +5,14 @@
 //    (partitions % members) members get one more.
 //  - roundrobin (RoundRobinAssignor): every subscribed partition, in (topic, partition) order,
 //    goes to the next member in member-id order that subscribes to its topic.
-// Both are eager: every member gives up all its partitions before the rebalance (the consumer
-// revokes them in onJoinPrepare). cooperative-sticky (KIP-429) is not modelled.
+//  - cooperative-sticky (CooperativeStickyAssignor, KIP-429): balanced (each member gets
+//    partitions/members or one more), keeping the partitions each member reports owning; a
+//    partition that moves to another member is left out of this generation's assignment, so its
+//    owner revokes it and rejoins, and the next rebalance hands it over (incremental rebalancing).
+//    kraftsim's sticky step is the constrained case of AbstractStickyAssignor (every member
+//    subscribes to the same topics), applied topic by topic.
+// range and roundrobin are eager: every member gives up all its partitions before the rebalance
+// (the consumer revokes them in onJoinPrepare).
 #pragma once
 
 #include <cstdint>
@@ -20,8 +26,11 @@
 
 namespace kraftsim::client {
 
-enum class AssignmentStrategy { range, roundrobin };
-const char* to_string(AssignmentStrategy strategy);  // "range", "roundrobin" (the protocol names)
+enum class AssignmentStrategy { range, roundrobin, cooperative_sticky };
+// The protocol names: "range", "roundrobin", "cooperative-sticky".
+const char* to_string(AssignmentStrategy strategy);
+// The cooperative protocol (KIP-429): members keep their partitions through a rebalance.
+inline bool is_cooperative(AssignmentStrategy strategy) { return strategy == AssignmentStrategy::cooperative_sticky; }
 std::optional<AssignmentStrategy> parse_assignment_strategy(std::string_view name);
 
 using MemberAssignment = std::map<std::string, std::vector<replication::TopicPartition>>;

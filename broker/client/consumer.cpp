@@ -247,7 +247,7 @@ void Consumer::poll() {
   for (const auto& [index, p] : partitions_) owned.push_back(index);
   const std::string member = coordinator_->member_id();
   const std::int32_t generation = coordinator_->generation();
-  for (std::size_t i = 0; i < owned.size() && budget > 0 && coordinator_->stable(); ++i) {
+  for (std::size_t i = 0; i < owned.size() && budget > 0 && coordinator_->may_consume(); ++i) {
     const std::int32_t index = owned[(next_poll_partition_ + i) % owned.size()];
     PartitionState& p = partitions_[index];
     if (p.buffered.empty()) continue;

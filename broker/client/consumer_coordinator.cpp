@@ -166,7 +166,15 @@ void ConsumerCoordinator::revoke(bool lost) {
       join_after_commit_ = true;
     }
   }
-  const std::string partitions = join_partitions(topic_, owned_);
+  // KIP-429: a cooperative member keeps its partitions through the rebalance (and keeps
+  // consuming them); it revokes only what the new assignment moves away (on_sync_response).
+  if (is_cooperative(config_.strategy) && !lost) return;
+  revoke_partitions(owned_, lost);
+}
+
+void ConsumerCoordinator::revoke_partitions(const std::vector<std::int32_t>& revoked, bool lost) {
+  if (revoked.empty()) return;
+  const std::string partitions = join_partitions(topic_, revoked);
   if (config_.test_only_ignore_revocation) {
     // Keeps fetching and owning them (test only: group-single-owner must catch it).
     env_.record("group-revocation-ignored", {{"group", config_.group_id}, {"member", member_id_},
@@ -175,8 +183,12 @@ void ConsumerCoordinator::revoke(bool lost) {
   }
   env_.record("group-revoked", {{"group", config_.group_id}, {"member", member_id_}, {"generation", generation_},
                                 {"partitions", partitions}, {"lost", lost}});
-  hooks_.on_revoked(owned_);
-  owned_.clear();
+  hooks_.on_revoked(revoked);
+  std::vector<std::int32_t> kept;
+  for (std::int32_t p : owned_) {
+    if (std::find(revoked.begin(), revoked.end(), p) == revoked.end()) kept.push_back(p);
+  }
+  owned_ = std::move(kept);
 }
 
 void ConsumerCoordinator::send_join() {
@@ -261,6 +273,16 @@ void ConsumerCoordinator::on_sync_response(const protocol::SyncGroupResponse& r)
     if (tp.topic == topic_) assigned_.push_back(tp.partition);
   }
   std::sort(assigned_.begin(), assigned_.end());
+  if (is_cooperative(config_.strategy)) {
+    // ConsumerCoordinator.onJoinComplete (cooperative): give up what moved away, then rejoin
+    // so that the next generation hands it to its new owner.
+    std::vector<std::int32_t> revoked;
+    for (std::int32_t p : owned_) {
+      if (std::find(assigned_.begin(), assigned_.end(), p) == assigned_.end()) revoked.push_back(p);
+    }
+    revoke_partitions(revoked, false);
+    if (!revoked.empty() && !config_.test_only_ignore_revocation) rejoin_needed_ = true;
+  }
   for (std::int32_t p : assigned_) {
     if (std::find(owned_.begin(), owned_.end(), p) == owned_.end()) owned_.push_back(p);
   }

@@ -5,8 +5,10 @@
 //   OffsetFetch for the assigned partitions -> heartbeats every heartbeat.interval.ms.
 // The consumer's poll loop calls poll(): that is where a rebalance the heartbeat learned about
 // (REBALANCE_IN_PROGRESS) is acted on, and where auto-commit runs every auto.commit.interval.ms.
-// Before rejoining, the consumer commits its processed positions when auto-commit is on and
-// revokes every partition (eager protocol, onJoinPrepare / onPartitionsRevoked). After
+// Before rejoining, the consumer commits its processed positions when auto-commit is on and,
+// with an eager assignor, revokes every partition (onJoinPrepare / onPartitionsRevoked); with
+// cooperative-sticky (KIP-429) it keeps consuming and revokes only what the new assignment moves
+// away, then rejoins once more. After
 // UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION the partitions are lost without a commit
 // (onPartitionsLost). NOT_COORDINATOR, COORDINATOR_NOT_AVAILABLE or a broken connection send it
 // back to FindCoordinator. A poll loop silent for max.poll.interval.ms leaves the group
@@ -76,6 +78,9 @@ class ConsumerCoordinator {
   void on_connection_lost(NodeId peer);
 
   bool stable() const { return phase_ == Phase::stable && !rejoin_needed_; }
+  // Whether poll may return records of the owned partitions: when stable, and for a cooperative
+  // member also during a rebalance (KIP-429) while its generation is valid.
+  bool may_consume() const { return stable() || (is_cooperative(config_.strategy) && generation_ >= 0); }
   std::int32_t generation() const { return generation_; }
   const std::string& member_id() const { return member_id_; }
   const std::vector<std::int32_t>& owned() const { return owned_; }
@@ -92,8 +97,10 @@ class ConsumerCoordinator {
   void send_offset_fetch();
   void schedule_heartbeat(Duration after);
   void on_heartbeat_timer();
-  // Gives up the owned partitions: revoked (committed first when auto-commit is on) or lost.
+  // onJoinPrepare: commits (auto-commit) and, eager, gives up the owned partitions: revoked or
+  // lost (no commit: the generation is gone).
   void revoke(bool lost);
+  void revoke_partitions(const std::vector<std::int32_t>& revoked, bool lost);
   void reset_generation(bool forget_member);
   std::uint64_t send(RequestKind kind, NodeId to, protocol::KafkaRpc::Body body);
   void on_request_timeout(std::uint64_t correlation_id);

@@ -286,7 +286,7 @@ std::string read_topic_ref(ObjectReader& r, const std::vector<TopicSpec>& topics
 void read_group_settings(ObjectReader& c, ConsumerSpec& spec) {
   constexpr std::int64_t int32_max = 2'147'483'647;
   spec.group_id = c.string_or("group.id", "");
-  spec.assignment_strategy = c.choice_or("partition.assignment.strategy", "range", {"range", "roundrobin"});
+  spec.assignment_strategy = c.choice_or("partition.assignment.strategy", "range", {"range", "roundrobin", "cooperative-sticky"});
   spec.enable_auto_commit = c.boolean_or("enable.auto.commit", true);
   spec.auto_commit_interval = milliseconds(c.integer_or("auto.commit.interval.ms", 5000, 1, int32_max));
   spec.session_timeout = milliseconds(c.integer_or("session.timeout.ms", 45000, 1, int32_max));

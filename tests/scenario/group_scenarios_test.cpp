@@ -143,6 +143,30 @@ TEST_CASE("RoundRobinAssignor gives Kafka's documented examples, also with diffe
   REQUIRE(c.at("C2") == std::vector<TP>{{"t1", 1}, {"t2", 0}, {"t2", 1}, {"t2", 2}});
 }
 
+TEST_CASE("CooperativeStickyAssignor keeps owned partitions and holds back the ones that move (KIP-429)", "[groups][unit]") {
+  using TP = replication::TopicPartition;
+  // Two members own 0-2 and 3-5; a third (owning nothing) joins.
+  std::map<std::string, protocol::Subscription> subs = {{"A", {{"t"}, {{"t", 0}, {"t", 1}, {"t", 2}}}},
+                                                        {"B", {{"t"}, {{"t", 3}, {"t", 4}, {"t", 5}}}},
+                                                        {"C", {{"t"}, {}}}};
+  const auto first = client::assign(client::AssignmentStrategy::cooperative_sticky, {{"t", 6}}, subs);
+  REQUIRE(first.at("A") == std::vector<TP>{{"t", 0}, {"t", 1}});  // keeps two of its three
+  REQUIRE(first.at("B") == std::vector<TP>{{"t", 3}, {"t", 4}});
+  REQUIRE(first.at("C").empty());  // 2 and 5 move: nobody gets them in this generation
+  // After A and B revoked 2 and 5, the next rebalance hands them to C.
+  subs["A"].owned_partitions = first.at("A");
+  subs["B"].owned_partitions = first.at("B");
+  const auto second = client::assign(client::AssignmentStrategy::cooperative_sticky, {{"t", 6}}, subs);
+  REQUIRE(second.at("A") == first.at("A"));
+  REQUIRE(second.at("B") == first.at("B"));
+  REQUIRE(second.at("C") == std::vector<TP>{{"t", 2}, {"t", 5}});
+  // With nothing owned it is a balanced assignment like range's.
+  const auto fresh = client::assign(client::AssignmentStrategy::cooperative_sticky, {{"t", 5}},
+                                    {{"A", {{"t"}, {}}}, {"B", {{"t"}, {}}}});
+  REQUIRE(fresh.at("A").size() + fresh.at("B").size() == 5);
+  REQUIRE(fresh.at("A").size() == 3);
+}
+
 TEST_CASE("group ids map to __consumer_offsets partitions with Java's String.hashCode and Utils.abs", "[groups][unit]") {
   using coordinator::java_string_hash;
   using coordinator::partition_for_group;
@@ -434,4 +458,21 @@ TEST_CASE("an isolated coordinator, a broker crash and a paused and a crashed me
     REQUIRE(owner->status == runner::CheckStatus::held);
     REQUIRE(find_check(r, "consumer-read-stable")->status == runner::CheckStatus::held);
   }
+}
+
+TEST_CASE("cooperative-sticky: a joining member takes two partitions in two rebalances while the others keep theirs", "[groups][scenario]") {
+  const runner::Scenario s = load("cooperative-sticky-join");
+  for_seeds(s, 10, [](const runner::RunResult& r) {
+    REQUIRE(find_check(r, "group-single-owner")->status == runner::CheckStatus::held);
+    std::int64_t revoked_after_join = 0;
+    for (const auto& e : r.trace_events) {
+      if (e.name == "group-revoked" && e.t_us > 16'000'000) {
+        revoked_after_join += static_cast<std::int64_t>(partitions_of(e.string_or("partitions", "")).size());
+      }
+    }
+    REQUIRE(revoked_after_join == 2);  // eager assignors revoke all six
+    const auto last = newest_generation(r);
+    REQUIRE(last.size() == 3);
+    for (const auto& [node, partitions] : last) REQUIRE(partitions.size() == 2);
+  });
 }
