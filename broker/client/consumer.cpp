@@ -283,11 +283,13 @@ void Consumer::poll() {
     coordinator_->commit(offsets);
   }
   const std::int64_t polled = config_.max_poll_records - budget;
+  KS_ASSERT(polled > 0 && polled <= config_.max_poll_records);
   processing_ = true;
   poll_timer_ = env_.set_timer(config_.processing_time_per_record * polled, "consumer-process", [this] { on_processed(); });
 }
 
 void Consumer::on_processed() {
+  KS_ASSERT(processing_ && !processing_batch_.empty());
   poll_timer_ = {};
   processing_ = false;
   for (const auto& [partition, next] : processing_batch_) {

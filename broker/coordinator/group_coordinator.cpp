@@ -284,6 +284,7 @@ std::string GroupCoordinator::select_protocol(const Group& group) const {
 }
 
 void GroupCoordinator::complete_join(Time now, Group& group) {
+  KS_ASSERT(group.state == GroupState::preparing_rebalance);
   // Members that did not rejoin in time are removed (GroupCoordinator.onCompleteJoin).
   std::vector<std::string> laggards;
   for (const auto& [id, m] : group.members) {
@@ -300,6 +301,7 @@ void GroupCoordinator::complete_join(Time now, Group& group) {
   }
   group.initial_delay = false;
   group.join_deadline = Time::max();
+  KS_ASSERT(group.generation < INT32_MAX);
   ++group.generation;
   if (group.members.empty()) {
     group.state = GroupState::empty;
