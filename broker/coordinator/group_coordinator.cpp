@@ -60,9 +60,32 @@ void GroupCoordinator::on_load_record(std::int32_t partition, const RecordBytes&
     }
     auto v = decode_group_metadata_value(*value);
     if (!v.ok()) return;
-    // The generation survives the failover; members do not (see offset_records.h).
+    // The group as it was last stored (the latest record wins): generation, leader, members and
+    // their assignment. GroupMetadataManager.loadGroup: Stable with members, else Empty.
     Group& group = group_for(*decoded->group_metadata);
-    group.generation = std::max(group.generation, v->generation);
+    group.generation = v->generation;
+    group.protocol_name = v->protocol;
+    group.leader = v->leader;
+    group.members.clear();
+    for (const auto& m : v->members) {
+      Member member;
+      member.member_id = m.member_id;
+      member.client_id = m.client_id;
+      member.join_sequence = next_join_sequence_++;
+      member.session_timeout = milliseconds(m.session_timeout_ms);
+      member.rebalance_timeout = milliseconds(m.rebalance_timeout_ms);
+      protocol::JoinGroupRequest::Protocol protocol;
+      protocol.name = v->protocol;
+      protocol.metadata.topics = m.subscribed_topics;
+      for (const auto& tp : m.owned_partitions) protocol.metadata.owned_partitions.push_back({tp.topic, tp.partition});
+      member.protocols.push_back(std::move(protocol));
+      for (const auto& tp : m.assignment) member.assignment.push_back({tp.topic, tp.partition});
+      group.members.emplace(m.member_id, std::move(member));
+    }
+    group.state = group.members.empty() ? GroupState::empty : GroupState::stable;
+    group.join_deadline = Time::max();
+    group.initial_delay = false;
+    group.sync_store_pending = false;
     return;
   }
   if (!decoded->offset_commit) return;
@@ -79,9 +102,14 @@ void GroupCoordinator::on_load_record(std::int32_t partition, const RecordBytes&
   group.offsets[tp] = CommittedOffset{v->offset, v->leader_epoch, v->metadata};
 }
 
-void GroupCoordinator::on_load_completed(Time /*now*/, std::int32_t partition) {
+void GroupCoordinator::on_load_completed(Time now, std::int32_t partition) {
   KS_ASSERT(loading_.erase(partition) == 1);
   loaded_.insert(partition);
+  // Loaded members get a full session from now to find the new coordinator and heartbeat.
+  for (auto& [id, group] : groups_) {
+    if (group.partition != partition) continue;
+    for (auto& [member_id, member] : group.members) heartbeat(now, member);
+  }
 }
 
 void GroupCoordinator::on_unload(Time /*now*/, std::int32_t partition) {
@@ -178,6 +206,7 @@ void GroupCoordinator::on_join_group(Time now, RequestToken token, const protoco
                             uuid_to_string(random_uuid([this] { return rng_.next_u64(); })));
     Member m;
     m.member_id = member_id;
+    m.client_id = request.client_id;
     m.join_sequence = next_join_sequence_++;
     group.members.emplace(member_id, std::move(m));
   } else if (!group.members.contains(member_id)) {
@@ -341,7 +370,7 @@ void GroupCoordinator::complete_join(Time now, Group& group) {
 }
 
 std::uint64_t GroupCoordinator::store_group(Time now, const Group& group) {
-  // GroupMetadataManager.storeGroup: the record carries the generation to a later coordinator.
+  // GroupMetadataManager.storeGroup: the group as a later coordinator loads it.
   Append append;
   append.append_id = next_append_id_++;
   append.partition = group.partition;
@@ -350,6 +379,20 @@ std::uint64_t GroupCoordinator::store_group(Time now, const Group& group) {
   value.protocol = group.protocol_name;
   value.leader = group.leader;
   value.current_state_timestamp_ms = now.us() / 1000;
+  for (const auto& [id, m] : group.members) {
+    MemberMetadata mm;
+    mm.member_id = id;
+    mm.client_id = m.client_id;
+    mm.rebalance_timeout_ms = static_cast<std::int32_t>(m.rebalance_timeout.ms());
+    mm.session_timeout_ms = static_cast<std::int32_t>(m.session_timeout.ms());
+    for (const auto& p : m.protocols) {
+      if (p.name != group.protocol_name) continue;
+      mm.subscribed_topics = p.metadata.topics;
+      for (const auto& tp : p.metadata.owned_partitions) mm.owned_partitions.push_back({tp.topic, tp.partition});
+    }
+    for (const auto& tp : m.assignment) mm.assignment.push_back({tp.topic, tp.partition});
+    value.members.push_back(std::move(mm));
+  }
   append.records.emplace_back(encode_group_metadata_key(group.group_id), encode_group_metadata_value(value));
   const std::uint64_t id = append.append_id;
   output_.appends.push_back(std::move(append));

@@ -12,9 +12,12 @@
 //
 // Offsets: OffsetCommit appends OffsetCommitKey/Value records to the group's partition; the cache
 // changes and the reply goes out only when the driver reports the append committed (acks=all).
-// OffsetFetch answers from the cache. A partition this broker starts leading is loaded from its
-// log first (GroupMetadataManager.loadGroupsAndOffsets): COORDINATOR_LOAD_IN_PROGRESS meanwhile;
-// a partition it stops leading is unloaded: NOT_COORDINATOR for its groups.
+// OffsetFetch answers from the cache. The leader's SyncGroup stores the group (a GroupMetadata
+// record with its members and assignment) and the assignment goes out once that is committed.
+// A partition this broker starts leading is loaded from its log first
+// (GroupMetadataManager.loadGroupsAndOffsets: offsets, and groups with their members, who keep
+// their generation and need no rebalance): COORDINATOR_LOAD_IN_PROGRESS meanwhile; a partition
+// it stops leading is unloaded: NOT_COORDINATOR for its groups.
 //
 // Output ordering contract: replies may go out in any order relative to appends (no reply
 // depends on an append of the same output); events are for the trace only.
@@ -128,6 +131,7 @@ class GroupCoordinator {
  private:
   struct Member {
     std::string member_id;
+    std::string client_id;
     std::uint64_t join_sequence = 0;  // who joined first (the leader when the old one is gone)
     Duration session_timeout;
     Duration rebalance_timeout;

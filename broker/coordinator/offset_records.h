@@ -8,9 +8,15 @@
 // GroupMetadata records:
 //   key   = int16 version (2) | group string                                     (GroupMetadataKey v2)
 //   value = int16 version (3) | protocol_type string | int32 generation | protocol string |
-//           leader string | int64 current_state_timestamp | int32 member count   (GroupMetadataValue v3)
-// kraftsim writes them with an empty member list: a new coordinator learns each group's
-// generation (generations never go back) but not its members, who rejoin (docs/groups.md).
+//           leader string | int64 current_state_timestamp | int32 member count, then per member:
+//           member_id string | group_instance_id string (-1: null) | client_id string |
+//           client_host string | int32 rebalance_timeout | int32 session_timeout |
+//           subscription bytes | assignment bytes                            (GroupMetadataValue v3)
+// The subscription and assignment bytes are the consumer's own encodings
+// (ConsumerProtocolSubscription v1: int16 version | [topic string] | user_data bytes (-1) |
+// [topic string | [int32 partition]]; ConsumerProtocolAssignment v1: int16 version |
+// [topic string | [int32 partition]] | user_data bytes (-1)). A new coordinator so learns each
+// group's generation, members and assignment, and the members carry on without a rebalance.
 #pragma once
 
 #include <cstdint>
@@ -43,12 +49,32 @@ struct OffsetCommitValue {
   bool operator==(const OffsetCommitValue&) const = default;
 };
 
+struct TopicPartitionRef {
+  std::string topic;
+  std::int32_t partition = 0;
+  bool operator==(const TopicPartitionRef&) const = default;
+};
+
+struct MemberMetadata {
+  std::string member_id;
+  std::string client_id;
+  std::string client_host = "/kraftsim";
+  std::int32_t rebalance_timeout_ms = 0;
+  std::int32_t session_timeout_ms = 0;
+  std::vector<std::string> subscribed_topics;       // ConsumerProtocolSubscription
+  std::vector<TopicPartitionRef> owned_partitions;  // ConsumerProtocolSubscription v1
+  std::vector<TopicPartitionRef> assignment;        // ConsumerProtocolAssignment
+  bool operator==(const MemberMetadata&) const = default;
+};
+
 struct GroupMetadataValue {
   std::string protocol_type = "consumer";
   std::int32_t generation = 0;
   std::string protocol;
   std::string leader;
   std::int64_t current_state_timestamp_ms = 0;
+  std::vector<MemberMetadata> members;
+  bool operator==(const GroupMetadataValue&) const = default;
 };
 
 RecordBytes encode_offset_commit_key(const OffsetCommitKey& key);

@@ -175,7 +175,7 @@ TEST_CASE("coordinator: a loading partition answers COORDINATOR_LOAD_IN_PROGRESS
   h.core.on_load_record(p, coordinator::encode_offset_commit_key({group, "orders", 3}),
                         coordinator::encode_offset_commit_value({77, 2, "", 0}));
   h.core.on_load_record(p, coordinator::encode_group_metadata_key(group),
-                        coordinator::encode_group_metadata_value({"consumer", 5, "range", "x", 0}));
+                        coordinator::encode_group_metadata_value({"consumer", 5, "range", "x", 0, {}}));
   h.core.on_load_completed(h.now, p);
   REQUIRE(h.core.offsets_of(group)->at({"orders", 3}).offset == 77);
   REQUIRE(h.core.generation_of(group) == 5);  // the next generation will be 6, never an old number
@@ -187,4 +187,31 @@ TEST_CASE("coordinator: a loading partition answers COORDINATOR_LOAD_IN_PROGRESS
   h.core.on_heartbeat(h.now, token, protocol::HeartbeatRequest{other, 1, "m"});
   h.drain();
   REQUIRE(h.reply<protocol::HeartbeatResponse>(token).error_code == ErrorCode::not_coordinator);
+}
+
+TEST_CASE("coordinator: a group stored at SyncGroup is loaded by the next coordinator with its members and assignment", "[groups][unit]") {
+  Harness h;
+  const auto j1 = h.join("");
+  h.advance(milliseconds(1000));
+  const std::string m1 = h.reply<protocol::JoinGroupResponse>(j1).member_id;
+  h.sync(m1, 1, {{m1, {{"orders", 0}, {"orders", 1}}}});
+  REQUIRE(h.appends.size() == 1);
+  const coordinator::Append stored = h.appends[0];
+  h.complete_appends();
+  // Another broker's coordinator loads the record.
+  Harness next;
+  const std::int32_t p = coordinator::partition_for_group(group, 3);
+  next.core.on_unload(next.now, p);
+  next.core.on_load_started(next.now, p);
+  for (const auto& [key, value] : stored.records) next.core.on_load_record(p, key, value);
+  next.core.on_load_completed(next.now, p);
+  REQUIRE(next.core.state_of(group) == GroupState::stable);
+  REQUIRE(next.core.generation_of(group) == 1);
+  REQUIRE(next.heartbeat(m1, 1) == ErrorCode::none);  // no rejoin needed
+  const auto s = next.sync(m1, 1);
+  REQUIRE(next.reply<protocol::SyncGroupResponse>(s).assignment ==
+          std::vector<replication::TopicPartition>{{"orders", 0}, {"orders", 1}});
+  // Its session runs from the load: silent for session.timeout.ms, it is removed.
+  next.advance(milliseconds(10'001));
+  REQUIRE(next.core.state_of(group) != GroupState::stable);
 }
