@@ -1,4 +1,5 @@
-// Consumer: metadata, fetching below the high watermark, CRC checks, positions (see consumer.h).
+// Consumer: metadata, fetching below the high watermark, CRC checks, positions, and in group
+// mode the poll loop (see consumer.h).
 #include "broker/client/consumer.h"
 
 #include "base/assert.h"
@@ -21,13 +22,34 @@ Consumer::Consumer(env::Env& env, ConsumerConfig config)
       metadata_(env, config_.bootstrap_servers, config_.topic, config_.retry_backoff, next_correlation_,
                 [this] { on_metadata(); }) {
   metadata_.set_request_timeout(config_.request_timeout);
+  if (config_.group) {
+    ConsumerCoordinator::Hooks hooks;
+    hooks.partition_count = [this] { return metadata_.partition_count(); };
+    hooks.on_assigned = [this](const std::map<std::int32_t, std::optional<std::int64_t>>& owned) { on_assigned(owned); };
+    hooks.on_revoked = [this](const std::vector<std::int32_t>& partitions) { on_revoked(partitions); };
+    hooks.committable = [this] { return committable(); };
+    coordinator_ = std::make_unique<ConsumerCoordinator>(env_, config_.bootstrap_servers, config_.topic, *config_.group,
+                                                         next_correlation_, std::move(hooks));
+  }
 }
 
 void Consumer::on_start() {
-  env_.set_timer(config_.start_delay, "consumer-start", [this] { metadata_.request(); });
+  env_.set_timer(config_.start_delay, "consumer-start", [this] {
+    metadata_.request();
+    if (!group_mode()) return;
+    coordinator_->start();
+    poll();
+  });
 }
 
 void Consumer::on_metadata() {
+  if (group_mode()) {
+    // Only the assigned partitions (partitions_ holds exactly those).
+    for (auto& [index, p] : partitions_) {
+      if (!p.in_flight && !p.timer.valid()) fetch(index);
+    }
+    return;
+  }
   for (std::int32_t index = 0; index < metadata_.partition_count(); ++index) {
     PartitionState& p = partitions_[index];
     if (!p.in_flight && !p.timer.valid()) fetch(index);
@@ -37,7 +59,7 @@ void Consumer::on_metadata() {
 void Consumer::fetch(std::int32_t partition) {
   PartitionState& p = partitions_[partition];
   p.timer = {};
-  if (p.stopped || p.in_flight) return;
+  if (p.stopped || p.in_flight || !p.buffered.empty()) return;
   const ClientMetadata::Leader leader = metadata_.leader(partition);
   if (leader.id == no_node) return metadata_.request();
   const std::uint64_t correlation = next_correlation_++;
@@ -60,6 +82,7 @@ void Consumer::fetch(std::int32_t partition) {
     req.request.current_leader_epoch = leader.epoch;
     req.request.max_wait = config_.fetch_max_wait;  // the broker holds the fetch until data or this
     req.max_bytes = config_.max_partition_fetch_bytes;
+    req.min_bytes = config_.fetch_min_bytes;
     p.in_flight = correlation;
     p.in_flight_to = leader.id;
     fetches_[correlation] = partition;
@@ -132,10 +155,26 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
       const std::string_view value =
           record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
                        : std::string_view();
-      digest = consumed_digest(digest, offset, value);
-      ++count;
+      if (group_mode()) {
+        // Buffered until the application polls (Fetcher.collectFetch).
+        KS_ASSERT_MSG(p.buffered.size() < buffered_records_max, "too many buffered records");
+        p.buffered.emplace_back(offset, std::string(value));
+      } else {
+        digest = consumed_digest(digest, offset, value);
+        ++count;
+      }
       p.position = offset + 1;
     }
+  }
+  if (group_mode()) {
+    if (p.stopped) return;
+    if (p.buffered.empty()) return fetch(partition);
+    if (waiting_for_records_ && !processing_) {
+      waiting_for_records_ = false;
+      if (poll_timer_.valid()) env_.cancel_timer(poll_timer_);
+      poll_timer_ = env_.set_timer(Duration{}, "consumer-poll", [this] { poll(); });
+    }
+    return;
   }
   if (count > 0) {
     consumed_records_ += count;
@@ -151,15 +190,21 @@ void Consumer::on_list_offsets_response(std::uint64_t correlation_id, const prot
   const std::optional<std::int32_t> answered = take_in_flight(correlation_id);
   if (!answered) return;
   const std::int32_t partition = *answered;
-  PartitionState& p = partitions_[partition];
   if (response.error_code != replication::ErrorCode::none) {
     metadata_.invalidate(partition);
     return fetch_later(partition, config_.retry_backoff);
   }
-  p.position = response.offset;
-  env_.record("consumer-position", {{"topic", config_.topic}, {"partition", partition}, {"offset", response.offset},
-                                    {"reset", config_.auto_offset_reset == OffsetReset::earliest ? "earliest" : "latest"}});
+  set_start_position(partition, response.offset,
+                     config_.auto_offset_reset == OffsetReset::earliest ? "earliest" : "latest");
   fetch(partition);
+}
+
+void Consumer::set_start_position(std::int32_t partition, std::int64_t offset, const char* reset) {
+  PartitionState& p = partitions_[partition];
+  p.position = offset;
+  if (!p.processed) p.processed = offset;  // nothing processed yet: commits carry the start
+  env_.record("consumer-position", {{"topic", config_.topic}, {"partition", partition}, {"offset", offset},
+                                    {"reset", reset}});
 }
 
 void Consumer::no_offset(std::int32_t partition) {
@@ -177,11 +222,115 @@ void Consumer::on_message(const protocol::Message& message) {
     on_fetch_response(rpc->correlation_id, *f);
   } else if (const auto* l = std::get_if<protocol::ListOffsetsResponse>(&rpc->body)) {
     on_list_offsets_response(rpc->correlation_id, *l);
+  } else if (group_mode()) {
+    (void)coordinator_->on_response(message.from, *rpc);
   }
+}
+
+void Consumer::on_shutdown_requested(env::Env& env) {
+  if (!group_mode()) return env.exit("graceful shutdown");
+  // KafkaConsumer.close: commit (auto-commit), LeaveGroup, then exit once they are on the wire.
+  coordinator_->close();
+  env.set_timer(milliseconds(100), "consumer-close", [this] { env_.exit("graceful shutdown"); });
+}
+
+// ---------------------------------------------------------------- group mode: the poll loop
+
+void Consumer::poll() {
+  poll_timer_ = {};
+  if (processing_) return;
+  coordinator_->poll();
+  // Fetcher.fetchRecords: up to max.poll.records, partition after partition, starting where the
+  // last poll stopped so that no partition starves.
+  std::int32_t budget = config_.max_poll_records;
+  processing_batch_.clear();
+  std::vector<std::int32_t> owned;
+  for (const auto& [index, p] : partitions_) owned.push_back(index);
+  const std::string member = coordinator_->member_id();
+  const std::int32_t generation = coordinator_->generation();
+  for (std::size_t i = 0; i < owned.size() && budget > 0 && coordinator_->may_consume(); ++i) {
+    const std::int32_t index = owned[(next_poll_partition_ + i) % owned.size()];
+    PartitionState& p = partitions_[index];
+    if (p.buffered.empty()) continue;
+    const std::int64_t from = p.buffered.front().first;
+    std::uint64_t digest = 0;
+    std::int64_t count = 0;
+    std::int64_t next = from;
+    while (!p.buffered.empty() && budget > 0) {
+      const auto& [offset, value] = p.buffered.front();
+      digest = consumed_digest(digest, offset, value);
+      next = offset + 1;
+      ++count;
+      --budget;
+      p.buffered.pop_front();
+    }
+    consumed_records_ += count;
+    env_.record("consumed", {{"topic", config_.topic}, {"partition", index}, {"from_offset", from},
+                             {"next_offset", next}, {"records", count}, {"digest", static_cast<std::int64_t>(digest)},
+                             {"group", config_.group->group_id}, {"member", member}, {"generation", generation}});
+    processing_batch_.emplace_back(index, next);
+    if (p.buffered.empty() && !p.in_flight && !p.timer.valid()) fetch(index);
+  }
+  if (!owned.empty()) next_poll_partition_ = (next_poll_partition_ + 1) % owned.size();
+  if (processing_batch_.empty()) {
+    waiting_for_records_ = true;
+    poll_timer_ = env_.set_timer(consumer_poll_timeout, "consumer-poll", [this] { poll(); });
+    return;
+  }
+  if (config_.commit_before_processing) {
+    // At-most-once: the polled positions are committed before the records are processed.
+    std::map<std::int32_t, std::int64_t> offsets;
+    for (const auto& [partition, next] : processing_batch_) offsets[partition] = next;
+    coordinator_->commit(offsets);
+  }
+  const std::int64_t polled = config_.max_poll_records - budget;
+  KS_ASSERT(polled > 0 && polled <= config_.max_poll_records);
+  processing_ = true;
+  poll_timer_ = env_.set_timer(config_.processing_time_per_record * polled, "consumer-process", [this] { on_processed(); });
+}
+
+void Consumer::on_processed() {
+  KS_ASSERT(processing_ && !processing_batch_.empty());
+  poll_timer_ = {};
+  processing_ = false;
+  for (const auto& [partition, next] : processing_batch_) {
+    auto it = partitions_.find(partition);
+    if (it != partitions_.end()) it->second.processed = next;  // revoked meanwhile: nothing to advance
+  }
+  processing_batch_.clear();
+  poll();
+}
+
+void Consumer::on_assigned(const std::map<std::int32_t, std::optional<std::int64_t>>& owned) {
+  for (const auto& [partition, committed] : owned) {
+    if (partitions_.contains(partition) && partitions_[partition].position) continue;  // kept (test-only switch)
+    PartitionState& p = partitions_[partition];
+    if (committed) set_start_position(partition, *committed, "committed");
+    if (!p.in_flight && !p.timer.valid()) fetch(partition);
+  }
+}
+
+void Consumer::on_revoked(const std::vector<std::int32_t>& partitions) {
+  for (std::int32_t partition : partitions) {
+    auto it = partitions_.find(partition);
+    if (it == partitions_.end()) continue;
+    if (it->second.in_flight) fetches_.erase(*it->second.in_flight);
+    if (it->second.timer.valid()) env_.cancel_timer(it->second.timer);
+    partitions_.erase(it);
+  }
+}
+
+std::map<std::int32_t, std::int64_t> Consumer::committable() const {
+  std::map<std::int32_t, std::int64_t> out;
+  for (const auto& [index, p] : partitions_) {
+    if (p.processed) out[index] = *p.processed;
+  }
+  return out;
 }
 
 void Consumer::on_connection_lost(NodeId peer) {
   metadata_.on_connection_lost(peer);
+  if (group_mode()) coordinator_->on_connection_lost(peer);
   for (auto& [index, p] : partitions_) {
     if (!p.in_flight || p.in_flight_to != peer) continue;
     fetches_.erase(*p.in_flight);

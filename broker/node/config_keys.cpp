@@ -113,9 +113,30 @@ constexpr std::array keys = {
               "Replication factor of topics created without one."},
     ConfigKey{"num.partitions", KeyType::integer, KeyScope::broker, "1", 1, int32_max, "",
               "Partition count of topics created without one."},
+    // ---- the group coordinator (broker/coordinator, broker/node/coordinator_driver) ----
+    ConfigKey{"offsets.topic.num.partitions", KeyType::integer, KeyScope::broker, "50", 1, 1000, "",
+              "Partitions of __consumer_offsets; a group's coordinator leads partition "
+              "abs(hashCode(group.id)) % this. Must not change once the topic exists.",
+              "Scenarios usually set it small (each partition is a real replicated log)."},
+    ConfigKey{"offsets.topic.replication.factor", KeyType::integer, KeyScope::broker, "3", 1, 32767, "",
+              "Replication factor of __consumer_offsets. Its creation fails (COORDINATOR_NOT_AVAILABLE to "
+              "clients) until this many brokers are up."},
+    ConfigKey{"offsets.commit.timeout.ms", KeyType::integer, KeyScope::broker, "5000", 1, int32_max, "",
+              "How long an offset commit waits for the replicas of __consumer_offsets (acks=all) before "
+              "REQUEST_TIMED_OUT."},
+    ConfigKey{"group.initial.rebalance.delay.ms", KeyType::integer, KeyScope::broker, "3000", 0, int32_max, "",
+              "How long the first rebalance of an empty group waits for more members (KIP-134)."},
+    ConfigKey{"group.min.session.timeout.ms", KeyType::integer, KeyScope::broker, "6000", 1, int32_max, "",
+              "The smallest session.timeout.ms a member may ask for (else INVALID_SESSION_TIMEOUT)."},
+    ConfigKey{"group.max.session.timeout.ms", KeyType::integer, KeyScope::broker, "1800000", 1, int32_max, "",
+              "The largest session.timeout.ms a member may ask for (else INVALID_SESSION_TIMEOUT)."},
+    ConfigKey{"group.max.size", KeyType::integer, KeyScope::broker, "2147483647", 1, int32_max, "",
+              "Members a group may have (GROUP_MAX_SIZE_REACHED beyond).",
+              "kraftsim caps it at 256 members."},
 };
 
 constexpr auto producer = KeyScope::producer;
+constexpr auto consumer = KeyScope::consumer;
 const ConfigKey client_keys[] = {
     ConfigKey{"acks", KeyType::choice, producer, "all", 0, 0, "0|1|all|-1",
               "How many replicas must have a record before the producer hears it is written (Kafka 3.0+: all)."},
@@ -147,6 +168,31 @@ const ConfigKey client_keys[] = {
               "A record counts value_bytes + 16."},
     ConfigKey{"max.block.ms", KeyType::integer, producer, "60000", 0, int32_max, "",
               "How long a blocked send() waits for buffer.memory before it fails with TimeoutException."},
+
+    ConfigKey{"auto.offset.reset", KeyType::choice, consumer, "latest", 0, 0, "earliest|latest|none",
+              "Where a partition starts without a committed offset, and after OFFSET_OUT_OF_RANGE."},
+    ConfigKey{"group.id", KeyType::string, consumer, "", 0, 0, "",
+              "The consumer group; without one the consumer reads every partition (assign())."},
+    ConfigKey{"partition.assignment.strategy", KeyType::choice, consumer, "range", 0, 0, "range|roundrobin|cooperative-sticky",
+              "The assignor the group leader runs (RangeAssignor, RoundRobinAssignor, CooperativeStickyAssignor).",
+              "One assignor, not a list (Kafka's default list is range then cooperative-sticky)."},
+    ConfigKey{"enable.auto.commit", KeyType::boolean, consumer, "true", 0, 0, "",
+              "Commit the processed positions every auto.commit.interval.ms from poll, and before a rebalance."},
+    ConfigKey{"auto.commit.interval.ms", KeyType::integer, consumer, "5000", 1, int32_max, "", "How often poll auto-commits."},
+    ConfigKey{"session.timeout.ms", KeyType::integer, consumer, "45000", 1, int32_max, "",
+              "The coordinator removes a member that has not heartbeated this long (KIP-735)."},
+    ConfigKey{"heartbeat.interval.ms", KeyType::integer, consumer, "3000", 1, int32_max, "", "How often a member heartbeats."},
+    ConfigKey{"max.poll.interval.ms", KeyType::integer, consumer, "300000", 1, int32_max, "",
+              "The rebalance timeout; a poll loop silent this long leaves the group."},
+    ConfigKey{"max.poll.records", KeyType::integer, consumer, "500", 1, int32_max, "", "Records one poll returns at most."},
+    ConfigKey{"fetch.min.bytes", KeyType::integer, consumer, "1", 0, int32_max, "",
+              "The broker holds a fetch until this many bytes are readable or fetch.max.wait.ms passes."},
+    ConfigKey{"fetch.max.wait.ms", KeyType::integer, consumer, "500", 0, int32_max, "", "How long the broker holds a fetch."},
+    ConfigKey{"max.partition.fetch.bytes", KeyType::integer, consumer, "1048576", 1, int32_max, "",
+              "Bytes one fetch returns per partition (at least one batch)."},
+    ConfigKey{"kraftsim.consumer.ignore.revocation", KeyType::boolean, consumer, "false", 0, 0, "",
+              "Keep the partitions owned before a rebalance instead of revoking them.",
+              "Not Kafka's: a test and teaching switch that breaks the group protocol (group-single-owner reports it)."},
 };
 
 }  // namespace
@@ -218,8 +264,10 @@ std::string config_keys_markdown() {
   out +=
       "\n## Client keys\n\n"
       "Keys of a scenario's `producers` and `consumers` entries (Kafka's ProducerConfig and\n"
-      "ConsumerConfig). The entries also take workload keys that are not Kafka's (`topic`, `start_ms`,\n"
-      "`records_per_s`, `records`, `value_bytes`, `keys`); `scenarios/scenario.schema.json` lists all of them.\n\n";
+      "ConsumerConfig). The entries also take workload keys that are not Kafka's (`topic`, `start_ms`;\n"
+      "producers: `records_per_s`, `records`, `value_bytes`, `keys`, `key_distribution`, `zipf_exponent`;\n"
+      "consumers: `processing_ms_per_record`, `commit_before_processing`); `scenarios/scenario.schema.json`\n"
+      "lists all of them.\n\n";
   out += markdown_table(client_keys);
   return out;
 }

@@ -114,9 +114,18 @@ void KafkaNode::on_start() {
     replica_hooks.broker_epoch = [this]() -> std::int64_t { return lifecycle_ ? lifecycle_->broker_epoch() : -1; };
     ProducerIdManager::Hooks id_hooks{replica_hooks.active_controller, replica_hooks.broker_epoch};
     producer_ids_.emplace(env_, options_.config.node_id, std::move(id_hooks));
+    replica_hooks.on_partition_changed = [this](const replication::TopicPartition& tp) {
+      if (coordinator_) coordinator_->on_partition_changed(tp);
+    };
     replicas_.emplace(env_, options_.config, std::move(replica_hooks));
     auto replicas_started = replicas_->start();
     if (!replicas_started.ok()) return fail_start(replicas_started.error());
+    CoordinatorDriverHooks coordinator_hooks;
+    coordinator_hooks.active_controller = [this]() -> std::optional<NodeId> {
+      if (!raft_started()) return std::nullopt;
+      return raft_->core().leader_id();
+    };
+    coordinator_.emplace(env_, options_.config, *replicas_, std::move(coordinator_hooks));
   }
 
   // 3. The metadata log and the quorum.
@@ -158,6 +167,9 @@ void KafkaNode::on_message(const protocol::Message& message) {
     } else if (const auto* ids = std::get_if<controller::AllocateProducerIdsResponse>(
                    &std::get<controller::ControllerResponse>(rpc->body))) {
       if (producer_ids_) producer_ids_->on_allocate_producer_ids_response(rpc->correlation_id, *ids);
+    } else if (const auto* created = std::get_if<controller::CreateTopicsResponse>(
+                   &std::get<controller::ControllerResponse>(rpc->body))) {
+      if (coordinator_) coordinator_->on_create_topics_response(rpc->correlation_id, *created);
     } else if (lifecycle_) {
       (void)lifecycle_->on_response(message.from, rpc->correlation_id, std::get<controller::ControllerResponse>(rpc->body));
     }
@@ -169,6 +181,7 @@ void KafkaNode::on_message(const protocol::Message& message) {
       if (producer_ids_) producer_ids_->on_init_producer_id(message.from, rpc->correlation_id, *init);
       return;
     }
+    if (coordinator_ && coordinator_->on_request(message.from, *rpc)) return;
     if (replicas_) replicas_->on_request(message.from, *rpc);
   }
 }
@@ -179,6 +192,7 @@ void KafkaNode::on_connection_lost(NodeId peer) {
   if (lifecycle_) lifecycle_->on_connection_lost(peer);
   if (replicas_) replicas_->on_connection_lost(peer);
   if (producer_ids_) producer_ids_->on_connection_lost(peer);
+  if (coordinator_) coordinator_->on_connection_lost(peer);
 }
 
 void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {
@@ -275,6 +289,7 @@ void KafkaNode::maybe_publish_image() {
   }
   image_changed_ = false;
   replicas_->on_metadata_update(image_);
+  if (coordinator_) coordinator_->on_metadata_update(image_);
 }
 
 void KafkaNode::maybe_snapshot() {

@@ -7,7 +7,9 @@
 //  - a controller whose Raft role is Leader becomes the active controller (QuorumController)
 //    once its LeaderChange record commits, writes NoOpRecords every
 //    metadata.max.idle.interval.ms (KIP-835), and answers controller RPCs;
-//  - a broker registers and heartbeats (BrokerLifecycle);
+//  - a broker registers and heartbeats (BrokerLifecycle), hosts partitions (ReplicaManager) and
+//    coordinates the consumer groups whose __consumer_offsets partitions it leads
+//    (CoordinatorDriver);
 //  - every node writes a metadata snapshot after metadata.log.max.record.bytes.between.snapshots
 //    bytes of new records, so the log prefix can go and late followers use FetchSnapshot.
 #pragma once
@@ -21,6 +23,7 @@
 #include "broker/env/env.h"
 #include "broker/metadata/image.h"
 #include "broker/node/broker_lifecycle.h"
+#include "broker/node/coordinator_driver.h"
 #include "broker/node/meta_properties.h"
 #include "broker/node/node_config.h"
 #include "broker/node/producer_id_manager.h"
@@ -67,6 +70,8 @@ class KafkaNode final : public env::Program {
   const BrokerLifecycle* broker_lifecycle() const { return lifecycle_ ? &*lifecycle_ : nullptr; }
   // The partitions this broker hosts (broker role only).
   const ReplicaManager* replica_manager() const { return replicas_ ? &*replicas_ : nullptr; }
+  // The group coordinator (broker role only).
+  const CoordinatorDriver* group_coordinator() const { return coordinator_ ? &*coordinator_ : nullptr; }
 
  private:
   raft::QuorumConfig quorum_config() const;
@@ -98,6 +103,7 @@ class KafkaNode final : public env::Program {
   std::optional<BrokerLifecycle> lifecycle_;                 // broker role only
   std::optional<ReplicaManager> replicas_;                   // broker role only
   std::optional<ProducerIdManager> producer_ids_;            // broker role only
+  std::optional<CoordinatorDriver> coordinator_;             // broker role only
   metadata::MetadataImage image_;
   std::int64_t applied_offset_ = -1;              // last applied metadata offset
   bool image_changed_ = false;    // since the replica manager last saw the image

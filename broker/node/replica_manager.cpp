@@ -348,7 +348,10 @@ protocol::FetchResponse ReplicaManager::consumer_fetch_response(Hosted* p, const
     resp.log_start_offset = p->log->log_start_offset();
     resp.log_end_offset = p->log->log_end_offset();
     const replication::Offset from_offset = request.request.fetch_offset;
-    if (from_offset < p->log->log_start_offset() || from_offset > hw) {
+    // Out of range only outside the log (UnifiedLog.read): a position between the high watermark
+    // and the log end (a new leader whose high watermark has not caught up with the old one's)
+    // reads nothing yet.
+    if (from_offset < p->log->log_start_offset() || from_offset > p->log->log_end_offset()) {
       resp.error = replication::ErrorCode::offset_out_of_range;
     } else if (from_offset < hw) {
       // A consumer reads only below the high watermark (Kafka's FetchIsolation.HIGH_WATERMARK).
@@ -357,7 +360,11 @@ protocol::FetchResponse ReplicaManager::consumer_fetch_response(Hosted* p, const
         resp.read_from_offset = from_offset;
         resp.read_up_to_offset = hw;
         resp.records = std::move(batches.value());
-        readable = !resp.records.empty();
+        // fetch.min.bytes: enough bytes, or as many as the fetch may carry (DelayedFetch.tryComplete).
+        std::int64_t bytes = 0;
+        for (const auto& b : resp.records) bytes += static_cast<std::int64_t>(b.payload.size());
+        readable = !resp.records.empty() &&
+                   (bytes >= std::max(1, request.min_bytes) || bytes >= std::max(1, request.max_bytes));
       } else {
         resp.error = batches.error().code == log::LogErrc::offset_out_of_range ? replication::ErrorCode::offset_out_of_range
                                                                                : replication::ErrorCode::kafka_storage_error;
@@ -480,6 +487,8 @@ void ReplicaManager::on_connection_lost(NodeId peer) {
 
 void ReplicaManager::apply_output(Hosted& p) {
   replication::PartitionReplica& r = *p.replica;
+  std::vector<std::pair<LocalAppendDone, replication::ProduceResponse>> local_done;
+  bool changed = false;
   while (r.has_output()) {
     replication::Output out = r.take_output();
     // 1. log changes: already made; the notable ones go to the trace.
@@ -503,8 +512,14 @@ void ReplicaManager::apply_output(Hosted& p) {
       env_.send(to, protocol::KafkaRpc{correlation, protocol::FetchResponse{p.topic_partition, std::move(resp)}});
     }
     // 3. produce responses, in order; acks=0 gets none (and an error closes the connection,
-    // which the producer sees as a lost connection: kraftsim only records it).
+    // which the producer sees as a lost connection: kraftsim only records it). The broker's own
+    // appends are answered after this output is applied.
     for (const auto& resp : out.produce_responses) {
+      if (auto local = p.local_waiting.find(resp.request_id); local != p.local_waiting.end()) {
+        local_done.emplace_back(std::move(local->second), resp);
+        p.local_waiting.erase(local);
+        continue;
+      }
       auto waiting = p.produce_waiting.find(resp.request_id);
       if (waiting == p.produce_waiting.end()) continue;
       const auto [to, correlation] = waiting->second;
@@ -538,10 +553,40 @@ void ReplicaManager::apply_output(Hosted& p) {
     }
     // 6. state changes for the trace.
     for (const auto& change : out.state_changes) record_state(p, change);
+    changed = changed || !out.state_changes.empty();
   }
   arm_timer(p);
   // A higher high watermark or a lost leadership answers the consumers waiting on this partition.
   complete_consumer_fetches(p);
+  const replication::TopicPartition tp = p.topic_partition;  // `p` may not outlive the callbacks
+  for (auto& [done, resp] : local_done) done(resp.error, resp.base_offset);
+  if (changed && hooks_.on_partition_changed) hooks_.on_partition_changed(tp);
+}
+
+bool ReplicaManager::append_local(const replication::TopicPartition& tp, replication::Bytes payload,
+                                  std::int32_t record_count, Duration timeout, LocalAppendDone done) {
+  Hosted* p = shutting_down_ ? nullptr : find(tp);
+  if (p == nullptr) return false;
+  KS_ASSERT(record_count > 0);
+  replication::ProduceRequest r;
+  r.request_id = p->next_token++;
+  r.record_count = record_count;
+  r.payload = std::move(payload);
+  r.acks = replication::Acks::all;
+  r.timeout = timeout;
+  p->local_waiting[r.request_id] = std::move(done);
+  p->replica->on_produce(env_.now(), std::move(r));
+  apply_output(*p);
+  return true;
+}
+
+Result<std::vector<replication::ReplicaBatch>, std::string> ReplicaManager::read_local(
+    const replication::TopicPartition& tp, std::int64_t from, std::int64_t to, std::uint64_t max_bytes) {
+  Hosted* p = find(tp);
+  if (p == nullptr) return unexpected(fmt::format("{}-{} is not hosted here", tp.topic, tp.partition));
+  auto batches = p->log->read(from, to, max_bytes);
+  if (!batches.ok()) return unexpected(log::describe(batches.error()));
+  return std::move(batches.value());
 }
 
 void ReplicaManager::arm_timer(Hosted& p) {

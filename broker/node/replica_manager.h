@@ -53,7 +53,15 @@ inline constexpr const char* hw_checkpoint_file = "replication-offset-checkpoint
 struct ReplicaManagerHooks {
   std::function<std::optional<NodeId>()> active_controller;  // the Raft leader, if known
   std::function<std::int64_t()> broker_epoch;                // -1 before registration
+  // A hosted partition changed role, leader epoch or high watermark (the group coordinator
+  // watches __consumer_offsets). Called at the end of the output it came from; it must not call
+  // back into the ReplicaManager synchronously for the same partition's output.
+  std::function<void(const replication::TopicPartition&)> on_partition_changed;
 };
+
+// The answer to an append made by the broker itself (the group coordinator): the error and the
+// base offset, once the produce completes (acks=all: the high watermark passed it).
+using LocalAppendDone = std::function<void(replication::ErrorCode error, std::int64_t base_offset)>;
 
 class ReplicaManager {
  public:
@@ -76,6 +84,8 @@ class ReplicaManager {
     // Requests the leader core holds: its token -> (requester, correlation id, their request id).
     std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> produce_waiting;
     std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> fetch_waiting;
+    // Appends of the broker itself (append_local), by token.
+    std::map<std::uint64_t, LocalAppendDone> local_waiting;
     // Consumer fetches with nothing to read yet, parked until the high watermark passes their
     // offset or fetch.max.wait.ms ends (Kafka's DelayedFetch for consumers), oldest first.
     struct ParkedConsumerFetch {
@@ -101,6 +111,15 @@ class ReplicaManager {
   void on_request(NodeId from, const protocol::KafkaRpc& rpc);
   void on_alter_partition_response(std::uint64_t correlation_id, const controller::AlterPartitionResponse& response);
   void on_connection_lost(NodeId peer);
+  // Appends a batch to a partition this broker leads, as a producer with acks=all would
+  // (the group coordinator's writes to __consumer_offsets). False when the partition is not
+  // hosted here; otherwise `done` runs once, with the produce's outcome.
+  bool append_local(const replication::TopicPartition& tp, replication::Bytes payload, std::int32_t record_count,
+                    Duration timeout, LocalAppendDone done);
+  // Reads whole batches of a hosted partition's log from `from` up to `to` (the coordinator's load).
+  Result<std::vector<replication::ReplicaBatch>, std::string> read_local(const replication::TopicPartition& tp,
+                                                                          std::int64_t from, std::int64_t to,
+                                                                          std::uint64_t max_bytes);
   // Controlled shutdown of the logs (LogManager.shutdown): flush, checkpoints, clean-shutdown
   // markers; `done` runs when all are durable.
   void shutdown(std::function<void()> done);

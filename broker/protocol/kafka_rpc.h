@@ -1,6 +1,6 @@
 // The client- and replica-facing Kafka APIs a broker serves, as plain structs: Metadata (api key
 // 3), Produce (0), Fetch (1, from a follower or a consumer), ListOffsets (2),
-// OffsetsForLeaderEpoch (23) and InitProducerId (22).
+// OffsetsForLeaderEpoch (23), InitProducerId (22), and the group coordinator's APIs (group_rpc.h).
 //
 // Kafka batches many partitions into one request; kraftsim sends one partition per request
 // (a follower runs one fetch loop per partition, see broker/node/replica_manager.h). The fields
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "broker/env/node_id.h"
+#include "broker/protocol/group_rpc.h"
 #include "broker/replication/errors.h"
 #include "broker/replication/messages.h"
 #include "trace/event.h"
@@ -77,6 +78,9 @@ struct FetchRequest {
   TopicPartition topic_partition;
   replication::FetchRequest request;
   std::int32_t max_bytes = 1024 * 1024;  // replica.fetch.max.bytes / max.partition.fetch.bytes
+  // A consumer's fetch.min.bytes: the broker holds the fetch until this many bytes are readable
+  // or max_wait passes (Kafka's DelayedFetch). Followers use 1.
+  std::int32_t min_bytes = 1;
 };
 
 struct FetchResponse {
@@ -144,7 +148,11 @@ struct InitProducerIdResponse {
 struct KafkaRpc {
   using Body = std::variant<MetadataRequest, MetadataResponse, ProduceRequest, ProduceResponse, FetchRequest,
                             FetchResponse, ListOffsetsRequest, ListOffsetsResponse, OffsetsForLeaderEpochRequest,
-                            OffsetsForLeaderEpochResponse, InitProducerIdRequest, InitProducerIdResponse>;
+                            OffsetsForLeaderEpochResponse, InitProducerIdRequest, InitProducerIdResponse,
+                            FindCoordinatorRequest, FindCoordinatorResponse,
+                            JoinGroupRequest, JoinGroupResponse, SyncGroupRequest, SyncGroupResponse,
+                            HeartbeatRequest, HeartbeatResponse, LeaveGroupRequest, LeaveGroupResponse,
+                            OffsetCommitRequest, OffsetCommitResponse, OffsetFetchRequest, OffsetFetchResponse>;
   std::uint64_t correlation_id = 0;
   Body body;
 

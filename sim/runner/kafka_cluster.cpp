@@ -133,6 +133,25 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     cc.auto_offset_reset = spec.auto_offset_reset == "earliest" ? client::OffsetReset::earliest
                            : spec.auto_offset_reset == "none"   ? client::OffsetReset::none
                                                                 : client::OffsetReset::latest;
+    cc.fetch_min_bytes = spec.fetch_min_bytes;
+    cc.fetch_max_wait = spec.fetch_max_wait;
+    cc.max_partition_fetch_bytes = spec.max_partition_fetch_bytes;
+    cc.max_poll_records = spec.max_poll_records;
+    cc.processing_time_per_record = spec.processing_time_per_record;
+    cc.commit_before_processing = spec.commit_before_processing;
+    if (!spec.group_id.empty()) {
+      client::GroupConfig g;
+      g.group_id = spec.group_id;
+      g.client_id = fmt::format("consumer-{}-{}", spec.group_id, i);
+      g.strategy = client::parse_assignment_strategy(spec.assignment_strategy).value_or(client::AssignmentStrategy::range);
+      g.session_timeout = spec.session_timeout;
+      g.heartbeat_interval = spec.heartbeat_interval;
+      g.max_poll_interval = spec.max_poll_interval;
+      g.enable_auto_commit = spec.enable_auto_commit;
+      g.auto_commit_interval = spec.auto_commit_interval;
+      g.test_only_ignore_revocation = spec.ignore_revocation;
+      cc.group = g;
+    }
     world.add_node(consumer_node_id(scenario, i), fmt::format("consumer{}", i), [cc](env::Env& env) {
       return std::make_unique<client::Consumer>(env, cc);
     });

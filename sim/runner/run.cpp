@@ -7,9 +7,11 @@
 #include <map>
 
 #include "base/assert.h"
+#include "broker/coordinator/group_hash.h"
 #include "broker/demo/pinger.h"
 #include "broker/node/kafka_node.h"
 #include "sim/check/raft_checkers.h"
+#include "sim/check/group_checkers.h"
 #include "sim/check/replication_checkers.h"
 #include "sim/check/raft_liveness.h"
 #include "sim/runner/demo_checks.h"
@@ -31,11 +33,17 @@ const char* to_string(CheckStatus status) {
 
 namespace {
 
-std::vector<NodeId> resolve(const Target& target, sim::World& world) {
+std::vector<NodeId> resolve(const Target& target, const Scenario& scenario, sim::World& world) {
   if (const auto* id = std::get_if<NodeId>(&target.value)) return {*id};
   const auto& name = std::get<std::string>(target.value);
   std::vector<NodeId> out;
-  if (name == "crashed") {
+  if (name.rfind("coordinator-of:", 0) == 0) {
+    // The broker leading the group's __consumer_offsets partition now.
+    const auto it = scenario.config.find("offsets.topic.num.partitions");
+    const std::int32_t partitions = it == scenario.config.end() ? 50 : std::stoi(it->second);
+    const std::int32_t partition = coordinator::partition_for_group(name.substr(15), partitions);
+    return resolve(Target{fmt::format("leader-of:{}-{}", coordinator::offsets_topic, partition)}, scenario, world);
+  } else if (name == "crashed") {
     for (NodeId id : world.node_ids()) {
       if (!world.node(id).is_up()) out.push_back(id);
     }
@@ -96,7 +104,7 @@ void apply_fault(const FaultSpec& f, const Scenario& scenario, sim::World& world
                          {{"fault", to_string(f.kind)}, {"target", id}, {"why", why}});
   };
   // Resolved once: a random-broker target draws from the fault stream.
-  const std::vector<NodeId> targets = resolve(f.target, world);
+  const std::vector<NodeId> targets = resolve(f.target, scenario, world);
   if (f.target.value.index() == 1 && targets.empty() && f.kind != FaultKind::heal &&
       f.kind != FaultKind::partition && f.kind != FaultKind::one_way_partition && f.kind != FaultKind::clog) {
     skipped(no_node, "no node matches the target now");
@@ -252,6 +260,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       checkers.push_back(check::make_consumer_read_stable_checker(view));
       checkers.push_back(check::make_producer_order_checker(view));
       checkers.push_back(check::make_no_duplicates_checker(view));
+      checkers.push_back(check::make_group_single_owner_checker(view));
     }
   }
   // Each event goes to the checkers that read its kind; the trace does not call the observer at

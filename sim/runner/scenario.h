@@ -66,12 +66,27 @@ struct ProducerSpec {
   std::string pointer;
 };
 
-// A consumer client (broker/client/consumer.h) reading every partition of a topic from the start.
+// A consumer client (broker/client/consumer.h): without group.id it reads every partition of the
+// topic; with group.id it is a member of that consumer group and runs a poll loop.
 struct ConsumerSpec {
   std::string topic;
   Duration start = milliseconds(8000);
   std::string pointer;
   std::string auto_offset_reset = "latest";  // auto.offset.reset: earliest | latest | none (Kafka's default)
+  std::string group_id{};                    // group.id ("" = no group: assign every partition)
+  std::string assignment_strategy = "range";  // partition.assignment.strategy: range | roundrobin
+  bool enable_auto_commit = true;
+  Duration auto_commit_interval = milliseconds(5000);
+  Duration session_timeout = milliseconds(45000);
+  Duration heartbeat_interval = milliseconds(3000);
+  Duration max_poll_interval = milliseconds(300000);
+  std::int32_t max_poll_records = 500;
+  std::int32_t fetch_min_bytes = 1;
+  Duration fetch_max_wait = milliseconds(500);
+  std::int32_t max_partition_fetch_bytes = 1048576;
+  Duration processing_time_per_record{};  // processing_ms_per_record: the application's work
+  bool commit_before_processing = false;  // kraftsim: commit the polled positions before processing
+  bool ignore_revocation = false;         // kraftsim.consumer.ignore.revocation (test only)
 };
 
 struct Target {

@@ -66,6 +66,12 @@ Target read_target(const json& v, const std::string& pointer, const KnownNodes& 
     const auto s = v.get<std::string>();
     for (const auto& n : names) {
       if (s == n) return Target{s};
+      // "coordinator-of:<group>": the broker leading the group's __consumer_offsets partition when
+      // the fault fires. (Clients, "producer:<n>" and "consumer:<n>", are node ids by now.)
+      if (n == "coordinator-of:" && s.rfind(n, 0) == 0) {
+        if (s.size() == n.size()) throw InputError(pointer, "expected \"coordinator-of:<group.id>\"");
+        return Target{s};
+      }
       // "partition-leader:orders-0": resolved when the fault fires; the partition is checked
       // against the scenario's topics once they are read (check_partition_targets).
       if (n.back() == ':' && s.rfind(n, 0) == 0) {
@@ -221,7 +227,8 @@ FaultSpec read_fault(const json& v, const std::string& pointer, const KnownNodes
     case FaultKind::isolate:
     case FaultKind::shutdown:
     case FaultKind::disk_lost:
-      f.target = read_target(body, bp, known, {"active-controller", "all-brokers", "leader-of:", "follower-of:", "random-broker"});
+      f.target = read_target(body, bp, known, {"active-controller", "all-brokers", "leader-of:", "follower-of:", "random-broker",
+                                               "coordinator-of:"});
       break;
     case FaultKind::resume:
     case FaultKind::drop_caches:
@@ -290,6 +297,40 @@ std::string read_topic_ref(ObjectReader& r, const std::vector<TopicSpec>& topics
     throw InputError(r.child_pointer("topic"), fmt::format("expected one of the scenario's topics, got \"{}\"", topic));
   }
   return topic;
+}
+
+// A consumer's group settings (Kafka's consumer configs; defaults are Kafka's).
+void read_group_settings(ObjectReader& c, ConsumerSpec& spec) {
+  constexpr std::int64_t int32_max = 2'147'483'647;
+  spec.group_id = c.string_or("group.id", "");
+  spec.assignment_strategy = c.choice_or("partition.assignment.strategy", "range", {"range", "roundrobin", "cooperative-sticky"});
+  spec.enable_auto_commit = c.boolean_or("enable.auto.commit", true);
+  spec.auto_commit_interval = milliseconds(c.integer_or("auto.commit.interval.ms", 5000, 1, int32_max));
+  spec.session_timeout = milliseconds(c.integer_or("session.timeout.ms", 45000, 1, int32_max));
+  spec.heartbeat_interval = milliseconds(c.integer_or("heartbeat.interval.ms", 3000, 1, int32_max));
+  spec.max_poll_interval = milliseconds(c.integer_or("max.poll.interval.ms", 300000, 1, int32_max));
+  spec.max_poll_records = static_cast<std::int32_t>(c.integer_or("max.poll.records", 500, 1, int32_max));
+  spec.fetch_min_bytes = static_cast<std::int32_t>(c.integer_or("fetch.min.bytes", 1, 0, int32_max));
+  spec.fetch_max_wait = milliseconds(c.integer_or("fetch.max.wait.ms", 500, 0, int32_max));
+  spec.max_partition_fetch_bytes = static_cast<std::int32_t>(c.integer_or("max.partition.fetch.bytes", 1048576, 1, int32_max));
+  spec.processing_time_per_record = milliseconds(c.integer_or("processing_ms_per_record", 0, 0, 60'000));
+  spec.commit_before_processing = c.boolean_or("commit_before_processing", false);
+  spec.ignore_revocation = c.boolean_or("kraftsim.consumer.ignore.revocation", false);
+  // Kafka's ConsumerConfig checks: a heartbeat must fit in the session (else the group
+  // coordinator would expire the member between two heartbeats).
+  if (spec.heartbeat_interval >= spec.session_timeout) {
+    throw InputError(c.child_pointer("heartbeat.interval.ms"), "heartbeat.interval.ms must be lower than session.timeout.ms");
+  }
+  const bool group_key_set = c.has("partition.assignment.strategy") || c.has("enable.auto.commit") ||
+                             c.has("auto.commit.interval.ms") || c.has("session.timeout.ms") ||
+                             c.has("heartbeat.interval.ms") || c.has("max.poll.interval.ms") ||
+                             c.has("commit_before_processing") || c.has("kraftsim.consumer.ignore.revocation");
+  if (spec.group_id.empty() && group_key_set) {
+    throw InputError(c.pointer(), "group settings need a \"group.id\" (without one the consumer assigns itself every partition)");
+  }
+  if (spec.commit_before_processing && spec.enable_auto_commit) {
+    throw InputError(c.child_pointer("commit_before_processing"), "set \"enable.auto.commit\": false with commit_before_processing");
+  }
 }
 
 Scenario read_scenario(const json& doc, const std::string& source) {
@@ -365,6 +406,7 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       spec.topic = read_topic_ref(c, s.topics);
       spec.start = milliseconds(c.integer_or("start_ms", 8000, 0, 1'000'000'000));
       spec.auto_offset_reset = c.choice_or("auto.offset.reset", "latest", {"earliest", "latest", "none"});
+      read_group_settings(c, spec);
       c.finish();
       s.consumers.push_back(std::move(spec));
     }
@@ -482,6 +524,7 @@ Scenario read_scenario(const json& doc, const std::string& source) {
       for (const FaultSpec& f : s.faults) {
         const auto* name = std::get_if<std::string>(&f.target.value);
         if (name == nullptr || name->find(':') == std::string::npos) continue;
+        if (name->rfind("coordinator-of:", 0) == 0) continue;
         const std::string tp = name->substr(name->find(':') + 1);
         const auto dash = tp.rfind('-');
         const std::string topic = tp.substr(0, dash);

@@ -57,21 +57,20 @@ inline runner::FaultSpec partition(std::int64_t at_ms, std::vector<std::vector<N
 inline runner::Target active_controller() { return runner::Target{std::string("active-controller")}; }
 inline runner::Target crashed() { return runner::Target{std::string("crashed")}; }
 
+// A scenario file of the source tree, e.g. load_scenario("replication", "leader-crash-acks-1").
+inline runner::Scenario load_scenario(const std::string& folder, const std::string& name) {
+  const std::string path = std::string(KRAFTSIM_SOURCE_DIR "/scenarios/") + folder + "/" + name + ".json";
+  auto s = runner::load_scenario_file(path);
+  INFO(path << ": " << (s.ok() ? std::string() : s.error().message));
+  REQUIRE(s.ok());
+  return s.value();
+}
+
 inline const runner::CheckResult* find_check(const runner::RunResult& r, const std::string& id) {
   for (const auto& c : r.checks) {
     if (c.id == id) return &c;
   }
   return nullptr;
-}
-
-// A scenario file of scenarios/<folder>/, loaded (the test fails with the loader's message).
-inline runner::Scenario load_scenario(const std::string& folder, const std::string& name) {
-  std::string path = KRAFTSIM_SOURCE_DIR "/scenarios/";
-  path.append(folder).append("/").append(name).append(".json");
-  auto s = runner::load_scenario_file(path);
-  INFO(path << ": " << (s.ok() ? std::string() : s.error().message));
-  REQUIRE(s.ok());
-  return s.value();
 }
 
 // The check was violated, whether or not the scenario expected it.

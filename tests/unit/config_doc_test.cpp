@@ -23,26 +23,32 @@ TEST_CASE("docs/configuration.md is the registry's current table (kraftsim confi
   }
 }
 
-TEST_CASE("every Kafka key of a scenario's producers is in the client registry with the schema's default", "[config][docs]") {
+TEST_CASE("every Kafka key of a scenario's clients is in the client registry with the schema's default", "[config][docs]") {
   std::ifstream in(KRAFTSIM_SOURCE_DIR "/scenarios/scenario.schema.json", std::ios::binary);
   REQUIRE(in.good());
   const nlohmann::json schema = nlohmann::json::parse(in);
-  const auto& properties = schema.at("properties").at("producers").at("items").at("properties");
-  // Workload keys of kraftsim's own, not Kafka's ProducerConfig.
-  const std::set<std::string> workload = {"topic",      "start_ms", "records_per_s",   "records",
-                                          "value_bytes", "keys",    "key_distribution", "zipf_exponent"};
-  std::set<std::string> seen;
-  for (const auto& [name, property] : properties.items()) {
-    if (workload.contains(name)) continue;
-    INFO(name);
-    const auto* key = kraftsim::node::find_client_config_key(kraftsim::node::KeyScope::producer, name);
-    REQUIRE(key != nullptr);
-    seen.insert(name);
-    const auto& d = property.at("default");
-    const std::string default_text = d.is_string() ? d.get<std::string>() : d.dump();
-    REQUIRE(default_text == std::string(key->default_value));
-  }
-  for (const auto& key : kraftsim::node::client_config_keys()) {
-    if (key.scope == kraftsim::node::KeyScope::producer) REQUIRE(seen.contains(std::string(key.name)));
+  // Workload keys of kraftsim's own, not Kafka's ProducerConfig / ConsumerConfig.
+  const std::set<std::string> workload = {"topic",      "start_ms",      "records_per_s",   "records",
+                                          "value_bytes", "keys",         "key_distribution", "zipf_exponent",
+                                          "processing_ms_per_record", "commit_before_processing"};
+  using kraftsim::node::KeyScope;
+  for (const auto& [section, scope] : {std::pair{"producers", KeyScope::producer}, std::pair{"consumers", KeyScope::consumer}}) {
+    const auto& properties = schema.at("properties").at(section).at("items").at("properties");
+    std::set<std::string> seen;
+    for (const auto& [name, property] : properties.items()) {
+      if (workload.contains(name)) continue;
+      INFO(section << ": " << name);
+      const auto* key = kraftsim::node::find_client_config_key(scope, name);
+      REQUIRE(key != nullptr);
+      seen.insert(name);
+      const std::string default_text = !property.contains("default") ? std::string()
+                                       : property.at("default").is_string() ? property.at("default").get<std::string>()
+                                                                             : property.at("default").dump();
+      REQUIRE(default_text == std::string(key->default_value));
+    }
+    for (const auto& key : kraftsim::node::client_config_keys()) {
+      INFO(section << ": " << key.name);
+      if (key.scope == scope) REQUIRE(seen.contains(std::string(key.name)));
+    }
   }
 }
