@@ -244,7 +244,11 @@ void Producer::drain() {
       fail_batch(index, std::move(expired), "DELIVERY_TIMEOUT");
     }
     const NodeId leader = metadata_.leader(index).id;
-    while (may_send && leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
+    // max.in.flight.requests.per.connection=1 guarantees order (Sender's guaranteeMessageOrder):
+    // a partition with a batch in flight is muted, even when its leader moved to another broker
+    // whose connection has room.
+    const auto muted = [&] { return config_.max_in_flight == 1 && p.in_flight_batches > 0; };
+    while (may_send && !muted() && leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
       Batch batch = std::move(p.queue.front());
       p.queue.pop_front();
       send(index, std::move(batch), leader);
@@ -323,6 +327,7 @@ void Producer::send(std::int32_t partition, Batch batch, NodeId leader) {
     return;
   }
   ++in_flight_per_broker_[leader];
+  ++partitions_[partition].in_flight_batches;
   InFlight& f = in_flight_[correlation];
   f.partition = partition;
   f.batch = std::move(batch);
@@ -342,6 +347,7 @@ void Producer::on_produce_response(std::uint64_t correlation_id, const protocol:
   InFlight f = std::move(it->second);
   in_flight_.erase(it);
   --in_flight_per_broker_[f.to];
+  --partitions_[f.partition].in_flight_batches;
   if (f.timeout.valid()) env_.cancel_timer(f.timeout);
   const auto count = static_cast<std::int64_t>(f.batch.records.size());
   if (config_.idempotence && f.batch.seq_epoch == producer_epoch_) {
@@ -368,6 +374,7 @@ void Producer::attempt_failed(std::uint64_t correlation_id, replication::ErrorCo
   InFlight f = std::move(it->second);
   in_flight_.erase(it);
   --in_flight_per_broker_[f.to];
+  --partitions_[f.partition].in_flight_batches;
   if (f.timeout.valid()) env_.cancel_timer(f.timeout);
   Batch& batch = f.batch;
   env_.record("produce-error", {{"topic", config_.topic},

@@ -133,6 +133,7 @@ class Producer final : public env::Program {
     // acknowledged.
     std::int32_t next_sequence = 0;
     std::int32_t last_acked_sequence = -1;
+    int in_flight_batches = 0;  // sent, not yet answered
   };
   struct InFlight {
     std::int32_t partition = 0;
