@@ -268,6 +268,13 @@ void Consumer::poll() {
     env_.record("consumed", {{"topic", config_.topic}, {"partition", index}, {"from_offset", from},
                              {"next_offset", next}, {"records", count}, {"digest", static_cast<std::int64_t>(digest)},
                              {"group", config_.group->group_id}, {"member", member}, {"generation", generation}});
+    // The history: poll() is one operation; each partition's slice of its answer is one ok.
+    if (processing_batch_.empty()) {
+      ++polls_;
+      env_.record("history", {{"process", env_.self()}, {"type", "invoke"}, {"f", "poll"}, {"id", polls_}, {"topic", config_.topic}});
+    }
+    env_.record("history", {{"process", env_.self()}, {"type", "ok"}, {"f", "poll"}, {"id", polls_}, {"topic", config_.topic},
+                            {"partition", index}, {"from_offset", from}, {"next_offset", next}, {"records", count}});
     processing_batch_.emplace_back(index, next);
     if (p.buffered.empty() && !p.in_flight && !p.timer.valid()) fetch(index);
   }

@@ -128,6 +128,7 @@ class Consumer final : public env::Program {
   std::uint64_t next_correlation_ = 1;
   ClientMetadata metadata_;
   std::int64_t consumed_records_ = 0;
+  std::int64_t polls_ = 0;  // non-empty polls, numbered for the history
   std::unique_ptr<ConsumerCoordinator> coordinator_;  // group mode only
   env::TimerId poll_timer_;
   bool processing_ = false;

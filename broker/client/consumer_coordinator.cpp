@@ -2,6 +2,8 @@
 // committed offsets (see consumer_coordinator.h).
 #include "broker/client/consumer_coordinator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 
 #include "base/assert.h"
@@ -61,6 +63,7 @@ void ConsumerCoordinator::on_request_timeout(std::uint64_t correlation_id) {
   const RequestKind kind = it->second.first;
   in_flight_.erase(it);
   env_.record("consumer-request-timeout", {{"group", config_.group_id}, {"correlation", static_cast<std::int64_t>(correlation_id)}});
+  if (kind == RequestKind::commit) record_commit_outcome(correlation_id, "info", "request timed out");
   if (kind == RequestKind::find_coordinator) {
     finding_ = false;
     ++bootstrap_index_;
@@ -119,7 +122,10 @@ void ConsumerCoordinator::coordinator_unknown() {
       rejoin_needed_ = true;
     }
     if (kind == RequestKind::heartbeat) heartbeat_in_flight_ = false;
-    if (kind == RequestKind::commit && join_after_commit_) join_after_commit_ = false;
+    if (kind == RequestKind::commit) {
+      if (join_after_commit_) join_after_commit_ = false;
+      record_commit_outcome(it->first, "info", "coordinator lost");
+    }
     it = in_flight_.erase(it);
   }
   ++bootstrap_index_;
@@ -339,12 +345,27 @@ void ConsumerCoordinator::commit(const std::map<std::int32_t, std::int64_t>& off
     p.committed_offset = offset;
     request.partitions.push_back(std::move(p));
   }
-  send(RequestKind::commit, coordinator_, std::move(request));
+  const std::uint64_t correlation = send(RequestKind::commit, coordinator_, std::move(request));
+  // The application's commitSync/commitAsync in the history (invoke, then ok, fail, or info when
+  // the answer never comes).
+  std::string text;
+  for (const auto& [partition, offset] : offsets) text += fmt::format("{}{}={}", text.empty() ? "" : ",", partition, offset);
+  env_.record("history", {{"process", env_.self()}, {"type", "invoke"}, {"f", "commit"},
+                          {"id", static_cast<std::int64_t>(correlation)}, {"topic", topic_}, {"offsets", text}});
+}
+
+void ConsumerCoordinator::record_commit_outcome(std::uint64_t correlation_id, std::string_view type, std::string_view error) {
+  trace::Fields f{{"process", env_.self()}, {"type", type}, {"f", "commit"}, {"id", static_cast<std::int64_t>(correlation_id)},
+                  {"topic", topic_}};
+  if (!error.empty()) f.add("error", error);
+  env_.record("history", std::move(f));
 }
 
 void ConsumerCoordinator::on_commit_response(std::uint64_t correlation_id, const protocol::OffsetCommitResponse& r) {
   const ErrorCode error = r.partitions.empty() ? ErrorCode::none : r.partitions.front().error_code;
   const bool join_commit = join_after_commit_ && join_commit_ == correlation_id;
+  record_commit_outcome(correlation_id, error == ErrorCode::none ? "ok" : "fail",
+                        error == ErrorCode::none ? std::string_view() : replication::to_string(error));
   if (error != ErrorCode::none) {
     const std::string text(replication::to_string(error));
     env_.record("consumer-commit-failed", {{"group", config_.group_id}, {"error", text}});

@@ -110,6 +110,7 @@ class ConsumerCoordinator {
   void on_join_response(const protocol::JoinGroupResponse& r);
   void on_sync_response(const protocol::SyncGroupResponse& r);
   void on_heartbeat_response(const protocol::HeartbeatResponse& r);
+  void record_commit_outcome(std::uint64_t correlation_id, std::string_view type, std::string_view error);
   void on_commit_response(std::uint64_t correlation_id, const protocol::OffsetCommitResponse& r);
   void on_offset_fetch_response(const protocol::OffsetFetchResponse& r);
 

@@ -486,3 +486,41 @@ TEST_CASE("cooperative-sticky: a joining member takes two partitions in two reba
     for (const auto& [node, partitions] : last) REQUIRE(partitions.size() == 2);
   });
 }
+
+TEST_CASE("the consumers' history: every poll and commit is an operation, and after a crash the same offsets are polled twice", "[groups][scenario]") {
+  const runner::Scenario s = load("auto-commit-crash-redelivers");
+  const runner::RunResult r = runner::run_scenario(s, {1, true});
+  INFO(r.replay_command);
+  std::map<std::pair<NodeId, std::int64_t>, int> commit_completions;  // (process, id) -> completions
+  std::map<std::pair<std::int64_t, std::int64_t>, std::set<NodeId>> polled_by;  // (partition, offset) -> processes
+  std::int64_t polls = 0, commits_ok = 0;
+  for (const auto& e : r.trace_events) {
+    if (e.name != "history") continue;
+    const std::string f(e.string_or("f", "")), type(e.string_or("type", ""));
+    const auto process = static_cast<NodeId>(e.int_or("process", -1));
+    if (f == "commit") {
+      const std::pair key{process, e.int_or("id", -1)};
+      if (type == "invoke") {
+        REQUIRE(commit_completions.emplace(key, 0).second);
+        REQUIRE_FALSE(std::string(e.string_or("offsets", "")).empty());
+      } else {
+        REQUIRE(commit_completions.contains(key));
+        REQUIRE(++commit_completions[key] == 1);  // one outcome per commit
+        commits_ok += type == "ok" ? 1 : 0;
+      }
+    }
+    if (f == "poll" && type == "invoke") ++polls;
+    if (f == "poll" && type == "ok") {
+      for (std::int64_t o = e.int_or("from_offset", 0); o < e.int_or("next_offset", 0); ++o) {
+        polled_by[{e.int_or("partition", -1), o}].insert(process);
+      }
+    }
+  }
+  REQUIRE(polls > 0);
+  REQUIRE(commits_ok > 0);
+  // At-least-once: some offsets the crashed member polled were polled again by another member.
+  const NodeId crashed = runner::consumer_node_id(s, 1);
+  std::int64_t twice = 0;
+  for (const auto& [offset, processes] : polled_by) twice += processes.size() > 1 && processes.contains(crashed) ? 1 : 0;
+  REQUIRE(twice > 0);
+}
