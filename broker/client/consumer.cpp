@@ -304,6 +304,14 @@ void Consumer::on_processed() {
     auto it = partitions_.find(partition);
     if (it != partitions_.end()) it->second.processed = next;  // revoked meanwhile: nothing to advance
   }
+  if (config_.commit_after_processing) {
+    // The application's explicit commitSync() of what it just processed.
+    std::map<std::int32_t, std::int64_t> offsets;
+    for (const auto& [partition, next] : processing_batch_) {
+      if (partitions_.contains(partition)) offsets[partition] = next;
+    }
+    coordinator_->commit(offsets);
+  }
   processing_batch_.clear();
   poll();
 }

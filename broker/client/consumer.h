@@ -12,7 +12,9 @@
 //    and the commit before a rebalance commit those processed positions, so a crash re-delivers
 //    what was processed after the last commit (at-least-once). The kraftsim switch
 //    commit-before-processing commits the polled positions before processing instead, so a crash
-//    skips the batch being processed (at-most-once).
+//    skips the batch being processed (at-most-once). commit-after-processing is the explicit
+//    commitSync() after each processed poll with auto-commit off: a crash re-delivers at most the
+//    batch being processed.
 // The same policy applies after OFFSET_OUT_OF_RANGE. It finds leaders with Metadata requests,
 // fetches from each leader with the leader epoch it knows (KIP-320), checks every batch's CRC
 // (check.crcs=true, Kafka's default) and decodes the records, skipping those below its position
@@ -68,6 +70,7 @@ struct ConsumerConfig {
   std::int32_t max_poll_records = 500;          // max.poll.records
   Duration processing_time_per_record;          // the application's work per record (kraftsim)
   bool commit_before_processing = false;        // kraftsim: commitAsync of the polled positions first
+  bool commit_after_processing = false;         // kraftsim: commitSync of the processed positions after each poll
 };
 
 // How long the application's poll waits for records (its poll(Duration) argument).

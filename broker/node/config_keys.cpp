@@ -266,8 +266,8 @@ std::string config_keys_markdown() {
       "Keys of a scenario's `producers` and `consumers` entries (Kafka's ProducerConfig and\n"
       "ConsumerConfig). The entries also take workload keys that are not Kafka's (`topic`, `start_ms`;\n"
       "producers: `records_per_s`, `records`, `value_bytes`, `keys`, `key_distribution`, `zipf_exponent`;\n"
-      "consumers: `processing_ms_per_record`, `commit_before_processing`); `scenarios/scenario.schema.json`\n"
-      "lists all of them.\n\n";
+      "consumers: `processing_ms_per_record`, `commit_before_processing`, `commit_after_processing`);\n"
+      "`scenarios/scenario.schema.json` lists all of them.\n\n";
   out += markdown_table(client_keys);
   return out;
 }

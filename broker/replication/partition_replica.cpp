@@ -84,7 +84,11 @@ void PartitionReplica::check_invariants() const {
       KS_ASSERT_MSG(p.required_offset > high_watermark_, "a produce the high watermark passed was answered");
       KS_ASSERT(p.required_offset <= log_end);
       KS_ASSERT(p.base_offset < p.required_offset);
-      KS_ASSERT(i == 0 || leader->produce_purgatory[i - 1].required_offset <= p.base_offset);
+      // Sorted by required offset; fresh appends never overlap, but an idempotent producer's
+      // retry (a duplicate, KIP-98) waits for the same offsets as its original.
+      KS_ASSERT(i == 0 || leader->produce_purgatory[i - 1].required_offset <= p.required_offset);
+      KS_ASSERT(p.duplicate || i == 0 || leader->produce_purgatory[i - 1].required_offset <= p.base_offset ||
+                leader->produce_purgatory[i - 1].duplicate);
     }
     KS_ASSERT(leader->fetch_purgatory.size() <= leader->followers.size());
     for (const ParkedFetch& p : leader->fetch_purgatory) {

@@ -139,6 +139,7 @@ Result<bool, std::string> build_kafka_cluster(const Scenario& scenario, sim::Wor
     cc.max_poll_records = spec.max_poll_records;
     cc.processing_time_per_record = spec.processing_time_per_record;
     cc.commit_before_processing = spec.commit_before_processing;
+    cc.commit_after_processing = spec.commit_after_processing;
     if (!spec.group_id.empty()) {
       client::GroupConfig g;
       g.group_id = spec.group_id;

@@ -37,6 +37,9 @@ std::vector<NodeId> resolve(const Target& target, const Scenario& scenario, sim:
   if (const auto* id = std::get_if<NodeId>(&target.value)) return {*id};
   const auto& name = std::get<std::string>(target.value);
   std::vector<NodeId> out;
+  // Clients by name (the loader turns them into node ids; scenarios built in code may keep them).
+  if (name.rfind("producer:", 0) == 0) return {producer_node_id(scenario, std::stoul(name.substr(9)))};
+  if (name.rfind("consumer:", 0) == 0) return {consumer_node_id(scenario, std::stoul(name.substr(9)))};
   if (name.rfind("coordinator-of:", 0) == 0) {
     // The broker leading the group's __consumer_offsets partition now.
     const auto it = scenario.config.find("offsets.topic.num.partitions");

@@ -86,6 +86,7 @@ struct ConsumerSpec {
   std::int32_t max_partition_fetch_bytes = 1048576;
   Duration processing_time_per_record{};  // processing_ms_per_record: the application's work
   bool commit_before_processing = false;  // kraftsim: commit the polled positions before processing
+  bool commit_after_processing = false;   // kraftsim: commitSync of the processed positions after each poll
   bool ignore_revocation = false;         // kraftsim.consumer.ignore.revocation (test only)
 };
 

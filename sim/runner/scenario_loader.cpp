@@ -315,6 +315,7 @@ void read_group_settings(ObjectReader& c, ConsumerSpec& spec) {
   spec.max_partition_fetch_bytes = static_cast<std::int32_t>(c.integer_or("max.partition.fetch.bytes", 1048576, 1, int32_max));
   spec.processing_time_per_record = milliseconds(c.integer_or("processing_ms_per_record", 0, 0, 60'000));
   spec.commit_before_processing = c.boolean_or("commit_before_processing", false);
+  spec.commit_after_processing = c.boolean_or("commit_after_processing", false);
   spec.ignore_revocation = c.boolean_or("kraftsim.consumer.ignore.revocation", false);
   // Kafka's ConsumerConfig checks: a heartbeat must fit in the session (else the group
   // coordinator would expire the member between two heartbeats).
@@ -324,12 +325,19 @@ void read_group_settings(ObjectReader& c, ConsumerSpec& spec) {
   const bool group_key_set = c.has("partition.assignment.strategy") || c.has("enable.auto.commit") ||
                              c.has("auto.commit.interval.ms") || c.has("session.timeout.ms") ||
                              c.has("heartbeat.interval.ms") || c.has("max.poll.interval.ms") ||
-                             c.has("commit_before_processing") || c.has("kraftsim.consumer.ignore.revocation");
+                             c.has("commit_before_processing") || c.has("commit_after_processing") ||
+                             c.has("kraftsim.consumer.ignore.revocation");
   if (spec.group_id.empty() && group_key_set) {
     throw InputError(c.pointer(), "group settings need a \"group.id\" (without one the consumer assigns itself every partition)");
   }
   if (spec.commit_before_processing && spec.enable_auto_commit) {
     throw InputError(c.child_pointer("commit_before_processing"), "set \"enable.auto.commit\": false with commit_before_processing");
+  }
+  if (spec.commit_after_processing && spec.enable_auto_commit) {
+    throw InputError(c.child_pointer("commit_after_processing"), "set \"enable.auto.commit\": false with commit_after_processing");
+  }
+  if (spec.commit_after_processing && spec.commit_before_processing) {
+    throw InputError(c.child_pointer("commit_after_processing"), "expected one of commit_before_processing and commit_after_processing");
   }
 }
 

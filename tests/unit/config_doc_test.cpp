@@ -30,7 +30,7 @@ TEST_CASE("every Kafka key of a scenario's clients is in the client registry wit
   // Workload keys of kraftsim's own, not Kafka's ProducerConfig / ConsumerConfig.
   const std::set<std::string> workload = {"topic",      "start_ms",      "records_per_s",   "records",
                                           "value_bytes", "keys",         "key_distribution", "zipf_exponent",
-                                          "processing_ms_per_record", "commit_before_processing"};
+                                          "processing_ms_per_record", "commit_before_processing", "commit_after_processing"};
   using kraftsim::node::KeyScope;
   for (const auto& [section, scope] : {std::pair{"producers", KeyScope::producer}, std::pair{"consumers", KeyScope::consumer}}) {
     const auto& properties = schema.at("properties").at(section).at("items").at("properties");

@@ -72,7 +72,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
                               {"auto.commit.interval.ms", 1000}, {"session.timeout.ms", 10000}, {"heartbeat.interval.ms", 1000},
                               {"max.poll.interval.ms", 60000}, {"max.poll.records", 10}, {"fetch.min.bytes", 100},
                               {"fetch.max.wait.ms", 100}, {"max.partition.fetch.bytes", 4096}, {"processing_ms_per_record", 1},
-                              {"commit_before_processing", true}, {"kraftsim.consumer.ignore.revocation", false}}}},
+                              {"commit_before_processing", true}, {"commit_after_processing", false}, {"kraftsim.consumer.ignore.revocation", false}}}},
               {"test_only_mutations", json::array()},
               {"expect", {{"violated", json::array()}, {"may_violate", {"acked-write-durable"}}}},
               {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "controller"}, {"formatted", true},
