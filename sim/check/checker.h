@@ -69,6 +69,8 @@ class Checker {
   std::uint64_t violations() const { return violation_count_; }
   // How many times the invariant was actually exercised: 0 means "not applicable" to the run.
   std::uint64_t observations() const { return observations_; }
+  // Records the violations concern (lost, duplicated), for the run's stats; 0 when not counted.
+  std::int64_t records_affected() const { return records_affected_; }
 
  protected:
   void violate(std::int64_t t_us, std::string detail) {
@@ -76,11 +78,13 @@ class Checker {
     if (!first_violation_) first_violation_ = Violation{t_us, std::move(detail)};
   }
   void observed() { ++observations_; }
+  void add_records_affected(std::int64_t n) { records_affected_ += n; }
 
  private:
   std::optional<Violation> first_violation_;
   std::uint64_t violation_count_ = 0;
   std::uint64_t observations_ = 0;
+  std::int64_t records_affected_ = 0;
 };
 
 }  // namespace kraftsim::check

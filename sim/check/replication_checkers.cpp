@@ -82,6 +82,7 @@ class AckedWriteDurable final : public Checker {
           }
         }
       }
+      add_records_affected(lost);
       if (lost > 0) {
         violate(t_us, fmt::format("{}-{}: {} acknowledged record{} lost; first: {}", key.first, key.second, lost,
                                   lost == 1 ? "" : "s", first));
@@ -281,7 +282,9 @@ class NoDuplicates final : public Checker {
         if (!id) continue;
         observed();
         const auto [it, fresh] = first_offset.emplace(*id, offset);
-        if (fresh || reported >= duplicates_reported_max) continue;
+        if (fresh) continue;
+        add_records_affected(1);
+        if (reported >= duplicates_reported_max) continue;
         ++reported;
         violate(t_us, fmt::format("{}-{}: producer {}'s record {} is at offset {} and again at offset {} (leader {})",
                                   topic, partition, id->first, id->second, it->second, offset, leader->node));

@@ -53,6 +53,20 @@ nlohmann::ordered_json result_json(const runner::RunResult& r, double wall_ms) {
     checks.push_back({{"id", c.id}, {"status", runner::to_string(c.status)}, {"detail", c.detail}});
   }
   j["checks"] = checks;
+  const runner::RunStats& s = r.stats;
+  j["stats"] = {{"records_sent", s.records_sent},
+                {"records_acknowledged", s.records_acknowledged},
+                {"records_failed", s.records_failed},
+                {"records_lost", s.records_lost},
+                {"records_duplicated", s.records_duplicated},
+                {"duplicates_answered", s.duplicates_answered},
+                {"records_consumed", s.records_consumed},
+                {"controller_elections", s.controller_elections},
+                {"partition_leader_elections", s.partition_leader_elections},
+                {"isr_changes", s.isr_changes},
+                {"bytes_on_wire", s.bytes_on_wire},
+                {"bytes_written_to_disk", s.bytes_written_to_disk},
+                {"fsyncs", s.fsyncs}};
   j["replay"] = r.replay_command;
   return j;
 }

@@ -270,7 +270,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   // all for kinds nobody reads.
   const bool demo = scenario.program == "pinger";
   std::array<std::vector<check::Checker*>, trace::kind_count> checkers_by_kind;
-  trace::KindSet observed = demo ? DemoObserver::kinds() : trace::KindSet();
+  trace::KindSet observed = demo ? DemoObserver::kinds() : StatsCollector::kinds();
+  StatsCollector stats;
   for (auto& c : checkers) {
     for (int k = 0; k < trace::kind_count; ++k) {
       if (c->kinds().contains(static_cast<trace::Kind>(k))) checkers_by_kind[static_cast<std::size_t>(k)].push_back(c.get());
@@ -278,8 +279,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     observed = observed | c->kinds();
   }
   world.trace().set_observer(
-      [&observer, &checkers_by_kind, demo](const trace::EventRef& e) {
-        if (demo) observer.on_event(e);
+      [&observer, &checkers_by_kind, &stats, demo](const trace::EventRef& e) {
+        if (demo) {
+          observer.on_event(e);
+        } else if (e.kind == trace::Kind::state) {
+          stats.on_event(e);
+        }
         for (check::Checker* c : checkers_by_kind[static_cast<std::size_t>(e.kind)]) c->on_event(e);
       },
       observed);
@@ -328,8 +333,17 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     for (auto& c : checkers) {
       c->on_end(world.now().us());
       result.checks.push_back(to_result(*c));
+      if (c->id() == "acked-write-durable") stats.stats().records_lost = c->records_affected();
+      if (c->id() == "idempotent-no-duplicates") stats.stats().records_duplicated = c->records_affected();
     }
   }
+  stats.stats().bytes_on_wire = static_cast<std::int64_t>(world.network().counters().bytes_sent);
+  for (NodeId id : world.node_ids()) {
+    const sim::DiskCounters& disk = world.node(id).disk().counters();
+    stats.stats().bytes_written_to_disk += static_cast<std::int64_t>(disk.bytes_written);
+    stats.stats().fsyncs += static_cast<std::int64_t>(disk.fsync_count);
+  }
+  result.stats = stats.stats();
   if (stop == sim::StopReason::budget_exhausted) {
     result.checks.push_back(CheckResult{"event-budget", CheckStatus::violated,
                                         fmt::format("the run used its budget of {} events before {} ms",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/result.h"
+#include "sim/runner/run_stats.h"
 #include "sim/runner/scenario.h"
 #include "trace/trace.h"
 
@@ -46,6 +47,7 @@ struct RunResult {
   std::uint64_t events_dispatched = 0; // scheduler events
   std::string stop_reason;
   std::vector<CheckResult> checks;
+  RunStats stats;
   std::vector<trace::Event> trace_events;  // empty unless keep_trace_events
   std::vector<NodeFiles> exported_files;   // empty unless export_files
   std::string replay_command;

@@ -55,10 +55,16 @@ TEST_CASE("cli: run --json prints one object with the documented fields", "[cli]
   const auto o = run_cli("run " + demo + " --seed 3 --json");
   REQUIRE(o.exit_code == 0);
   const auto j = nlohmann::json::parse(o.out);
-  for (const char* key : {"scenario", "seed", "passed", "fingerprint", "events", "sim_time_ms", "wall_ms", "checks"}) {
+  for (const char* key : {"scenario", "seed", "passed", "fingerprint", "events", "sim_time_ms", "wall_ms", "checks", "stats"}) {
     INFO(key);
     REQUIRE(j.contains(key));
   }
+  for (const char* key : {"records_sent", "records_acknowledged", "records_lost", "records_duplicated", "controller_elections",
+                          "partition_leader_elections", "isr_changes", "bytes_on_wire", "bytes_written_to_disk"}) {
+    INFO(key);
+    REQUIRE(j["stats"].contains(key));
+  }
+  REQUIRE(j["stats"]["bytes_on_wire"].get<std::int64_t>() > 0);  // the demo pings
   REQUIRE(j["seed"] == 3);
   REQUIRE(j["passed"] == true);
   REQUIRE(j["fingerprint"].get<std::string>().size() == 18);

@@ -330,3 +330,42 @@ TEST_CASE("key_distribution: round-robin spreads keys evenly, uniform roughly, z
   REQUIRE(zipf["key-0"] > 450);
   REQUIRE(zipf["key-0"] > 20 * std::max<std::int64_t>(1, zipf["key-99"]));
 }
+
+TEST_CASE("a run's stats count what the clients did and what the checkers found", "[producer][scenario]") {
+  {
+    const runner::RunResult r = runner::run_scenario(load("idempotent-producer-lost-responses"), {1, false});
+    const runner::RunStats& s = r.stats;
+    REQUIRE(s.records_sent == 8'000);
+    REQUIRE(s.records_acknowledged == 8'000);
+    REQUIRE(s.records_lost == 0);
+    REQUIRE(s.records_duplicated == 0);
+    REQUIRE(s.duplicates_answered > 0);
+    REQUIRE(s.records_consumed >= 8'000);
+    REQUIRE(s.controller_elections >= 1);
+    REQUIRE(s.partition_leader_elections >= 3);  // one per partition at least
+    REQUIRE(s.bytes_on_wire > 8'000 * 16);
+    REQUIRE(s.bytes_written_to_disk > 3 * 8'000 * 16);  // three replicas
+    REQUIRE(s.fsyncs > 0);
+  }
+  {
+    const runner::RunResult r = runner::run_scenario(load("producer-duplicates-without-idempotence"), {1, false});
+    REQUIRE(r.stats.records_duplicated > 0);
+    REQUIRE(r.stats.duplicates_answered == 0);
+  }
+  {
+    // acks=1 and a leader crash: the lost records are counted (a seed where the checker saw loss).
+    const runner::Scenario s = kraftsim::testing::load_scenario("replication", "leader-crash-acks-1");
+    bool seen = false;
+    for (std::uint64_t seed = 1; seed <= 40 && !seen; ++seed) {
+      const runner::RunResult r = runner::run_scenario(s, {seed, false});
+      if (!violated(find_check(r, "acked-write-durable"))) {
+        REQUIRE(r.stats.records_lost == 0);
+        continue;
+      }
+      seen = true;
+      REQUIRE(r.stats.records_lost > 0);
+      REQUIRE(r.stats.records_lost <= r.stats.records_acknowledged);
+    }
+    REQUIRE(seen);
+  }
+}
