@@ -47,10 +47,12 @@ class ClusterView {
   virtual const raft::QuorumCore* quorum(NodeId node) const = 0;
   // Whether messages from `from` currently reach `to` (the network's view).
   virtual bool link_up(NodeId from, NodeId to) const = 0;
-  // Every running broker's replica of topic-partition (empty when none hosts it).
-  virtual std::vector<PartitionReplicaView> partition_replicas(const std::string& /*topic*/,
-                                                               std::int32_t /*partition*/) const {
-    return {};
+  // Every running broker's replica of topic-partition (empty when none hosts it). The reference
+  // stays valid until the next call for another partition or the world moves on.
+  virtual const std::vector<PartitionReplicaView>& partition_replicas(const std::string& /*topic*/,
+                                                                      std::int32_t /*partition*/) const {
+    static const std::vector<PartitionReplicaView> none;
+    return none;
   }
 };
 

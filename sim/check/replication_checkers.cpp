@@ -53,7 +53,7 @@ class AckedWriteDurable final : public Checker {
 
   void on_end(std::int64_t t_us) override {
     for (const auto& [key, batches] : acked_) {
-      const auto replicas = view_.partition_replicas(key.first, key.second);
+      const auto& replicas = view_.partition_replicas(key.first, key.second);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) {
         violate(t_us, fmt::format("{}-{}: no leader at the end of the run, so {} acknowledged batches cannot be found",
@@ -117,7 +117,7 @@ class ReplicasConsistent final : public Checker {
 
   void on_end(std::int64_t t_us) override {
     for (const auto& [topic, partition] : partitions_) {
-      const auto replicas = view_.partition_replicas(topic, partition);
+      const auto& replicas = view_.partition_replicas(topic, partition);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) continue;
       for (const auto& r : replicas) {
@@ -171,7 +171,7 @@ class ConsumerReadStable final : public Checker {
 
   void on_end(std::int64_t t_us) override {
     for (const auto& [key, reads] : reads_) {
-      const auto replicas = view_.partition_replicas(key.first, key.second);
+      const auto& replicas = view_.partition_replicas(key.first, key.second);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) continue;
       for (const Read& r : reads) {
@@ -230,7 +230,7 @@ class ProducerOrder final : public Checker {
   }
   void on_end(std::int64_t t_us) override {
     for (const auto& [topic, partition] : partitions_) {
-      const auto replicas = view_.partition_replicas(topic, partition);
+      const auto& replicas = view_.partition_replicas(topic, partition);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) continue;
       // Per producer: the records seen so far and the largest number among them. A number seen
@@ -272,7 +272,7 @@ class NoDuplicates final : public Checker {
   }
   void on_end(std::int64_t t_us) override {
     for (const auto& [topic, partition] : partitions_) {
-      const auto replicas = view_.partition_replicas(topic, partition);
+      const auto& replicas = view_.partition_replicas(topic, partition);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) continue;
       std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> first_offset;  // (producer, record) -> offset

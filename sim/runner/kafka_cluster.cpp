@@ -181,9 +181,14 @@ const raft::QuorumCore* WorldClusterView::quorum(NodeId node) const {
   return &kafka->quorum();
 }
 
-std::vector<check::PartitionReplicaView> WorldClusterView::partition_replicas(const std::string& topic,
-                                                                             std::int32_t partition) const {
-  std::vector<check::PartitionReplicaView> out;
+const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_replicas(const std::string& topic,
+                                                                                    std::int32_t partition) const {
+  CachedReplicas& cached = replicas_cache_[{topic, partition}];
+  const std::uint64_t now = world_.trace().size();
+  if (cached.trace_size == now && now != 0) return cached.replicas;
+  cached.trace_size = now;
+  std::vector<check::PartitionReplicaView>& out = cached.replicas;
+  out.clear();
   const std::string dir = fmt::format("{}-{}/", topic, partition);
   for (NodeId id : world_.node_ids()) {
     const auto* kafka = dynamic_cast<const node::KafkaNode*>(world_.node(id).program());

@@ -42,12 +42,20 @@ class WorldClusterView final : public check::ClusterView {
   std::vector<NodeId> nodes() const override { return world_.node_ids(); }
   const raft::QuorumCore* quorum(NodeId node) const override;
   bool link_up(NodeId from, NodeId to) const override { return world_.network().link_up(from, to); }
-  std::vector<check::PartitionReplicaView> partition_replicas(const std::string& topic,
-                                                              std::int32_t partition) const override;
+  // Decoding every replica's segments is the costly part of judging a run, and each replication
+  // checker asks for every partition at the end: the answer is kept while the world stands still
+  // (same trace length), so the checkers share one decoding per partition.
+  const std::vector<check::PartitionReplicaView>& partition_replicas(const std::string& topic,
+                                                                     std::int32_t partition) const override;
 
  private:
+  struct CachedReplicas {
+    std::uint64_t trace_size = 0;
+    std::vector<check::PartitionReplicaView> replicas;
+  };
   const sim::World& world_;
   std::vector<NodeId> voters_;
+  mutable std::map<std::pair<std::string, std::int32_t>, CachedReplicas> replicas_cache_;
 };
 
 }  // namespace kraftsim::runner
