@@ -1,7 +1,8 @@
-// The kraftsim command line. Exit codes (docs/cli.md):
+// The kraftsim command line. Exit codes (docs/cli.md, sim/runner/result_json.h):
 //   0  the run passed (every expectation met)
-//   1  a check was violated (or an expected violation did not happen)
+//   1  a safety check was violated (or an expected violation did not happen)
 //   2  bad input: unknown flag, missing or malformed file, invalid scenario
+//   3  a liveness check failed (and no safety check)
 //   4  internal error (a bug in kraftsim)
 // Wall-clock time is measured only here, around a run, and shows only in --json (wall_ms).
 #include <CLI/CLI.hpp>
@@ -18,6 +19,7 @@
 #include "broker/common/uuid.h"
 #include "sim/runner/kernel_bench.h"
 #include "broker/node/config_keys.h"
+#include "sim/runner/result_json.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
 #include "trace/trace.h"
@@ -26,49 +28,13 @@ namespace {
 
 using namespace kraftsim;
 
-constexpr int exit_passed = 0;
-constexpr int exit_violation = 1;
-constexpr int exit_bad_input = 2;
-constexpr int exit_internal = 4;
+using runner::exit_bad_input;
+using runner::exit_internal;
+using runner::exit_passed;
 
 int fail_input(const std::string& message) {
   std::fprintf(stderr, "kraftsim: error: %s\n", message.c_str());
   return exit_bad_input;
-}
-
-nlohmann::ordered_json result_json(const runner::RunResult& r, double wall_ms) {
-  nlohmann::ordered_json j;
-  j["scenario"] = r.scenario;
-  j["seed"] = r.seed;
-  j["passed"] = r.passed;
-  j["fingerprint"] = trace::format_fingerprint(r.fingerprint);
-  j["sim_time_ms"] = r.sim_time_ms;
-  j["wall_ms"] = wall_ms;
-  j["events"] = r.events;
-  j["events_dispatched"] = r.events_dispatched;
-  j["stop_reason"] = r.stop_reason;
-  j["sim_to_wall_ratio"] = wall_ms > 0 ? static_cast<double>(r.sim_time_ms) / wall_ms : 0.0;
-  auto checks = nlohmann::ordered_json::array();
-  for (const auto& c : r.checks) {
-    checks.push_back({{"id", c.id}, {"status", runner::to_string(c.status)}, {"detail", c.detail}});
-  }
-  j["checks"] = checks;
-  const runner::RunStats& s = r.stats;
-  j["stats"] = {{"records_sent", s.records_sent},
-                {"records_acknowledged", s.records_acknowledged},
-                {"records_failed", s.records_failed},
-                {"records_lost", s.records_lost},
-                {"records_duplicated", s.records_duplicated},
-                {"duplicates_answered", s.duplicates_answered},
-                {"records_consumed", s.records_consumed},
-                {"controller_elections", s.controller_elections},
-                {"partition_leader_elections", s.partition_leader_elections},
-                {"isr_changes", s.isr_changes},
-                {"bytes_on_wire", s.bytes_on_wire},
-                {"bytes_written_to_disk", s.bytes_written_to_disk},
-                {"fsyncs", s.fsyncs}};
-  j["replay"] = r.replay_command;
-  return j;
 }
 
 void print_human(const runner::RunResult& r) {
@@ -120,11 +86,11 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
     if (auto error = write_exported(export_dir, r.exported_files)) return fail_input(*error);
   }
   if (json) {
-    std::cout << result_json(r, wall_ms).dump() << '\n';
+    std::cout << runner::result_json(r, wall_ms).dump() << '\n';
   } else {
     print_human(r);
   }
-  return r.passed ? exit_passed : exit_violation;
+  return runner::exit_code(r);
 }
 
 // Validates scenario files without running them: one line per file, exit 2 if any is invalid.
