@@ -33,8 +33,8 @@ void DemoObserver::before_kill(sim::World& world, NodeId id, bool power_loss) {
 std::vector<CheckResult> DemoObserver::finish(sim::World& world, const Scenario& scenario) const {
   std::vector<CheckResult> out;
 
-  CheckResult durable{"demo-fsynced-records-survive", CheckStatus::not_applicable, "no power loss was recovered"};
-  CheckResult cache{"demo-crash-keeps-page-cache", CheckStatus::not_applicable, "no crash was recovered"};
+  CheckResult durable{"demo-fsynced-records-survive", CheckStatus::not_applicable, "no power loss was recovered", -1};
+  CheckResult cache{"demo-crash-keeps-page-cache", CheckStatus::not_applicable, "no crash was recovered", -1};
   for (const auto& [node, r] : recoveries_) {
     CheckResult& c = r.expected.power_loss ? durable : cache;
     const bool ok = r.expected.power_loss ? r.recovered >= r.expected.synced : r.recovered == r.expected.appended;
@@ -52,7 +52,7 @@ std::vector<CheckResult> DemoObserver::finish(sim::World& world, const Scenario&
   out.push_back(durable);
   out.push_back(cache);
 
-  CheckResult live{"demo-pings-after-heal", CheckStatus::held, ""};
+  CheckResult live{"demo-pings-after-heal", CheckStatus::held, "", -1};
   const std::int64_t end_us = world.now().us();
   if (end_us - last_fault_us_ < 5 * scenario.pinger.interval.us()) {
     live.status = CheckStatus::not_applicable;

@@ -16,6 +16,7 @@
 #include "sim/check/raft_liveness.h"
 #include "sim/runner/demo_checks.h"
 #include "sim/runner/kafka_cluster.h"
+#include "sim/runner/run_trace.h"
 #include "sim/world/world.h"
 
 namespace kraftsim::runner {
@@ -217,6 +218,7 @@ CheckResult to_result(const check::Checker& c) {
   r.id = std::string(c.id());
   if (c.violation()) {
     r.status = CheckStatus::violated;
+    r.violation_t_us = c.violation()->t_us;
     r.detail = fmt::format("{} ({} violation{}; first at {} ms: {})", c.meaning(), c.violations(),
                            c.violations() == 1 ? "" : "s", c.violation()->t_us / 1000, c.violation()->detail);
   } else if (c.observations() == 0) {
@@ -289,9 +291,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       },
       observed);
 
-  world.trace().append(0, trace::world_node, trace::Kind::run, "run-started",
-                       {{"scenario", scenario.name}, {"seed", static_cast<std::int64_t>(seed)},
-                        {"nodes", static_cast<std::int64_t>(scenario.nodes.size())}});
+  trace_run_started(world.trace(), scenario, seed);
 
   if (scenario.program == "pinger") {
     add_pinger_nodes(scenario, world);
@@ -347,7 +347,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (stop == sim::StopReason::budget_exhausted) {
     result.checks.push_back(CheckResult{"event-budget", CheckStatus::violated,
                                         fmt::format("the run used its budget of {} events before {} ms",
-                                                    scenario.max_events, scenario.duration.ms())});
+                                                    scenario.max_events, scenario.duration.ms()),
+                                        world.now().us()});
   }
   // Teaching scenarios name the violations they exist to show (Scenario::expect_violated).
   auto listed = [](const std::vector<std::string>& ids, const std::string& id) {
@@ -367,6 +368,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     if (c.status == CheckStatus::violated || c.status == CheckStatus::missing_expected_violation) result.passed = false;
   }
   world.trace().set_observer(nullptr);
+  trace_run_verdicts(world.trace(), world.now().us(), result);
   world.trace().append(world.now().us(), trace::world_node, trace::Kind::run, "run-ended",
                        {{"passed", result.passed}, {"stop", result.stop_reason}});
 

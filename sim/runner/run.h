@@ -21,6 +21,7 @@ struct CheckResult {
   std::string id;
   CheckStatus status = CheckStatus::held;
   std::string detail;
+  std::int64_t violation_t_us = -1;  // the first violation's simulated time; -1 when none
 };
 
 // The simulated files of one node, byte for byte, as they stood at the export time.
