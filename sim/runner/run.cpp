@@ -185,6 +185,30 @@ void apply_fault(const FaultSpec& f, const Scenario& scenario, sim::World& world
   }
 }
 
+// The start of the quiet phase (Scenario::quiet_phase): every fault is healed, as a Jepsen
+// nemesis does before the final reads, so that liveness-after-heal can judge recovery. Nodes that
+// died (crashed, lost power, shut down) are restarted; paused ones resumed; disks return to the
+// scenario's model.
+void start_quiet_phase(const Scenario& scenario, sim::World& world) {
+  world.trace().append(world.now().us(), trace::world_node, trace::Kind::fault, "quiet-phase",
+                       {{"quiet_phase_ms", scenario.quiet_phase.ms()}});
+  world.heal();
+  for (NodeId id : world.node_ids()) {
+    sim::NodeHost& node = world.node(id);
+    switch (node.state()) {
+      case sim::ProcessState::paused: world.resume(id); break;
+      case sim::ProcessState::crashed:
+      case sim::ProcessState::power_lost:
+      case sim::ProcessState::exited: world.restart(id); break;
+      case sim::ProcessState::running:
+      case sim::ProcessState::never_started: break;
+    }
+    // Silently: the quiet-phase event above says the disks are back to normal.
+    node.disk().set_slow_factor(1.0);
+    node.disk().set_capacity_bytes(scenario.disk.capacity_bytes);
+  }
+}
+
 }  // namespace
 
 namespace {
@@ -304,6 +328,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   for (const FaultSpec& f : scenario.faults) {
     if (f.at > Time::zero() + scenario.duration) continue;
     world.scheduler().schedule_at(f.at, [&f, &scenario, &world, &observer] { apply_fault(f, scenario, world, observer); });
+  }
+
+  if (scenario.quiet_phase > Duration{}) {
+    world.scheduler().schedule_at(scenario.quiet_phase_start(), [&scenario, &world] { start_quiet_phase(scenario, world); });
   }
 
   // Capturing files reads the disks without side effects, so exporting never changes the run.

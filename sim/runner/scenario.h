@@ -129,6 +129,12 @@ struct Scenario {
   std::string description;
   std::uint64_t seed = 1;
   Duration duration = seconds(10);
+  // The run's last quiet_phase: at its start every fault is healed (network healed, paused nodes
+  // resumed, crashed nodes restarted, disks back to normal) and no fault fires in it; by its end
+  // the cluster must have recovered (the liveness-after-heal check). Zero: no quiet phase, and
+  // liveness-after-heal does not apply. Faults must all fire before it starts.
+  Duration quiet_phase{};
+  Time quiet_phase_start() const { return Time::zero() + (duration - quiet_phase); }
   std::uint64_t max_events = 50'000'000;  // the run's event budget
   std::string program = "kafka";          // what the nodes run: "kafka" or the kernel demo "pinger"
   PingerSpec pinger;

@@ -350,6 +350,7 @@ Scenario read_scenario(const json& doc, const std::string& source) {
   s.description = r.string_or("description", "");
   s.seed = r.unsigned_or("seed", 1);
   s.duration = milliseconds(r.integer("duration_ms", 1, time_ms_max));
+  s.quiet_phase = milliseconds(r.integer_or("quiet_phase_ms", 0, 0, s.duration.ms() - 1));
   s.max_events = r.unsigned_or("max_events", s.max_events);
   if (s.max_events == 0) throw InputError("/max_events", "expected a positive integer");
   s.program = r.choice_or("program", "kafka", {"kafka", "pinger"});
@@ -543,6 +544,15 @@ Scenario read_scenario(const json& doc, const std::string& source) {
         }
       }
       std::stable_sort(s.faults.begin(), s.faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+      if (s.quiet_phase > Duration{}) {
+        for (const FaultSpec& f : s.faults) {
+          if (f.at >= s.quiet_phase_start()) {
+            throw InputError(f.pointer + "/at_ms",
+                             fmt::format("expected a time before the quiet phase, which starts at {} ms (duration_ms - quiet_phase_ms)",
+                                         (s.duration - s.quiet_phase).ms()));
+          }
+        }
+      }
     }
   }
   r.finish();
