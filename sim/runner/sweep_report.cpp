@@ -71,13 +71,23 @@ std::string xml_escape(std::string_view text) {
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
-      case '\t': out += "&#9;"; break;   // kept in attribute values, where a raw tab would become a space
-      case '\n': out += "&#10;"; break;
-      case '\r': out += "&#13;"; break;
+      case '\t': case '\n': case '\r': out += ch; break;
       default:
-        // XML 1.0 forbids C0 controls even as character references.
+        // XML 1.0 forbids the other C0 controls even as character references.
         out += static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f ? '?' : ch;
     }
+  }
+  return out;
+}
+
+std::string xml_escape_attribute(std::string_view text) {
+  // An XML parser turns a raw tab or newline in an attribute value into a space; references keep them.
+  std::string out;
+  for (const char ch : xml_escape(text)) {
+    if (ch == '\t') out += "&#9;";
+    else if (ch == '\n') out += "&#10;";
+    else if (ch == '\r') out += "&#13;";
+    else out += ch;
   }
   return out;
 }
@@ -120,14 +130,14 @@ std::string sweep_junit_xml(const SweepResult& result) {
     if (r.exit_code == exit_internal) ++errors;
     else if (r.exit_code != exit_passed) ++failures;
   }
-  const std::string suite = xml_escape(result.scenario);
+  const std::string suite = xml_escape_attribute(result.scenario);
   std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   xml += fmt::format("<testsuites name=\"kraftsim sweep\" tests=\"{}\" failures=\"{}\" errors=\"{}\" time=\"{:.3f}\">\n",
                      result.runs.size(), failures, errors, result.wall_ms / 1000.0);
   xml += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" errors=\"{}\" skipped=\"0\" time=\"{:.3f}\">\n",
                      suite, result.runs.size(), failures, errors, result.wall_ms / 1000.0);
   xml += fmt::format("    <properties><property name=\"seeds\" value=\"{}\"/></properties>\n",
-                     xml_escape(seed_list(result.seeds, result.shard)));
+                     xml_escape_attribute(seed_list(result.seeds, result.shard)));
   for (const SweepRun& r : result.runs) {
     xml += fmt::format("    <testcase classname=\"{}\" name=\"seed {}\" time=\"{:.3f}\"", suite, r.seed, r.wall_ms / 1000.0);
     if (r.exit_code == exit_passed) {
@@ -136,7 +146,7 @@ std::string sweep_junit_xml(const SweepResult& result) {
     }
     const char* element = r.exit_code == exit_internal ? "error" : "failure";
     xml += fmt::format(">\n      <{} message=\"{}\" type=\"{}\">{}</{}>\n    </testcase>\n", element,
-                       xml_escape(failure_message(r)), failure_kind(r.exit_code), xml_escape(failure_detail(r, "")), element);
+                       xml_escape_attribute(failure_message(r)), failure_kind(r.exit_code), xml_escape(failure_detail(r, "")), element);
   }
   xml += "  </testsuite>\n</testsuites>\n";
   return xml;

@@ -23,9 +23,11 @@ std::string sweep_summary_text(const SweepResult& result, int jobs);
 // run, <failure> for a failed check (safety or liveness), <error> for an internal error.
 std::string sweep_junit_xml(const SweepResult& result);
 
-// Escapes text for XML element content and attribute values (&, <, >, ", '); characters XML 1.0
-// cannot carry at all (control characters other than tab, newline, carriage return) become '?'.
+// Escapes text for XML element content (&, <, >, ", '); characters XML 1.0 cannot carry at all
+// (control characters other than tab, newline, carriage return) become '?'.
 std::string xml_escape(std::string_view text);
+// The same for attribute values, where tab, newline and carriage return become references.
+std::string xml_escape_attribute(std::string_view text);
 
 // The progress bar for a terminal: "[#####...] 12/100 seeds, 1 failed, 35.0 seeds/min, ETA 2m31s".
 std::string sweep_progress_line(std::uint64_t done, std::uint64_t planned, std::uint64_t failed, double elapsed_ms);
