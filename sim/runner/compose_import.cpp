@@ -73,6 +73,30 @@ struct KafkaNode {
   std::string roles() const { return broker && controller ? "broker,controller" : broker ? "broker" : "controller"; }
 };
 
+// YAML merge keys ("<<: *common", "<<: [*a, *b]"), which compose files use to share a service's
+// settings and which yaml-cpp leaves as an ordinary "<<" key: the mapping's own keys win, then
+// the merged mappings' in order (YAML 1.1's merge key type).
+YAML::Node with_merge_keys(const YAML::Node& map) {
+  if (!map || !map.IsMap() || !map["<<"]) return map;
+  YAML::Node out(YAML::NodeType::Map);
+  for (const auto& entry : map) {
+    if (entry.first.Scalar() != "<<") out[entry.first.Scalar()] = entry.second;
+  }
+  const YAML::Node merge = map["<<"];
+  std::vector<YAML::Node> sources;
+  if (merge.IsMap()) sources.push_back(merge);
+  if (merge.IsSequence()) {
+    for (const auto& m : merge) sources.push_back(m);
+  }
+  for (const YAML::Node& source : sources) {
+    if (!source.IsMap()) continue;
+    for (const auto& entry : with_merge_keys(source)) {
+      if (!out[entry.first.Scalar()]) out[entry.first.Scalar()] = entry.second;
+    }
+  }
+  return out;
+}
+
 class Importer {
  public:
   Importer(std::string source, const ComposeImportOptions& options) : source_(std::move(source)), options_(options) {}
@@ -112,7 +136,8 @@ class Importer {
   }
 
   // Environment as a mapping or as a list of "KEY=VALUE" strings (both compose forms).
-  void read_service(const std::string& name, const YAML::Node& node) {
+  void read_service(const std::string& name, const YAML::Node& raw) {
+    const YAML::Node node = with_merge_keys(raw);
     Service s;
     s.name = name;
     if (!node.IsMap()) fail(s, "service", "expected a mapping (image, environment, ...)");
@@ -129,7 +154,7 @@ class Importer {
         }
       }
     }
-    const YAML::Node environment = node["environment"];
+    const YAML::Node environment = with_merge_keys(node["environment"]);
     if (environment && !environment.IsNull()) {
       if (environment.size() > compose_environment_max) {
         fail(s, "environment", fmt::format("{} variables, at most {}", environment.size(), compose_environment_max));

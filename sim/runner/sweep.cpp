@@ -146,7 +146,7 @@ SweepResult run_sweep(const Scenario& scenario, const SweepOptions& options) {
   result.seeds = options.seeds;
   result.shard = options.shard;
   result.seeds_planned = planned;
-  result.runs.reserve(planned);
+  result.runs.reserve(std::min<std::uint64_t>(planned, 4096));
 
   std::atomic<std::uint64_t> next_index{0};
   std::atomic<bool> sink_stop{false};

@@ -111,6 +111,29 @@ TEST_CASE("compose: environment as a list of KEY=VALUE strings gives the same sc
   REQUIRE((*a)["cluster"]["nodes"].size() == 3);
 }
 
+TEST_CASE("compose: YAML anchors and merge keys share settings between services", "[compose]") {
+  // The usual way to avoid repeating a service: an x- extension with an anchor, merged with <<.
+  std::string yaml = "x-kafka: &kafka\n  image: confluentinc/cp-kafka:7.5.0\n"
+                     "x-env: &env\n  KAFKA_PROCESS_ROLES: broker,controller\n"
+                     "  KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka1:9093,2@kafka2:9093,3@kafka3:9093\n"
+                     "  KAFKA_LISTENERS: PLAINTEXT://0.0.0.0:9092,CONTROLLER://0.0.0.0:9093\n"
+                     "  KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER\n  CLUSTER_ID: tUeiYSM4QW2qCFizw1jz8Q\n"
+                     "  KAFKA_MIN_INSYNC_REPLICAS: 2\nservices:\n";
+  for (int id = 1; id <= 3; ++id) {
+    yaml += "  kafka" + std::to_string(id) + ":\n    <<: *kafka\n    environment:\n      <<: *env\n      KAFKA_NODE_ID: " +
+            std::to_string(id) + "\n";
+  }
+  yaml += "      KAFKA_MIN_INSYNC_REPLICAS: 1\n";  // kafka3's own value wins over the merged one
+  auto r = runner::import_compose(yaml, "anchors.yml", {});
+  INFO((r.ok() ? "" : r.error()));
+  REQUIRE(r.ok());
+  REQUIRE((*r)["cluster"]["nodes"].size() == 3);
+  REQUIRE((*r)["cluster"]["nodes"][2]["process.roles"] == "broker,controller");
+  REQUIRE((*r)["cluster"]["nodes"][0]["config"]["min.insync.replicas"] == "2");
+  REQUIRE((*r)["cluster"]["nodes"][2]["config"]["min.insync.replicas"] == "1");
+  REQUIRE(runner::parse_scenario(r->dump(), "anchors.json").ok());
+}
+
 TEST_CASE("compose: Kafka keys in KAFKA_ variables become config, shared ones cluster-wide", "[compose]") {
   REQUIRE(runner::kafka_key_from_env("KAFKA_MIN_INSYNC_REPLICAS") == "min.insync.replicas");
   REQUIRE(runner::kafka_key_from_env("KAFKA_A__B___C_D") == "a_b-c.d");

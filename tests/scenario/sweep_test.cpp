@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -131,6 +132,26 @@ TEST_CASE("sweep: kraftsim sweep --jobs 2 gives each seed the fingerprint of kra
     REQUIRE(swept.at(seed) == j["fingerprint"].get<std::string>());
   }
   REQUIRE(o.out.find("4 runs: 4 passed, 0 failed") != std::string::npos);
+}
+
+TEST_CASE("sweep: the progress bar shows on a terminal and nowhere else", "[sweep][cli]") {
+  TempDir dir("sweep-cli-progress");
+  // script(1) (util-linux, in every Debian) runs the command on a pseudo-terminal.
+  const std::string out = dir.file("tty.out");
+  const std::string command = "script -q -e -c \"" + std::string(KRAFTSIM_BINARY) + " sweep " + combined_file +
+                              " --seeds 1..5 --jobs 2\" /dev/null > " + out + " 2>&1";
+  REQUIRE(std::system(command.c_str()) == 0);
+  const std::string tty = read_text_file(out);
+  INFO(tty);
+  REQUIRE(tty.find("\r[") != std::string::npos);
+  REQUIRE(tty.find("] 5/5 seeds, 0 failed, ") != std::string::npos);
+  REQUIRE(tty.find("seeds/min, ETA") != std::string::npos);
+  REQUIRE(tty.find("5 runs: 5 passed") != std::string::npos);
+  // The same sweep without a terminal: stderr stays empty.
+  const auto piped = run_cli_args({"sweep", combined_file, "--seeds", "1..5", "--jobs", "2"}, dir);
+  REQUIRE(piped.exit_code == 0);
+  REQUIRE(piped.err.empty());
+  REQUIRE(piped.out.find("seeds/min, ETA") == std::string::npos);
 }
 
 TEST_CASE("sweep: the shards of a range, run apart, hold every seed once", "[sweep][cli]") {
