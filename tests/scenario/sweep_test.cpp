@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <regex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -205,6 +206,26 @@ TEST_CASE("sweep: failing seeds give exit 1 or 3, a summary with replay commands
     REQUIRE(o.out.find("2 failed (0 safety, 2 liveness, 0 internal)") != std::string::npos);
     REQUIRE(o.out.find("event-budget: violated") != std::string::npos);
   }
+}
+
+TEST_CASE("sweep: the summary and the JUnit file are the same with 1 and 2 jobs, apart from wall-clock times", "[sweep][cli]") {
+  TempDir dir("sweep-cli-stable-reports");
+  const std::string file = dir.write("claims.json", combined_with(R"("expect": {"violated": ["single-controller-per-epoch"]})"));
+  // Wall-clock figures: "in 1.2 s, 345.6 seeds/min", time="0.123" and the jobs count itself.
+  const std::regex wall(R"(in [0-9.]+ s, [0-9.]+ seeds/min|time="[0-9.]+"|[0-9]+ jobs)");
+  std::vector<std::string> summaries, junits;
+  for (const char* jobs : {"1", "2"}) {
+    const std::string junit = dir.file(std::string("junit-") + jobs + ".xml");
+    const auto o = run_cli_args({"sweep", file, "--seeds", "1..6", "--jobs", jobs, "--junit", junit}, dir);
+    REQUIRE(o.exit_code == 1);
+    summaries.push_back(std::regex_replace(o.out, wall, "WALL"));
+    junits.push_back(std::regex_replace(read_text_file(junit), wall, "WALL"));
+  }
+  INFO(summaries[0] << summaries[1]);
+  REQUIRE(summaries[0].find("seed 6: safety") != std::string::npos);
+  REQUIRE(summaries[0] == summaries[1]);
+  REQUIRE(junits[0].find("name=\"seed 6\"") != std::string::npos);
+  REQUIRE(junits[0] == junits[1]);
 }
 
 TEST_CASE("sweep: bad flags and files give one line naming them and exit code 2", "[sweep][cli]") {
