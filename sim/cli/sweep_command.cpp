@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "base/assert.h"
 #include "sim/cli/commands.h"
 #include "sim/runner/result_json.h"
 #include "sim/runner/scenario_loader.h"
@@ -90,6 +91,7 @@ int run_sweep_command(const SweepArgs& args) {
   options.stop = &interrupt_requested;
   options.on_run = [&](const runner::SweepRun& run, const nlohmann::ordered_json& line) {
     ++done;
+    KS_ASSERT(done <= planned);
     if (run.exit_code != runner::exit_passed) ++failed;
     if (jsonl) {
       const std::string text = line.dump() + "\n";

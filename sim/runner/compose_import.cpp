@@ -232,6 +232,7 @@ class Importer {
       else fail(s, env_roles, fmt::format("unknown role \"{}\" (expected broker, controller or both)", role));
     }
     if (!n.broker && !n.controller) fail(s, env_roles, "expected broker, controller or broker,controller");
+    KS_ASSERT(n.roles() == "broker" || n.roles() == "controller" || n.roles() == "broker,controller");
 
     n.cluster_id = required(s, env_cluster_id, "KRaft storage is formatted with the cluster id (kafka-storage.sh format -t)");
     auto uuid = uuid_from_string(n.cluster_id);
@@ -323,6 +324,7 @@ class Importer {
   // KAFKA_CONTROLLER_QUORUM_VOTERS: the same on every node, each voter a controller node that its
   // host names and that listens on its port (KIP-595 static voters).
   void check_voters() {
+    KS_ASSERT(!nodes_.empty());
     const KafkaNode& first = nodes_.front();
     voters_text_ = required(*first.service, env_voters,
                             "kraftsim needs the static voter set (controller.quorum.bootstrap.servers, KIP-853, is not "
@@ -346,6 +348,14 @@ class Importer {
       if (!node->controller) {
         fail(*first.service, env_voters, fmt::format("voter {} is service {}, whose {} lacks controller", v.id,
                                                      node->service->name, env_roles));
+      }
+      // A single-node cluster (apache/kafka's quickstart) may name itself as localhost; with more
+      // nodes, localhost inside another container is that container, not the voter.
+      const bool loopback = v.host == "localhost" || v.host == "127.0.0.1" || v.host == "::1" || v.host == "[::1]";
+      if (loopback && nodes_.size() == 1) continue;
+      if (loopback) {
+        fail(*first.service, env_voters, fmt::format("voter {}'s host \"{}\" is each container itself, so the other "
+                                                     "nodes cannot reach it; name its service", v.id, v.host));
       }
       const auto host = hosts_.find(v.host);
       if (host == hosts_.end()) {
@@ -445,6 +455,8 @@ class Importer {
   }
 
   nlohmann::ordered_json scenario() const {
+    KS_ASSERT(!nodes_.empty());
+    KS_ASSERT(!voters_text_.empty());
     const std::string& cluster_id = nodes_.front().cluster_id;
     // A key every node sets to the same value is cluster-wide; otherwise it stays per node.
     std::map<std::string, std::string> shared = nodes_.front().config;
@@ -481,6 +493,7 @@ class Importer {
     if (!others.empty()) comments.push_back(fmt::format("not Kafka nodes: {}", fmt::join(others, ", ")));
     if (!not_modelled_.empty()) comments.push_back(fmt::format("not simulated: {}", fmt::join(not_modelled_, ", ")));
 
+    KS_ASSERT(nodes.size() == nodes_.size());
     nlohmann::ordered_json cluster;
     cluster["cluster.id"] = cluster_id;
     cluster["controller.quorum.voters"] = voters_text_;

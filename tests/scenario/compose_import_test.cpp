@@ -170,6 +170,27 @@ TEST_CASE("compose: a broker-only node and a node with another CLUSTER_ID are ke
   REQUIRE(runner::parse_scenario(r->dump(), "c.json").ok());
 }
 
+TEST_CASE("compose: a single-node cluster may name its own voter localhost, a larger one may not", "[compose]") {
+  const std::string single = "services:\n  broker:\n    image: apache/kafka:3.7.0\n    environment:\n"
+                             "      KAFKA_NODE_ID: 1\n      KAFKA_PROCESS_ROLES: broker,controller\n"
+                             "      KAFKA_LISTENERS: PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093\n"
+                             "      KAFKA_CONTROLLER_LISTENER_NAMES: CONTROLLER\n"
+                             "      KAFKA_LISTENER_SECURITY_PROTOCOL_MAP: CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT\n"
+                             "      KAFKA_CONTROLLER_QUORUM_VOTERS: 1@localhost:9093\n"
+                             "      CLUSTER_ID: 4L6g3nShT-eMCtK--X86sw\n";
+  auto r = runner::import_compose(single, "single.yml", {});
+  INFO((r.ok() ? "" : r.error()));
+  REQUIRE(r.ok());
+  REQUIRE((*r)["cluster"]["nodes"].size() == 1);
+  REQUIRE(runner::parse_scenario(r->dump(), "single.json").ok());
+  std::string three = compose(service(1) + service(2) + service(3));
+  for (std::size_t at = three.find("@kafka1:"); at != std::string::npos; at = three.find("@kafka1:")) {
+    three.replace(at, 8, "@localhost:");
+  }
+  const std::string error = import_error(three);
+  REQUIRE(error.find("voter 1's host \"localhost\" is each container itself") != std::string::npos);
+}
+
 TEST_CASE("compose: what Kafka refuses at start-up is refused, naming the file, the service and the key", "[compose]") {
   struct Case {
     std::string yaml;
