@@ -9,6 +9,7 @@
 #include <charconv>
 #include <chrono>
 #include <exception>
+#include <limits>
 #include <mutex>
 #include <thread>
 
@@ -111,7 +112,10 @@ std::uint64_t shard_seed_count(const SeedRange& range, const Shard& shard) {
   const std::uint64_t span = range.last - range.first;
   const std::uint64_t offset = shard.index - 1;
   if (offset > span) return 0;
-  return (span - offset) / shard.count + 1;
+  const std::uint64_t beyond_first = (span - offset) / shard.count;
+  // 2^64 seeds (the whole range in one shard) do not fit: saturate, which every limit refuses.
+  if (beyond_first == std::numeric_limits<std::uint64_t>::max()) return beyond_first;
+  return beyond_first + 1;
 }
 
 std::uint64_t shard_seed(const SeedRange& range, const Shard& shard, std::uint64_t i) {

@@ -43,6 +43,7 @@ struct Shard {
 
 Result<SeedRange, std::string> parse_seed_range(std::string_view text);
 Result<Shard, std::string> parse_shard(std::string_view text);
+// Saturates at 2^64 - 1 (the whole 64-bit range in one shard holds one seed more).
 std::uint64_t shard_seed_count(const SeedRange& range, const Shard& shard);
 // The i-th seed (0-based, i < shard_seed_count) of the shard, in increasing order.
 std::uint64_t shard_seed(const SeedRange& range, const Shard& shard, std::uint64_t i);

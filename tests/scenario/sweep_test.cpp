@@ -238,6 +238,7 @@ TEST_CASE("sweep: bad flags and files give one line naming them and exit code 2"
       {{"sweep", combined_file, "--seeds", "5..x"}, "--seeds"},
       {{"sweep", combined_file, "--seeds", "9..3"}, "--seeds"},
       {{"sweep", combined_file, "--seeds", "1..2000000"}, "--seeds"},  // over sweep_seeds_max
+      {{"sweep", combined_file, "--seeds", "0..18446744073709551615"}, "--seeds"},  // 2^64 seeds
       {{"sweep", combined_file, "--seeds", "1..4", "--shard", "0/4"}, "--shard"},
       {{"sweep", combined_file, "--seeds", "1..4", "--shard", "3"}, "--shard"},
       {{"sweep", combined_file, "--seeds", "1..4", "--jobs", "0"}, "--jobs"},

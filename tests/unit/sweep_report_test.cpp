@@ -98,6 +98,8 @@ TEST_CASE("sweep: the N shards of a range are disjoint, cover it, and follow (s 
   // The whole 64-bit range does not overflow: half of it in each of two shards.
   REQUIRE(shard_seed_count(SeedRange{0, max}, Shard{1, 2}) == max / 2 + 1);
   REQUIRE(shard_seed_count(SeedRange{0, max}, Shard{2, 2}) == max / 2 + 1);
+  REQUIRE(shard_seed_count(SeedRange{0, max}, Shard{1, 1}) == max);  // saturated, not wrapped to 0
+  REQUIRE(shard_seed_count(SeedRange{1, max}, Shard{1, 1}) == max);
   // A shard beyond a short range is empty, not an error (array jobs may outnumber seeds).
   REQUIRE(shard_seed_count(SeedRange{1, 3}, Shard{5, 8}) == 0);
 }
