@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev
   librapidcheck-dev
   libcli11-dev
+  libyaml-cpp-dev           # yaml-cpp: kraftsim import-compose reads docker-compose files
   libbenchmark-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
 )

@@ -17,6 +17,7 @@
 #include <random>
 
 #include "broker/common/uuid.h"
+#include "sim/cli/commands.h"
 #include "sim/runner/kernel_bench.h"
 #include "broker/node/config_keys.h"
 #include "sim/runner/result_json.h"
@@ -176,6 +177,9 @@ int real_main(int argc, char** argv) {
   kernel->add_option("--repetitions", bench_repetitions, "Repetitions (best is reported)")->check(CLI::Range(1, 100));
   kernel->add_flag("--json", bench_json, "Print JSON");
 
+  const cli::Command sweep = cli::add_sweep_command(app);
+  const cli::Command import_compose = cli::add_import_compose_command(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -190,6 +194,8 @@ int real_main(int argc, char** argv) {
 
   if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
   if (app.got_subcommand("check")) return cmd_check(check_files);
+  if (app.got_subcommand("sweep")) return sweep();
+  if (app.got_subcommand("import-compose")) return import_compose();
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (app.got_subcommand("config-keys")) {
     std::cout << node::config_keys_markdown();
