@@ -1,0 +1,258 @@
+// Narrated chapters from the timeline model (see narrative.h). Each fault opens a chapter that
+// also tells its consequences up to the next fault (fencing, leader changes, ISR changes,
+// truncations, violations), so a reader sees cause and effect together.
+#include "reports/narrative.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "base/assert.h"
+
+namespace kraftsim::reports {
+
+namespace {
+
+constexpr std::size_t consequences_per_chapter_max = 10;
+
+std::string config_or(const Timeline& t, const std::string& key, const std::string& fallback) {
+  auto it = t.config.find(key);
+  return it == t.config.end() ? fallback : it->second;
+}
+
+std::int64_t stat(const Timeline& t, const std::string& key) {
+  auto it = t.stats.find(key);
+  return it == t.stats.end() ? 0 : it->second;
+}
+
+// What a fault does, in the seed document's terms.
+std::string fault_meaning(const std::string& name) {
+  if (name == "crash") {
+    return "The process is killed. Its OS page cache survives (seed 3.2.2), so records it wrote but never fsynced "
+           "are still there when it restarts.";
+  }
+  if (name == "power-loss") {
+    return "The machine loses power: every byte not yet fsynced is gone. Kafka does not fsync by default; it "
+           "relies on replication for durability.";
+  }
+  if (name == "restart") return "The node starts again, recovers its logs from disk and catches up from the leaders.";
+  if (name == "pause") {
+    return "The process freezes, like a long garbage-collection pause: it keeps its memory but answers nothing, "
+           "so the others may give up on it.";
+  }
+  if (name == "resume") return "The paused process runs again and handles everything that waited.";
+  if (name == "partition" || name == "isolate" || name == "one-way-partition") {
+    return "The network is cut: nodes on different sides cannot talk, but every process keeps running and may "
+           "still believe it leads.";
+  }
+  if (name == "clog") return "A link becomes slow: messages on it are delayed.";
+  if (name == "heal") return "The network is whole again.";
+  if (name == "shutdown") return "A graceful shutdown: a leader resigns first (EndQuorumEpoch) so the others elect quickly.";
+  if (name.rfind("disk-", 0) == 0) return "The node's disk misbehaves; Kafka checks CRCs and recovers or fails the log.";
+  if (name == "drop-caches") return "The OS page cache is emptied: the next reads go to the disk.";
+  return "";
+}
+
+std::string consequence_text(const Timeline& t, const KeyEvent& k, std::int64_t fault_us) {
+  const std::string at = format_time(k.t_us);
+  if (k.kind == "fenced") {
+    return fmt::format("{}: {} ({} after the fault; broker.session.timeout.ms = {} ms: the active controller fences a "
+                       "broker whose heartbeats stopped for that long and moves its leaderships away).",
+                       at, k.text, format_time(k.t_us - fault_us), config_or(t, "broker.session.timeout.ms", "9000"));
+  }
+  if (k.kind == "leader") {
+    return fmt::format("{}: {}. The new leader comes from the ISR (in-sync replicas), so it already holds every "
+                       "record acknowledged with acks=all.",
+                       at, k.text);
+  }
+  if (k.kind == "controller") {
+    return fmt::format("{}: {}. The controllers elected it with Raft (KIP-595): no ZooKeeper in KRaft mode.", at, k.text);
+  }
+  if (k.kind == "isr") return fmt::format("{}: {}.", at, k.text);
+  if (k.kind == "truncate") return fmt::format("{}: {}.", at, k.text);
+  if (k.kind == "violation") return fmt::format("{}: invariant broken: {}.", at, k.text);
+  return fmt::format("{}: {}.", at, k.text);
+}
+
+bool is_consequence(const KeyEvent& k) {
+  return k.kind == "fenced" || k.kind == "unfenced" || k.kind == "leader" || k.kind == "isr" || k.kind == "controller" ||
+         k.kind == "truncate" || k.kind == "violation" || k.kind == "group";
+}
+
+std::string cluster_sentence(const Timeline& t) {
+  std::string roles;
+  for (const NodeInfo& n : t.nodes) {
+    if (!roles.empty()) roles += ", ";
+    roles += fmt::format("node {} ({})", n.node, n.roles);
+  }
+  std::string text = fmt::format("The cluster has {} node(s): {}.", t.nodes.size(), roles);
+  if (!t.run.cluster_id.empty()) {
+    text += fmt::format(" They share cluster.id {}: in KRaft mode the id is written to every node's storage "
+                        "(meta.properties) when it is formatted, and a node from another cluster is refused.",
+                        t.run.cluster_id);
+  }
+  for (const TopicInfo& topic : t.topics) {
+    text += fmt::format(" Topic {} has {} partition(s), replication factor {}{}: each partition is an ordered log "
+                        "with a leader (producers write to it, consumers read from it) and followers that copy it.",
+                        topic.name, topic.partitions, topic.replication_factor,
+                        topic.config.empty() ? std::string() : " (" + topic.config + ")");
+  }
+  for (const ClientInfo& c : t.clients) {
+    if (c.kind == "producer") {
+      text += fmt::format(" Producer {} writes to {} with acks={}, compression.type={}{}.", c.node, c.topic, c.acks,
+                          c.compression, c.idempotent ? ", idempotent (KIP-98)" : "");
+    } else if (c.kind == "consumer") {
+      text += fmt::format(" Consumer {} reads {}{}.", c.node, c.topic,
+                          c.group.empty() ? std::string(" (every partition, no group)") : " in group " + c.group);
+    }
+  }
+  return text;
+}
+
+}  // namespace
+
+std::string durability_verdict(const Timeline& t) {
+  const std::int64_t acked = stat(t, "records_acknowledged");
+  const std::int64_t lost = stat(t, "records_lost");
+  const std::int64_t duplicated = stat(t, "records_duplicated");
+  std::string acks;
+  for (const ClientInfo& c : t.clients) {
+    if (c.kind == "producer" && acks.find("acks=" + c.acks) == std::string::npos) acks += (acks.empty() ? "" : ", ") + ("acks=" + c.acks);
+  }
+  if (acked == 0 && lost == 0) return "No producer record was acknowledged in this run.";
+  std::string text;
+  if (lost == 0) {
+    // The smallest ISR a new leader was elected from: why nothing was lost.
+    std::size_t isr_min = 0;
+    for (const PartitionTimeline& p : t.partitions) {
+      for (std::size_t i = 1; i < p.leader_changes.size(); ++i) {
+        const std::string& isr = p.leader_changes[i].isr;
+        if (isr.empty()) continue;
+        const std::size_t members = static_cast<std::size_t>(std::count(isr.begin(), isr.end(), ',')) + 1;
+        isr_min = isr_min == 0 ? members : std::min(isr_min, members);
+      }
+    }
+    text = fmt::format("No acknowledged record was lost ({} acknowledged).", acked);
+    if (acks.find("acks=all") != std::string::npos) {
+      text += " With acks=all the leader answers only once every ISR member has the record, so any ISR member "
+              "that becomes leader has it";
+      text += isr_min > 0 ? fmt::format(" (the ISR still had {} member(s) at the leader change).", isr_min) : ".";
+    }
+  } else {
+    text = fmt::format("{} of {} acknowledged records were LOST.", lost, acked);
+    if (acks.find("acks=1") != std::string::npos) {
+      text += " With acks=1 the leader answers as soon as it wrote the record itself; the records its followers "
+              "had not yet copied died with it.";
+    } else if (config_or(t, "unclean.leader.election.enable", "false") == "true") {
+      text += " unclean.leader.election.enable let a replica outside the ISR lead: availability won over durability.";
+    } else {
+      text += " Look at the truncations and power losses in the timeline: a replica that lost or cut its tail became leader.";
+    }
+  }
+  if (duplicated > 0) {
+    text += fmt::format(" {} record(s) are in the log twice: a retry appended a batch the broker had already written "
+                        "(enable.idempotence prevents this).",
+                        duplicated);
+  }
+  return text;
+}
+
+std::vector<Chapter> narrate(const Timeline& t) {
+  std::vector<Chapter> out;
+  auto add = [&out](std::int64_t t_us, std::string title, std::string text) {
+    if (out.size() >= chapters_max) return;
+    out.push_back(Chapter{t_us, fmt::format("ch-{}", out.size() + 1), std::move(title), std::move(text)});
+  };
+  add(0, "The run",
+      fmt::format("Scenario {} (seed {}), {} of simulated time. {} {}", t.run.scenario, t.run.seed,
+                  format_time(t.run.duration_ms * 1000), t.run.description, cluster_sentence(t)));
+
+  // The first active controller and the first partitions: the cluster forming.
+  for (const KeyEvent& k : t.key_events) {
+    if (k.kind == "controller") {
+      add(k.t_us, "A controller is elected",
+          fmt::format("{}: {}. The controller nodes ran a Raft election among themselves (Vote requests, KIP-595, with a "
+                      "pre-vote round, KIP-996); the winner keeps the cluster's metadata in the __cluster_metadata log. "
+                      "Brokers then register with it (BrokerRegistration) and stay alive by sending BrokerHeartbeat every "
+                      "broker.heartbeat.interval.ms = {} ms.",
+                      format_time(k.t_us), k.text, config_or(t, "broker.heartbeat.interval.ms", "2000")));
+      break;
+    }
+  }
+  std::string created;
+  std::int64_t created_us = -1;
+  for (const KeyEvent& k : t.key_events) {
+    if (k.kind == "leader" && k.text.find(" created:") != std::string::npos) {
+      if (created_us < 0) created_us = k.t_us;
+      created += (created.empty() ? "" : " ") + k.text + ".";
+    }
+  }
+  if (created_us >= 0) {
+    add(created_us, "Partitions get leaders",
+        fmt::format("{}: {} The leader handles every produce and fetch of its partition; followers fetch from it. "
+                    "The ISR (in-sync replicas) lists the replicas that keep up.",
+                    format_time(created_us), created));
+  }
+  for (std::size_t b = 0; b < t.throughput.size(); ++b) {
+    if (t.throughput[b].acked_records == 0) continue;
+    const std::int64_t produce = t.messages_by_type.count("Produce") ? t.messages_by_type.at("Produce") : 0;
+    const std::int64_t acked = stat(t, "records_acknowledged");
+    add(static_cast<std::int64_t>(b) * t.bucket_us, "Producers write in batches",
+        fmt::format("From about {} producers' records are acknowledged. {} records travelled in {} Produce requests "
+                    "({} records per request on average): the producer batches records per partition (batch.size, "
+                    "linger.ms; seed 3.2.3) and compresses each batch (compression.type; seed 3.2.4).",
+                    format_time(static_cast<std::int64_t>(b) * t.bucket_us), acked, produce,
+                    produce > 0 ? acked / produce : 0));
+    break;
+  }
+
+  // One chapter per fault (repeated heal/components noise aside) with what followed it.
+  std::vector<const KeyEvent*> faults;
+  for (const KeyEvent& k : t.key_events) {
+    if (k.kind == "fault") faults.push_back(&k);
+  }
+  for (std::size_t i = 0; i < faults.size(); ++i) {
+    const KeyEvent& f = *faults[i];
+    const std::int64_t next_us = i + 1 < faults.size() ? faults[i + 1]->t_us : t.run.end_us + 1;
+    std::string text = fmt::format("{}: {}.", format_time(f.t_us), f.text);
+    const std::string fault_name = f.text.substr(f.text.find(':') + 2, f.text.find(' ', f.text.find(':') + 2) - f.text.find(':') - 2);
+    const std::string meaning = fault_meaning(fault_name);
+    if (!meaning.empty()) text += " " + meaning;
+    std::size_t told = 0;
+    for (const KeyEvent& k : t.key_events) {
+      if (k.t_us < f.t_us || k.t_us >= next_us || !is_consequence(k) || &k == &f) continue;
+      if (k.t_us == f.t_us && k.seq < f.seq) continue;
+      if (told++ == consequences_per_chapter_max) {
+        text += " (more in the event list)";
+        break;
+      }
+      text += " " + consequence_text(t, k, f.t_us);
+    }
+    add(f.t_us, f.text.substr(f.text.find(':') + 2), text);
+  }
+  // Violations not already told after a fault.
+  for (const CheckVerdict& c : t.checks) {
+    if (c.violation_t_us < 0 || !faults.empty()) continue;
+    add(c.violation_t_us, "An invariant breaks", fmt::format("{}: {} ({}): {}", format_time(c.violation_t_us), c.id, c.status, c.detail));
+  }
+
+  std::string verdicts;
+  std::int64_t held = 0;
+  for (const CheckVerdict& c : t.checks) {
+    if (c.status == "held") {
+      ++held;
+    } else if (c.status != "not-applicable") {
+      verdicts += fmt::format(" {}: {}.", c.id, c.status);
+    }
+  }
+  add(t.run.end_us, "The verdict",
+      fmt::format("{} {} invariant(s) held.{} Controller elections: {}; partition leader elections: {}; ISR changes: {}.",
+                  durability_verdict(t), held, verdicts, stat(t, "controller_elections"),
+                  stat(t, "partition_leader_elections"), stat(t, "isr_changes")));
+  std::stable_sort(out.begin(), out.end(), [](const Chapter& a, const Chapter& b) { return a.t_us < b.t_us; });
+  for (std::size_t i = 0; i < out.size(); ++i) out[i].anchor = fmt::format("ch-{}", i + 1);
+  KS_ASSERT(out.size() <= chapters_max);
+  return out;
+}
+
+}  // namespace kraftsim::reports
