@@ -31,7 +31,7 @@ header .verdict-pass { color: #8f8; } header .verdict-fail { color: #f88; }
 #events li:hover, #checks li:hover { background: #e3f2fd; }
 #events li.sel { background: #bbdefb; }
 .k-fault { color: #c62828; } .k-leader { color: #1565c0; } .k-violation { color: #000; font-weight: bold; }
-.k-fenced { color: #6a1b9a; } .k-controller { color: #2e7d32; } .k-truncate { color: #e65100; }
+.k-fenced { color: #6a1b9a; } .k-internal { color: #999; } .k-controller { color: #2e7d32; } .k-truncate { color: #e65100; }
 .st-held { color: #2e7d32; } .st-violated, .st-missing-expected-violation { color: #c62828; font-weight: bold; }
 .st-expected-violation { color: #e65100; } .st-not-applicable { color: #888; }
 #guide { grid-column: 1 / 3; background: #fffde7; }
@@ -82,7 +82,7 @@ function el(tag, attrs, text) {
 
 // ---------------------------------------------------------------- state
 const S = { cursor: 0, v0: 0, v1: END, playing: false, speed: 1, order: false, collapse: true,
-  hidden: {}, search: null, selected: null, chapter: -1 };
+  hidden: {}, search: null, selected: null, chapter: -1, internal: false };
 const messages = D.messages.map(function (m) {
   return { send: m[0], end: m[1] < 0 ? END : m[1], from: m[2], to: m[3], type: D.types[m[4]], bytes: m[5],
     dropped: m[6] === 1, reason: m[7], summary: m[8], seq: m[9], inflight: m[1] < 0 };
@@ -150,6 +150,9 @@ controls.appendChild(orderBox); controls.appendChild(el('label', { 'for': 'order
 const collapseBox = el('input', { type: 'checkbox', id: 'collapse' }); collapseBox.checked = true;
 collapseBox.addEventListener('change', function () { S.collapse = collapseBox.checked; draw(); });
 controls.appendChild(collapseBox); controls.appendChild(el('label', { 'for': 'collapse' }, 'collapse Fetch/heartbeats into counts'));
+const internalBox = el('input', { type: 'checkbox', id: 'internal' });
+internalBox.addEventListener('change', function () { S.internal = internalBox.checked; renderEvents(); renderLogs(); });
+controls.appendChild(internalBox); controls.appendChild(el('label', { 'for': 'internal' }, 'show __consumer_offsets'));
 const search = el('input', { id: 'search', placeholder: 'search: type=Vote, to=2, epoch=3, text', size: 28 });
 search.addEventListener('input', function () { S.search = parseSearch(search.value); renderEvents(); draw(); });
 controls.appendChild(search);
@@ -328,6 +331,7 @@ function renderLogs() {
   });
   logsPanel.appendChild(legend);
   D.partitions.forEach(function (p) {
+    if (!S.internal && p.name.indexOf('__') === 0) return;
     const block = el('div', { 'class': 'partition', 'data-partition': p.name });
     block.appendChild(el('h3', null, p.name + ' (cell colour = leader epoch of the record)'));
     const states = {};
@@ -389,6 +393,7 @@ eventsPanel.appendChild(eventsList);
 function renderEvents() {
   eventsList.textContent = '';
   keyEvents.forEach(function (k, i) {
+    if (!S.internal && k.kind === 'internal') return;
     if (S.search && S.search.key === null && (k.kind + ' ' + k.text).toLowerCase().indexOf(S.search.value) < 0) return;
     const li = el('li', { 'class': 'k-' + k.kind, 'data-kind': k.kind, 'data-t': k.t, id: 'ev-' + i }, fmtT(k.t) + '  ' + k.text);
     li.addEventListener('click', function () { setCursor(k.t, true); showKey(k); });

@@ -66,7 +66,10 @@ std::string render_summary_markdown(const Timeline& t, const std::string& replay
   for (const auto& [type, count] : t.messages_by_type) md += fmt::format("| {} | {} |\n", escape_markdown(type), count);
 
   md += "\n## Verdict\n\n" + escape_markdown(durability_verdict(t)) + "\n";
-  md += "\n## Replay\n\n```\n" + replay_command + "\n```\n";
+  // A code block shows its text literally (no HTML), but a fence inside would end it.
+  std::string replay = replay_command;
+  for (std::size_t at = replay.find("```"); at != std::string::npos; at = replay.find("```")) replay.replace(at, 3, "` ` `");
+  md += "\n## Replay\n\nThe same binary, scenario and seed give the same run, event for event:\n\n```\n" + replay + "\n```\n";
   return md;
 }
 

@@ -498,7 +498,7 @@ class Builder {
       key(e, "group", e.node, fmt::format("consumer {} joined {} generation {}, owns [{}]", e.node, e.string_or("group", ""),
                                           e.int_or("generation", 0), e.string_or("partitions", "")));
     } else if (n == "partition-offline" || n == "startup-failed" || n == "consumer-corrupt") {
-      key(e, "process", e.node, fmt::format("{} {}: {}", t_.node_label(e.node), n, summarize(e, 4)));
+      key(e, "error", e.node, fmt::format("{} {}: {}", t_.node_label(e.node), n, summarize(e, 4)));
     } else if (n == "raft-truncated") {
       key(e, "truncate", e.node, fmt::format("node {} truncated its metadata log at offset {}", e.node, e.int_or("offset", 0)));
     }
@@ -535,19 +535,22 @@ class Builder {
       const std::int64_t epoch = e.int_or("leader_epoch", old_epoch);
       const std::string isr = e.string_or("isr", "");
       if (e.find("isr") != nullptr && record == "PartitionChangeRecord") ++p.isr_changes;
+      // Internal topics (__consumer_offsets) change with every broker fault; they get a kind
+      // of their own so the user's partitions stand out.
+      const bool internal = p.topic.rfind("__", 0) == 0;
       if (record == "PartitionRecord" || leader != old_leader || epoch != old_epoch) {
         p.leader_changes.push_back(LeaderChange{e.t_us, e.seq, old_leader, leader, old_epoch, epoch, isr});
         partition_leader_[{p.topic, p.partition}] = {leader, epoch};
         if (record == "PartitionRecord") {
-          key(e, "leader", leader, fmt::format("{} created: leader {}, leader epoch {}, ISR {}", p.name(), leader, epoch, isr));
+          key(e, internal ? "internal" : "leader", leader, fmt::format("{} created: leader {}, leader epoch {}, ISR {}", p.name(), leader, epoch, isr));
         } else {
-          key(e, "leader", leader,
+          key(e, internal ? "internal" : "leader", leader,
               fmt::format("{}: leader moved from {} to {}, leader epoch {} to {}{}", p.name(), old_leader < 0 ? std::string("none") : std::to_string(old_leader),
                           leader < 0 ? std::string("none") : std::to_string(leader), old_epoch, epoch,
                           isr.empty() ? std::string() : ", ISR " + isr));
         }
       } else if (!isr.empty()) {
-        key(e, "isr", leader, fmt::format("{}: ISR is now {} (partition epoch {})", p.name(), isr, e.int_or("partition_epoch", 0)));
+        key(e, internal ? "internal" : "isr", leader, fmt::format("{}: ISR is now {} (partition epoch {})", p.name(), isr, e.int_or("partition_epoch", 0)));
       }
     }
   }
@@ -664,6 +667,12 @@ class Builder {
     });
     // Drop zero-length bands (two state changes at the same instant): nothing to draw.
     std::erase_if(t_.bands, [](const Band& b) { return b.to_us == b.from_us && b.to_us != 0; });
+    // The user's topics first, internal ones (__consumer_offsets) after them.
+    std::stable_sort(t_.partitions.begin(), t_.partitions.end(), [](const PartitionTimeline& a, const PartitionTimeline& b) {
+      const bool a_internal = a.topic.rfind("__", 0) == 0;
+      const bool b_internal = b.topic.rfind("__", 0) == 0;
+      return std::tie(a_internal, a.topic, a.partition) < std::tie(b_internal, b.topic, b.partition);
+    });
     make_fault_periods();
     mark_lost_records();
     std::stable_sort(t_.key_events.begin(), t_.key_events.end(), [](const KeyEvent& a, const KeyEvent& b) {

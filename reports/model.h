@@ -226,7 +226,9 @@ struct ThroughputBucket {
 struct KeyEvent {
   std::int64_t t_us = 0;
   std::uint64_t seq = 0;
-  std::string kind;  // fault | controller | leader | isr | fenced | unfenced | truncate | group | violation | run | process
+  // fault | process | raft | controller | leader | isr | internal (__consumer_offsets) | fenced |
+  // unfenced | truncate | group | produce | error | violation
+  std::string kind;
   std::int32_t node = trace::world_node;
   std::string text;
 };

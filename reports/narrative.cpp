@@ -14,6 +14,7 @@ namespace kraftsim::reports {
 namespace {
 
 constexpr std::size_t consequences_per_chapter_max = 10;
+constexpr std::size_t group_events_per_chapter_max = 4;
 
 std::string config_or(const Timeline& t, const std::string& key, const std::string& fallback) {
   auto it = t.config.find(key);
@@ -76,7 +77,7 @@ std::string consequence_text(const Timeline& t, const KeyEvent& k, std::int64_t 
 
 bool is_consequence(const KeyEvent& k) {
   return k.kind == "fenced" || k.kind == "unfenced" || k.kind == "leader" || k.kind == "isr" || k.kind == "controller" ||
-         k.kind == "truncate" || k.kind == "violation" || k.kind == "group";
+         k.kind == "truncate" || k.kind == "violation" || k.kind == "error" || k.kind == "produce";
 }
 
 std::string cluster_sentence(const Timeline& t) {
@@ -181,7 +182,9 @@ std::vector<Chapter> narrate(const Timeline& t) {
   }
   std::string created;
   std::int64_t created_us = -1;
+  std::int64_t internal_created = 0;
   for (const KeyEvent& k : t.key_events) {
+    if (k.kind == "internal" && k.text.find(" created:") != std::string::npos) ++internal_created;
     if (k.kind == "leader" && k.text.find(" created:") != std::string::npos) {
       if (created_us < 0) created_us = k.t_us;
       created += (created.empty() ? "" : " ") + k.text + ".";
@@ -192,6 +195,18 @@ std::vector<Chapter> narrate(const Timeline& t) {
         fmt::format("{}: {} The leader handles every produce and fetch of its partition; followers fetch from it. "
                     "The ISR (in-sync replicas) lists the replicas that keep up.",
                     format_time(created_us), created));
+  }
+  if (internal_created > 0) {
+    for (const KeyEvent& k : t.key_events) {
+      if (k.kind != "internal") continue;
+      add(k.t_us, "Consumer groups get a coordinator",
+          fmt::format("{}: the first consumer asked for its group coordinator, so the brokers created __consumer_offsets "
+                      "({} partitions). A group's committed offsets live in one of them; the leader of that partition "
+                      "is the group's coordinator, which runs JoinGroup/SyncGroup rebalances and assigns the topic's "
+                      "partitions to the members (seed 3.4.4).",
+                      format_time(k.t_us), internal_created));
+      break;
+    }
   }
   for (std::size_t b = 0; b < t.throughput.size(); ++b) {
     if (t.throughput[b].acked_records == 0) continue;
@@ -218,15 +233,39 @@ std::vector<Chapter> narrate(const Timeline& t) {
     const std::string fault_name = f.text.substr(f.text.find(':') + 2, f.text.find(' ', f.text.find(':') + 2) - f.text.find(':') - 2);
     const std::string meaning = fault_meaning(fault_name);
     if (!meaning.empty()) text += " " + meaning;
-    std::size_t told = 0;
+    // The user-visible consequences first; consumer-group moves next; internal partitions
+    // (__consumer_offsets) counted in one sentence.
+    std::vector<const KeyEvent*> first, groups;
+    std::int64_t internal = 0;
     for (const KeyEvent& k : t.key_events) {
-      if (k.t_us < f.t_us || k.t_us >= next_us || !is_consequence(k) || &k == &f) continue;
+      if (k.t_us < f.t_us || k.t_us >= next_us || &k == &f) continue;
       if (k.t_us == f.t_us && k.seq < f.seq) continue;
+      if (k.kind == "internal") {
+        ++internal;
+      } else if (k.kind == "group") {
+        groups.push_back(&k);
+      } else if (is_consequence(k)) {
+        first.push_back(&k);
+      }
+    }
+    std::size_t told = 0;
+    for (const KeyEvent* k : first) {
       if (told++ == consequences_per_chapter_max) {
-        text += " (more in the event list)";
+        text += fmt::format(" ({} more in the event list)", first.size() - consequences_per_chapter_max);
         break;
       }
-      text += " " + consequence_text(t, k, f.t_us);
+      text += " " + consequence_text(t, *k, f.t_us);
+    }
+    for (std::size_t g = 0; g < groups.size() && g < group_events_per_chapter_max; ++g) {
+      text += " " + consequence_text(t, *groups[g], f.t_us);
+    }
+    if (groups.size() > group_events_per_chapter_max) {
+      text += fmt::format(" ({} more consumer-group events in the event list)", groups.size() - group_events_per_chapter_max);
+    }
+    if (internal > 0) {
+      text += fmt::format(" Meanwhile {} leader or ISR change(s) of __consumer_offsets partitions: the internal topic where "
+                          "consumer groups commit their offsets moves with the brokers too (seed 3.4.4).",
+                          internal);
     }
     add(f.t_us, f.text.substr(f.text.find(':') + 2), text);
   }

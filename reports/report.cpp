@@ -23,7 +23,8 @@ constexpr std::uint64_t events_file_lines_max = 200'000'000;
 constexpr std::int64_t window_ms_max = 365LL * 24 * 3600 * 1000;
 
 std::string default_replay(const Timeline& t) {
-  return fmt::format("kraftsim run <the scenario file of \"{}\"> --seed {} --report report/", t.run.scenario, t.run.seed);
+  // The trace names the scenario, not its file (usually scenarios/.../NAME.json).
+  return fmt::format("kraftsim run SCENARIO.json --seed {} --report report/", t.run.seed);
 }
 
 bool parse_ms(std::string_view text, std::int64_t& out) {
