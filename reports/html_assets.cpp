@@ -290,16 +290,17 @@ function draw() {
     if (x1 - x0 > 22) { ctx.fillStyle = '#37474f'; ctx.fillText(String(perLane[k]), x0 + 1, y + LANE_H / 2 - 8); }
   });
   ctx.font = '11px sans-serif';
-  // messages
+  // messages (fainter when many overlap, so a dense moment still shows its shape)
   let drawn = 0;
-  messages.forEach(function (m) {
-    if (S.collapse && BULK[m.type]) return;
-    if (S.hidden[m.from] || S.hidden[m.to]) return;
-    if (m.end < S.v0 || m.send > S.v1) return;
+  const shown = messages.filter(function (m) {
+    return !(S.collapse && BULK[m.type]) && !S.hidden[m.from] && !S.hidden[m.to] && m.end >= S.v0 && m.send <= S.v1;
+  });
+  const alpha = shown.length > 2000 ? 0.25 : shown.length > 300 ? 0.5 : 0.9;
+  shown.forEach(function (m) {
     const y0 = rowY(m.from), y1 = rowY(m.to); if (y0 < 0 || y1 < 0) return;
     const x0 = xOf(m.send), x1 = xOf(m.end);
     const hit = matches(m);
-    ctx.globalAlpha = S.search && !hit ? 0.12 : 0.9;
+    ctx.globalAlpha = S.search && !hit ? 0.08 : (S.search ? 1 : alpha);
     ctx.strokeStyle = rpcColor(m.type); ctx.lineWidth = S.selected === m ? 3 : 1.2;
     ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1, y1); ctx.stroke();
     if (m.dropped) { ctx.strokeStyle = '#d50000'; ctx.lineWidth = 2; ctx.beginPath(); ctx.moveTo(x1 - 4, y1 - 4); ctx.lineTo(x1 + 4, y1 + 4); ctx.moveTo(x1 - 4, y1 + 4); ctx.lineTo(x1 + 4, y1 - 4); ctx.stroke(); }
@@ -385,6 +386,14 @@ const checksPanel = el('div', { 'class': 'panel' });
 const detailsPanel = el('div', { 'class': 'panel', id: 'details' });
 const chartsPanel = el('div', { 'class': 'panel', id: 'charts' });
 panels.appendChild(guide); panels.appendChild(logsPanel); panels.appendChild(detailsPanel);
+detailsPanel.appendChild(el('h2', null, 'Details'));
+detailsPanel.appendChild(el('div', null, 'Click an arrow or a lane in the timeline, an event or an invariant below. ' +
+  'Keys: left/right arrow = previous/next event, space = play/pause, + and - = zoom; drag to pan, wheel to zoom.'));
+const legend = el('div', { 'class': 'legend' });
+Object.keys(RPC_COLORS).forEach(function (k) { const s = el('span'); const i = el('i'); i.style.background = RPC_COLORS[k]; s.appendChild(i); s.appendChild(document.createTextNode(k)); legend.appendChild(s); });
+Object.keys(STATE_COLORS).forEach(function (k) { const s = el('span'); const i = el('i'); i.style.background = STATE_COLORS[k]; s.appendChild(i); s.appendChild(document.createTextNode(k)); legend.appendChild(s); });
+detailsPanel.appendChild(el('h3', null, 'Colours: message arrows by RPC (a cross = dropped), state bands'));
+detailsPanel.appendChild(legend);
 panels.appendChild(eventsPanel); panels.appendChild(checksPanel); panels.appendChild(chartsPanel);
 root.appendChild(panels);
 eventsPanel.appendChild(el('h2', null, 'Events (faults, elections, leaders, ISR, fencing, truncations, violations)'));

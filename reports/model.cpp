@@ -497,6 +497,9 @@ class Builder {
     } else if (n == "group-joined") {
       key(e, "group", e.node, fmt::format("consumer {} joined {} generation {}, owns [{}]", e.node, e.string_or("group", ""),
                                           e.int_or("generation", 0), e.string_or("partitions", "")));
+    } else if (n == "create-topic-result" && e.string_or("error", "NONE") != "NONE") {
+      key(e, "error", e.node, fmt::format("CreateTopics {} refused: {} ({})", e.string_or("topic", ""), e.string_or("error", ""),
+                                          e.string_or("message", "")));
     } else if (n == "partition-offline" || n == "startup-failed" || n == "consumer-corrupt") {
       key(e, "error", e.node, fmt::format("{} {}: {}", t_.node_label(e.node), n, summarize(e, 4)));
     } else if (n == "raft-truncated") {

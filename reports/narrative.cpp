@@ -57,14 +57,37 @@ std::string fault_meaning(const std::string& name) {
 std::string consequence_text(const Timeline& t, const KeyEvent& k, std::int64_t fault_us) {
   const std::string at = format_time(k.t_us);
   if (k.kind == "fenced") {
-    return fmt::format("{}: {} ({} after the fault; broker.session.timeout.ms = {} ms: the active controller fences a "
-                       "broker whose heartbeats stopped for that long and moves its leaderships away).",
-                       at, k.text, format_time(k.t_us - fault_us), config_or(t, "broker.session.timeout.ms", "9000"));
+    // Since when the broker was gone, and whether a controller change restarted its session.
+    std::int64_t down_us = fault_us;
+    for (const Fault& f : t.faults) {
+      const bool downs = f.name == "crash" || f.name == "power-loss" || f.name == "pause" || f.name == "isolate" ||
+                         f.name == "partition" || f.name == "one-way-partition" || f.name == "shutdown";
+      const bool names_it = f.nodes.empty() || std::find(f.nodes.begin(), f.nodes.end(), k.node) != f.nodes.end();
+      if (downs && names_it && f.t_us <= k.t_us) down_us = f.t_us;
+    }
+    std::string text = fmt::format("{}: {}, {} after it went down (broker.session.timeout.ms = {} ms: the active controller "
+                                   "fences a broker whose heartbeats stopped for that long, removes it from every ISR and "
+                                   "moves its leaderships away)",
+                                   at, k.text, format_time(k.t_us - down_us), config_or(t, "broker.session.timeout.ms", "9000"));
+    for (const ControllerEpoch& c : t.controller_epochs) {
+      if (c.from_us > down_us && c.from_us < k.t_us) {
+        text += fmt::format("; the count restarted when node {} became the active controller at {}: a new controller gives "
+                            "every broker a fresh session",
+                            c.node, format_time(c.from_us));
+        break;
+      }
+    }
+    return text + ".";
   }
   if (k.kind == "leader") {
-    return fmt::format("{}: {}. The new leader comes from the ISR (in-sync replicas), so it already holds every "
-                       "record acknowledged with acks=all.",
-                       at, k.text);
+    bool acks_all = false;
+    for (const ClientInfo& c : t.clients) acks_all = acks_all || (c.kind == "producer" && c.acks == "all");
+    const bool clean = config_or(t, "unclean.leader.election.enable", "false") != "true";
+    return fmt::format("{}: {}. {}", at, k.text,
+                       !clean ? "unclean.leader.election.enable is on: the new leader may come from outside the ISR."
+                       : acks_all ? "The new leader comes from the ISR (in-sync replicas), so it already holds every "
+                                    "record acknowledged with acks=all."
+                                  : "The new leader comes from the ISR (in-sync replicas).");
   }
   if (k.kind == "controller") {
     return fmt::format("{}: {}. The controllers elected it with Raft (KIP-595): no ZooKeeper in KRaft mode.", at, k.text);
@@ -185,6 +208,12 @@ std::vector<Chapter> narrate(const Timeline& t) {
   std::int64_t internal_created = 0;
   for (const KeyEvent& k : t.key_events) {
     if (k.kind == "internal" && k.text.find(" created:") != std::string::npos) ++internal_created;
+    if (k.kind == "error" && k.text.rfind("CreateTopics", 0) == 0) {
+      if (created_us < 0) created_us = k.t_us;
+      created += (created.empty() ? "" : " ") + k.text +
+                 ". The controller checks a request before it writes anything: replication.factor cannot exceed the "
+                 "number of brokers (seed 3.1.1), and topic names allow only ASCII letters, digits, '.', '_' and '-'.";
+    }
     if (k.kind == "leader" && k.text.find(" created:") != std::string::npos) {
       if (created_us < 0) created_us = k.t_us;
       created += (created.empty() ? "" : " ") + k.text + ".";

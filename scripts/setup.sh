@@ -14,6 +14,7 @@ packages=(
   libcli11-dev
   libbenchmark-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+  chromium                  # the report browser test opens timeline.html headless (tests/scenario/report_browser_test.cpp)
 )
 
 missing=()

@@ -87,7 +87,7 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   if (!export_dir.empty()) {
     if (auto error = write_exported(export_dir, r.exported_files)) return fail_input(*error);
   }
-  if (auto error = cli::write_run_report(report, r)) return fail_input(*error);
+  if (auto error = cli::write_run_report(report, r, !json)) return fail_input(*error);
   if (json) {
     std::cout << runner::result_json(r, wall_ms).dump() << '\n';
   } else {

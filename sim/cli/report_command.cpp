@@ -44,7 +44,7 @@ std::optional<std::string> check_report_flags(const ReportFlags& flags) {
   return std::nullopt;
 }
 
-std::optional<std::string> write_run_report(const ReportFlags& flags, const runner::RunResult& result) {
+std::optional<std::string> write_run_report(const ReportFlags& flags, const runner::RunResult& result, bool announce) {
   if (flags.dir.empty()) return std::nullopt;
   std::string error;
   reports::ReportOptions options;
@@ -54,7 +54,7 @@ std::optional<std::string> write_run_report(const ReportFlags& flags, const runn
                                        flags.window.empty() ? std::string() : " --window " + flags.window);
   auto written = reports::write_report(flags.dir, result.trace_events, options);
   if (!written.ok()) return written.error();
-  print_where(flags.dir);
+  if (announce) print_where(flags.dir);
   return std::nullopt;
 }
 

@@ -20,8 +20,9 @@ struct ReportFlags {
 void add_run_report_flags(CLI::App& run, ReportFlags& flags);
 // Checked before the run starts, so a bad --window runs nothing. An error line, or nullopt.
 std::optional<std::string> check_report_flags(const ReportFlags& flags);
-// After the run (which kept its trace events). An error line, or nullopt.
-std::optional<std::string> write_run_report(const ReportFlags& flags, const runner::RunResult& result);
+// After the run (which kept its trace events). An error line, or nullopt. `announce` prints where
+// the report is (not with --json, whose stdout is one JSON object).
+std::optional<std::string> write_run_report(const ReportFlags& flags, const runner::RunResult& result, bool announce);
 
 struct ReportCommand {
   std::string events_file;
