@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "base/assert.h"
 
@@ -15,6 +16,8 @@ namespace {
 
 constexpr std::size_t consequences_per_chapter_max = 10;
 constexpr std::size_t group_events_per_chapter_max = 4;
+constexpr std::int64_t fault_group_us = 10'000;  // faults this close together are one moment
+constexpr std::size_t chapter_title_chars_max = 90;
 
 std::string config_or(const Timeline& t, const std::string& key, const std::string& fallback) {
   auto it = t.config.find(key);
@@ -157,6 +160,11 @@ std::string durability_verdict(const Timeline& t) {
       }
     }
     text = fmt::format("No acknowledged record was lost ({} acknowledged).", acked);
+    if (acks.find("acks=1") != std::string::npos) {
+      text += " With acks=1 the leader answers before its followers copy a record, so a leader crash can lose the "
+              "records of its last fetch round; this time the followers had copied everything acknowledged before the "
+              "crash. The loss depends on timing: other seeds show it.";
+    }
     if (acks.find("acks=all") != std::string::npos) {
       text += " With acks=all the leader answers only once every ISR member has the record, so any ISR member "
               "that becomes leader has it";
@@ -250,24 +258,37 @@ std::vector<Chapter> narrate(const Timeline& t) {
     break;
   }
 
-  // One chapter per fault (repeated heal/components noise aside) with what followed it.
+  // One chapter per moment of faults (faults within fault_group_us of the first, e.g. a power
+  // loss of every node, or the one-way cuts that make a partition) with what followed them.
   std::vector<const KeyEvent*> faults;
   for (const KeyEvent& k : t.key_events) {
     if (k.kind == "fault") faults.push_back(&k);
   }
-  for (std::size_t i = 0; i < faults.size(); ++i) {
+  for (std::size_t i = 0; i < faults.size();) {
     const KeyEvent& f = *faults[i];
-    const std::int64_t next_us = i + 1 < faults.size() ? faults[i + 1]->t_us : t.run.end_us + 1;
-    std::string text = fmt::format("{}: {}.", format_time(f.t_us), f.text);
-    const std::string fault_name = f.text.substr(f.text.find(':') + 2, f.text.find(' ', f.text.find(':') + 2) - f.text.find(':') - 2);
-    const std::string meaning = fault_meaning(fault_name);
-    if (!meaning.empty()) text += " " + meaning;
+    std::size_t j = i + 1;
+    while (j < faults.size() && faults[j]->t_us - f.t_us <= fault_group_us) ++j;
+    const std::int64_t next_us = j < faults.size() ? faults[j]->t_us : t.run.end_us + 1;
+    std::string title;
+    std::string text;
+    std::set<std::string> meanings;
+    for (std::size_t g = i; g < j; ++g) {
+      const std::string& ft = faults[g]->text;
+      const std::size_t colon = ft.find(':');
+      const std::string what = colon == std::string::npos ? ft : ft.substr(colon + 2);
+      title += (title.empty() ? "" : ", ") + what;
+      text += (text.empty() ? "" : " ") + fmt::format("{}: {}.", format_time(faults[g]->t_us), ft);
+      const std::string fault_name = what.substr(0, what.find(' '));
+      const std::string meaning = fault_meaning(fault_name);
+      if (!meaning.empty() && meanings.insert(meaning).second) text += " " + meaning;
+    }
+    if (title.size() > chapter_title_chars_max) title = title.substr(0, chapter_title_chars_max) + "...";
     // The user-visible consequences first; consumer-group moves next; internal partitions
     // (__consumer_offsets) counted in one sentence.
     std::vector<const KeyEvent*> first, groups;
     std::int64_t internal = 0;
     for (const KeyEvent& k : t.key_events) {
-      if (k.t_us < f.t_us || k.t_us >= next_us || &k == &f) continue;
+      if (k.t_us < f.t_us || k.t_us >= next_us || k.kind == "fault") continue;
       if (k.t_us == f.t_us && k.seq < f.seq) continue;
       if (k.kind == "internal") {
         ++internal;
@@ -296,7 +317,8 @@ std::vector<Chapter> narrate(const Timeline& t) {
                           "consumer groups commit their offsets moves with the brokers too (seed 3.4.4).",
                           internal);
     }
-    add(f.t_us, f.text.substr(f.text.find(':') + 2), text);
+    add(f.t_us, title, text);
+    i = j;
   }
   // Violations not already told after a fault.
   for (const CheckVerdict& c : t.checks) {
