@@ -150,6 +150,8 @@ class Builder {
           c.compression = e.string_or("compression", "");
           const trace::Value* idem = e.find("idempotent");
           c.idempotent = idem != nullptr && std::holds_alternative<bool>(*idem) && std::get<bool>(*idem);
+          c.figures.linger_ms = e.int_or("linger_ms", -1);
+          c.figures.batch_size = e.int_or("batch_size", -1);
           t_.clients.push_back(c);
         } else if (e.name == "run-topic") {
           t_.topics.push_back(TopicInfo{e.string_or("topic", ""), e.int_or("partitions", 0),
@@ -179,7 +181,7 @@ class Builder {
     }
     if (t_.clients.empty()) {
       for (const auto& [node, kind] : inferred_clients) {
-        if (node_ids.count(node) == 0) t_.clients.push_back(ClientInfo{node, kind, "", "", "", "", false});
+        if (node_ids.count(node) == 0) t_.clients.push_back(ClientInfo{node, kind, "", "", "", "", false, ProducerFigures{}});
       }
     }
     for (NodeInfo& n : t_.nodes) {
@@ -289,9 +291,19 @@ class Builder {
     ++t_.messages_total;
     ++t_.messages_by_type[e.name];
     if (e.name == "Produce") {
-      const ClientInfo* c = t_.client(e.node);
+      ClientInfo* c = client_mut(e.node);
       const std::string codec = c != nullptr && !c->compression.empty() ? c->compression : "unknown";
       t_.produce_bytes_by_codec[codec] += bytes;
+      if (c != nullptr) {
+        ++c->figures.produce_requests;
+        c->figures.produce_bytes += bytes;
+        c->figures.records_in_requests += e.int_or("records", 0);
+      }
+    }
+    // The first time a pair of nodes answers an RPC with an error: what was refused, and why.
+    const std::string error = e.string_or("error", "NONE");
+    if (error != "NONE" && !error.empty() && error_seen_.insert({e.name, error, e.node, to}).second) {
+      key(e, "rpc-error", e.node, fmt::format("{} answers {} of {} with {}", t_.node_label(e.node), e.name, t_.node_label(to), error));
     }
     const auto [from_role, to_role] = message_roles(e);
     const int from_lane = lane_for(e.node, from_role);
@@ -317,6 +329,13 @@ class Builder {
     auto it = lane_index_.find({node, role});
     if (it != lane_index_.end()) return static_cast<int>(it->second);
     return t_.default_lane(node);
+  }
+
+  ClientInfo* client_mut(std::int32_t node) {
+    for (ClientInfo& c : t_.clients) {
+      if (c.node == node) return &c;
+    }
+    return nullptr;
   }
 
   void forget_in_flight(std::int32_t from, std::int32_t to, std::int64_t msg) {
@@ -497,10 +516,15 @@ class Builder {
     } else if (n == "group-joined") {
       key(e, "group", e.node, fmt::format("consumer {} joined {} generation {}, owns [{}]", e.node, e.string_or("group", ""),
                                           e.int_or("generation", 0), e.string_or("partitions", "")));
+    } else if (n == "node-started" && !t_.run.cluster_id.empty() && e.string_or("cluster_id", "") != t_.run.cluster_id) {
+      key(e, "error", e.node, fmt::format("node {} started with cluster.id {} in its meta.properties, but the cluster's is {}",
+                                          e.node, e.string_or("cluster_id", ""), t_.run.cluster_id));
     } else if (n == "create-topic-result" && e.string_or("error", "NONE") != "NONE") {
       key(e, "error", e.node, fmt::format("CreateTopics {} refused: {} ({})", e.string_or("topic", ""), e.string_or("error", ""),
                                           e.string_or("message", "")));
-    } else if (n == "partition-offline" || n == "startup-failed" || n == "consumer-corrupt") {
+    } else if (n == "startup-failed") {
+      key(e, "error", e.node, fmt::format("node {} refused to start: {}", e.node, e.string_or("reason", "")));
+    } else if (n == "partition-offline" || n == "consumer-corrupt") {
       key(e, "error", e.node, fmt::format("{} {}: {}", t_.node_label(e.node), n, summarize(e, 4)));
     } else if (n == "raft-truncated") {
       key(e, "truncate", e.node, fmt::format("node {} truncated its metadata log at offset {}", e.node, e.int_or("offset", 0)));
@@ -611,6 +635,7 @@ class Builder {
     const std::int64_t base = e.int_or("base_offset", -1);
     const std::int64_t records = e.int_or("records", 0);
     t_.throughput[bucket_of(e.t_us)].acked_records += records;
+    if (ClientInfo* c = client_mut(e.node)) c->figures.acked_records += records;
     if (base < 0) return;  // acks=0: no offset
     if (!p.acked.empty()) {
       AckedRange& prev = p.acked.back();
@@ -742,6 +767,7 @@ class Builder {
   std::map<std::tuple<std::string, std::int64_t, std::int32_t>, std::size_t> last_sample_;
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> invoked_;
   std::map<std::int32_t, std::pair<std::string, std::int64_t>> last_produce_error_;
+  std::set<std::tuple<std::string, std::string, std::int32_t, std::int32_t>> error_seen_;  // (rpc, error, from, to)
 
 };
 

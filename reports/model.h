@@ -53,6 +53,16 @@ struct NodeInfo {
   bool controller = false;
 };
 
+// What one producer's batching and compression did (seed 3.2.3, 3.2.4).
+struct ProducerFigures {
+  std::int64_t produce_requests = 0;  // Produce requests sent (retries included)
+  std::int64_t produce_bytes = 0;     // their bytes on the wire
+  std::int64_t records_in_requests = 0;
+  std::int64_t acked_records = 0;
+  std::int64_t linger_ms = -1;   // from run-client; -1 unknown
+  std::int64_t batch_size = -1;
+};
+
 struct ClientInfo {
   std::int32_t node = 0;
   std::string kind;  // producer | consumer | admin
@@ -61,6 +71,7 @@ struct ClientInfo {
   std::string acks;         // producers
   std::string compression;  // producers
   bool idempotent = false;
+  ProducerFigures figures;  // producers
 };
 
 struct TopicInfo {

@@ -16,6 +16,7 @@ namespace {
 
 constexpr std::size_t consequences_per_chapter_max = 10;
 constexpr std::size_t group_events_per_chapter_max = 4;
+constexpr std::size_t refusals_max = 8;
 constexpr std::int64_t fault_group_us = 10'000;  // faults this close together are one moment
 constexpr std::size_t chapter_title_chars_max = 90;
 
@@ -55,6 +56,38 @@ std::string fault_meaning(const std::string& name) {
   if (name.rfind("disk-", 0) == 0) return "The node's disk misbehaves; Kafka checks CRCs and recovers or fails the log.";
   if (name == "drop-caches") return "The OS page cache is emptied: the next reads go to the disk.";
   return "";
+}
+
+// Kafka error codes a reader meets in the library's scenarios, in one sentence each.
+std::string error_meaning(const std::string& text) {
+  struct Known {
+    const char* code;
+    const char* meaning;
+  };
+  static const Known known[] = {
+      {"INCONSISTENT_CLUSTER_ID", "the request comes from a node formatted for another cluster: its meta.properties "
+                                  "names another cluster.id, so it can never join (seed 3.5.1: why KRaft needs CLUSTER_ID)"},
+      {"NOT_LEADER_OR_FOLLOWER", "the client's metadata is stale: the partition's leader moved, so it refreshes its "
+                                 "metadata and retries on the new leader"},
+      {"NOT_ENOUGH_REPLICAS", "acks=all and the ISR is smaller than min.insync.replicas: the leader refuses the write "
+                              "rather than accept it with too few copies"},
+      {"COORDINATOR_LOAD_IN_PROGRESS", "the coordinator is still loading its state; the client retries"},
+      {"NOT_COORDINATOR", "the group's coordinator moved with its __consumer_offsets partition; the member looks it up again"},
+      {"FENCED_LEADER_EPOCH", "the request carries an older leader epoch than the broker knows (KIP-320)"},
+      {"UNKNOWN_LEADER_EPOCH", "the request carries a leader epoch newer than the broker knows yet (KIP-320)"},
+      {"OUT_OF_ORDER_SEQUENCE_NUMBER", "an idempotent producer's sequence does not follow the last one the broker has (KIP-98)"},
+      {"REQUEST_TIMED_OUT", "no answer within request.timeout.ms: the producer retries"},
+      {"NETWORK_EXCEPTION", "the connection broke: the producer retries"},
+  };
+  for (const Known& k : known) {
+    if (text.find(k.code) != std::string::npos) return k.meaning;
+  }
+  return "";
+}
+
+bool serious_error(const std::string& text) {
+  return text.find("INCONSISTENT_CLUSTER_ID") != std::string::npos || text.find("NOT_ENOUGH_REPLICAS") != std::string::npos ||
+         text.find("INVALID_") != std::string::npos || text.find("CLUSTER_AUTHORIZATION") != std::string::npos;
 }
 
 std::string consequence_text(const Timeline& t, const KeyEvent& k, std::int64_t fault_us) {
@@ -98,6 +131,10 @@ std::string consequence_text(const Timeline& t, const KeyEvent& k, std::int64_t 
   if (k.kind == "isr") return fmt::format("{}: {}.", at, k.text);
   if (k.kind == "truncate") return fmt::format("{}: {}.", at, k.text);
   if (k.kind == "violation") return fmt::format("{}: invariant broken: {}.", at, k.text);
+  if (k.kind == "rpc-error" || k.kind == "produce" || k.kind == "error") {
+    const std::string meaning = error_meaning(k.text);
+    return fmt::format("{}: {}{}.", at, k.text, meaning.empty() ? std::string() : ": " + meaning);
+  }
   return fmt::format("{}: {}.", at, k.text);
 }
 
@@ -247,15 +284,49 @@ std::vector<Chapter> narrate(const Timeline& t) {
   }
   for (std::size_t b = 0; b < t.throughput.size(); ++b) {
     if (t.throughput[b].acked_records == 0) continue;
-    const std::int64_t produce = t.messages_by_type.count("Produce") ? t.messages_by_type.at("Produce") : 0;
-    const std::int64_t acked = stat(t, "records_acknowledged");
+    std::string figures;
+    for (const ClientInfo& c : t.clients) {
+      const ProducerFigures& f = c.figures;
+      if (c.kind != "producer" || f.produce_requests == 0) continue;
+      figures += fmt::format(
+          " Producer {} (acks={}, linger.ms={}, batch.size={}, compression.type={}): {} records in {} Produce requests "
+          "({}.{} records per request), {} bytes on the wire ({} bytes per record).",
+          c.node, c.acks, f.linger_ms, f.batch_size, c.compression, f.records_in_requests, f.produce_requests,
+          f.records_in_requests / f.produce_requests, (f.records_in_requests * 10 / f.produce_requests) % 10, f.produce_bytes,
+          f.records_in_requests > 0 ? f.produce_bytes / f.records_in_requests : 0);
+    }
     add(static_cast<std::int64_t>(b) * t.bucket_us, "Producers write in batches",
-        fmt::format("From about {} producers' records are acknowledged. {} records travelled in {} Produce requests "
-                    "({} records per request on average): the producer batches records per partition (batch.size, "
-                    "linger.ms; seed 3.2.3) and compresses each batch (compression.type; seed 3.2.4).",
-                    format_time(static_cast<std::int64_t>(b) * t.bucket_us), acked, produce,
-                    produce > 0 ? acked / produce : 0));
+        fmt::format("From about {} producers' records are acknowledged. A producer does not send records one by one: it "
+                    "collects them per partition into a batch until batch.size bytes or linger.ms pass (seed 3.2.3), and "
+                    "compresses each batch with compression.type (seed 3.2.4); the broker stores the batch as it came.{}",
+                    format_time(static_cast<std::int64_t>(b) * t.bucket_us), figures));
     break;
+  }
+
+  // Refusals before any fault (or in a run without faults): why a node, a topic or a request was refused.
+  {
+    const std::int64_t first_fault_us = [&t] {
+      for (const KeyEvent& k : t.key_events) {
+        if (k.kind == "fault") return k.t_us;
+      }
+      return t.run.end_us + 1;
+    }();
+    std::string text;
+    std::int64_t at_us = -1;
+    std::size_t told = 0;
+    std::set<std::string> codes;
+    for (const KeyEvent& k : t.key_events) {
+      if (k.t_us >= first_fault_us || (k.kind != "error" && k.kind != "rpc-error")) continue;
+      if (k.text.rfind("CreateTopics", 0) == 0) continue;  // told with the partitions
+      // Only refusals that explain the run, each error code once (transient retries stay in the event list).
+      if (k.kind == "rpc-error" && !serious_error(k.text)) continue;
+      const std::string code = k.text.substr(k.text.rfind(' ') + 1);
+      if (k.kind == "rpc-error" && !codes.insert(code).second) continue;
+      if (told++ == refusals_max) break;
+      if (at_us < 0) at_us = k.t_us;
+      text += (text.empty() ? "" : " ") + consequence_text(t, k, k.t_us);
+    }
+    if (at_us >= 0) add(at_us, "Refused", text);
   }
 
   // One chapter per moment of faults (faults within fault_group_us of the first, e.g. a power
@@ -292,7 +363,7 @@ std::vector<Chapter> narrate(const Timeline& t) {
       if (k.t_us == f.t_us && k.seq < f.seq) continue;
       if (k.kind == "internal") {
         ++internal;
-      } else if (k.kind == "group") {
+      } else if (k.kind == "group" || k.kind == "rpc-error") {
         groups.push_back(&k);
       } else if (is_consequence(k)) {
         first.push_back(&k);
@@ -310,7 +381,7 @@ std::vector<Chapter> narrate(const Timeline& t) {
       text += " " + consequence_text(t, *groups[g], f.t_us);
     }
     if (groups.size() > group_events_per_chapter_max) {
-      text += fmt::format(" ({} more consumer-group events in the event list)", groups.size() - group_events_per_chapter_max);
+      text += fmt::format(" ({} more consumer-group and error events in the event list)", groups.size() - group_events_per_chapter_max);
     }
     if (internal > 0) {
       text += fmt::format(" Meanwhile {} leader or ISR change(s) of __consumer_offsets partitions: the internal topic where "
