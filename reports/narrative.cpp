@@ -119,6 +119,15 @@ std::string consequence_text(const Timeline& t, const KeyEvent& k, std::int64_t 
     bool acks_all = false;
     for (const ClientInfo& c : t.clients) acks_all = acks_all || (c.kind == "producer" && c.acks == "all");
     const bool clean = config_or(t, "unclean.leader.election.enable", "false") != "true";
+    if (k.text.find(" to none") != std::string::npos) {
+      return fmt::format("{}: {}: the partition is OFFLINE. No ISR member is alive to lead it{}.", at, k.text,
+                         clean ? " and unclean.leader.election.enable=false forbids electing a replica that may miss "
+                                 "acknowledged records: durability wins over availability"
+                               : "");
+    }
+    if (k.text.find("from none") != std::string::npos) {
+      return fmt::format("{}: {}: a replica that was in the ISR is back, and the partition is online again.", at, k.text);
+    }
     return fmt::format("{}: {}. {}", at, k.text,
                        !clean ? "unclean.leader.election.enable is on: the new leader may come from outside the ISR."
                        : acks_all ? "The new leader comes from the ISR (in-sync replicas), so it already holds every "
