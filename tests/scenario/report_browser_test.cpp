@@ -1,7 +1,8 @@
 // timeline.html in a real browser: Debian's chromium (scripts/setup.sh installs it) opens the page
 // headless from file://, with no network and a fresh profile. The page must run without a
 // JavaScript error, draw one lane per node role and client, list a known fault and leader
-// change, and render hostile user text as text. A screenshot is saved for people to look at.
+// change, and render hostile user text as text. A screenshot is saved next to the kraftsim binary
+// (build/release/report-browser-screenshot.png) for people to look at.
 #include <catch2/catch.hpp>
 
 #include "../support/report_fixture.h"
@@ -76,7 +77,8 @@ TEST_CASE("report browser: chromium opens timeline.html from file:// without err
   require_no_javascript_error(chapter);
   REQUIRE(chapter.dom.find("id=\"chapter-title\">3 / ") != std::string::npos);
 
-  const auto screenshot = std::filesystem::current_path() / "report-browser-screenshot.png";
+  // Next to the kraftsim binary (build/<kind>/), for people to look at after a test run.
+  const auto screenshot = std::filesystem::path(KRAFTSIM_BINARY).parent_path() / "report-browser-screenshot.png";
   std::filesystem::remove(screenshot);
   (void)open_page(html.string() + "#ch-6", dir / "profile-shot", "--screenshot=" + screenshot.string());
   REQUIRE(std::filesystem::exists(screenshot));
