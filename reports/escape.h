@@ -3,6 +3,7 @@
 // `<script>alert(1)</script>` is shown, never run. Every renderer passes such text through here.
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 
@@ -19,5 +20,9 @@ std::string escape_markdown(std::string_view text);
 // Mermaid message and note text: Mermaid's entity codes (#lt; #gt; #35; #59; ...) for the
 // characters its parser treats specially; newlines become spaces.
 std::string escape_mermaid(std::string_view text);
+
+// At most `bytes_max` bytes of `text`, cut before a UTF-8 sequence rather than inside it, with
+// "..." appended when something was cut.
+std::string truncate_utf8(std::string_view text, std::size_t bytes_max);
 
 }  // namespace kraftsim::reports

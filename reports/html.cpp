@@ -120,7 +120,8 @@ std::string timeline_data_json(const Timeline& t, const std::string& replay_comm
       {"topics", topics},
       {"events_total", t.events_total},
   };
-  return root.dump();
+  // A hand-made trace may hold invalid UTF-8: replace it (U+FFFD) rather than fail.
+  return root.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::string render_timeline_html(const Timeline& t, const std::string& replay_command) {

@@ -98,7 +98,7 @@ std::string render(const Timeline& t, int level, bool& cut) {
     periods_until(m.send_us);
     faults_until(m.send_us);
     std::string label = m.type + (m.summary.empty() ? "" : " " + m.summary);
-    if (label.size() > label_chars_max) label = label.substr(0, label_chars_max) + "...";
+    label = truncate_utf8(label, label_chars_max);
     if (m.dropped) label += " (dropped: " + m.drop_reason + ")";
     const std::string line = fmt::format("  {}{}{}: {}\n", participant(t, m.from_lane), m.dropped ? "-x" : "->>",
                                          participant(t, m.to_lane), escape_mermaid(label));

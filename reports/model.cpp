@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "base/assert.h"
+#include "reports/escape.h"
 
 namespace kraftsim::reports {
 
@@ -37,8 +38,7 @@ std::string summarize(const trace::Event& e, std::size_t fields_max) {
   for (const trace::Field& f : e.fields) {
     if (f.key == "msg" || f.key == "to" || f.key == "from" || f.key == "bytes" || f.key == "correlation") continue;
     if (n++ == fields_max) break;
-    std::string v = value_text(f.value);
-    if (v.size() > summary_value_chars_max) v = v.substr(0, summary_value_chars_max) + "...";
+    const std::string v = truncate_utf8(value_text(f.value), summary_value_chars_max);
     if (!out.empty()) out += ' ';
     out += f.key + '=' + v;
   }

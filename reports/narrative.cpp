@@ -9,6 +9,7 @@
 #include <set>
 
 #include "base/assert.h"
+#include "reports/escape.h"
 
 namespace kraftsim::reports {
 
@@ -362,7 +363,7 @@ std::vector<Chapter> narrate(const Timeline& t) {
       const std::string meaning = fault_meaning(fault_name);
       if (!meaning.empty() && meanings.insert(meaning).second) text += " " + meaning;
     }
-    if (title.size() > chapter_title_chars_max) title = title.substr(0, chapter_title_chars_max) + "...";
+    title = truncate_utf8(title, chapter_title_chars_max);
     // The user-visible consequences first; consumer-group moves next; internal partitions
     // (__consumer_offsets) counted in one sentence.
     std::vector<const KeyEvent*> first, groups;

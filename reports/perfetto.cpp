@@ -106,7 +106,7 @@ std::string render_perfetto(const Timeline& t) {
                {"displayTimeUnit", "ms"},
                {"otherData", {{"scenario", t.run.scenario}, {"seed", t.run.seed}, {"generator", "kraftsim report"}}}};
   KS_ASSERT(root["traceEvents"].is_array());
-  return root.dump() + "\n";
+  return root.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace kraftsim::reports

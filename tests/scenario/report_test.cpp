@@ -305,3 +305,25 @@ TEST_CASE("report: a hand-made trace with a hostile topic renders it as text in 
   REQUIRE(page_data(files.timeline_html)["partitions"][0]["name"] == topic + "-0");
   REQUIRE(files.summary_md.find("&lt;script&gt;alert(1)&lt;/script&gt;-0 created") != std::string::npos);
 }
+
+TEST_CASE("report: Korean text cut in the middle and invalid UTF-8 still give parseable JSON", "[report]") {
+  // Message fields are cut at 40 bytes for the arrows' summaries: a cut must not split a
+  // multi-byte character. A hand-made trace can also hold bytes that are not UTF-8 at all.
+  const std::string topic = "\xED\x86\xA0\xED\x94\xBD-\xED\x86\xA0\xED\x94\xBD-\xED\x86\xA0\xED\x94\xBD-\xED\x86\xA0\xED\x94\xBD-"
+                            "\xED\x86\xA0\xED\x94\xBD-\xED\x86\xA0\xED\x94\xBD";  // "토픽-" six times, 41 bytes
+  std::vector<kraftsim::trace::Event> events;
+  using kraftsim::trace::Kind;
+  events.push_back({0, 0, -1, Kind::run, "run-started", {{"scenario", "utf8"}, {"description", std::string("bad \xff\xfe bytes")}}});
+  events.push_back({1, 0, -1, Kind::run, "run-node", {{"node_id", 1}, {"roles", "broker,controller"}}});
+  events.push_back({2, 5, 1, Kind::send, "CreateTopics", {{"msg", 1}, {"to", 1}, {"bytes", 9}, {"first_topic", topic}}});
+  events.push_back({3, 6, 1, Kind::deliver, "CreateTopics", {{"msg", 1}, {"from", 1}}});
+  const auto files = kraftsim::reports::render_report(events, ReportOptions{});
+  const auto data = page_data(files.timeline_html);
+  const std::string summary = data["messages"][0][8];
+  REQUIRE(summary.rfind("first_topic=", 0) == 0);
+  REQUIRE(summary.size() < std::string("first_topic=").size() + topic.size() + 3);
+  REQUIRE(summary.substr(summary.size() - 3) == "...");
+  REQUIRE(summary.find("\xEF\xBF\xBD") == std::string::npos);  // no replacement character: cut between characters
+  REQUIRE(data["run"]["description"].get<std::string>().find("bad ") == 0);
+  REQUIRE(nlohmann::json::parse(files.trace_json)["traceEvents"].is_array());
+}
