@@ -522,6 +522,13 @@ class Builder {
     } else if (n == "create-topic-result" && e.string_or("error", "NONE") != "NONE") {
       key(e, "error", e.node, fmt::format("CreateTopics {} refused: {} ({})", e.string_or("topic", ""), e.string_or("error", ""),
                                           e.string_or("message", "")));
+    } else if (n == "partition-log-opened" && e.int_or("truncated_bytes", 0) > 0) {
+      // Log recovery after an unclean shutdown checks each batch's CRC and cuts at the first bad one.
+      key(e, "truncate", e.node,
+          fmt::format("node {} recovered {}-{} from disk: {} segment(s) scanned, {} bytes cut at the first bad batch, log end "
+                      "offset now {}",
+                      e.node, e.string_or("topic", ""), e.int_or("partition", 0), e.int_or("segments_recovered", 0),
+                      e.int_or("truncated_bytes", 0), e.int_or("log_end_offset", 0)));
     } else if (n == "startup-failed") {
       key(e, "error", e.node, fmt::format("node {} refused to start: {}", e.node, e.string_or("reason", "")));
     } else if (n == "partition-offline" || n == "consumer-corrupt") {
