@@ -587,7 +587,8 @@ layoutLabels();
 renderEvents();
 renderChecks();
 renderCharts();
-if (D.window.given) { S.v0 = D.window.from; S.v1 = Math.min(D.window.to, END); }
+// A run too large for full detail opens on its detail window.
+if (D.window.given || D.window.from > 0 || D.window.to <= END) { S.v0 = D.window.from; S.v1 = Math.min(D.window.to, END); }
 draw();
 onHash();
 document.body.setAttribute('data-ready', '1');
