@@ -50,7 +50,8 @@ std::optional<std::string> write_run_report(const ReportFlags& flags, const runn
   reports::ReportOptions options;
   options.window = window_of(flags.window, error);
   if (!error.empty()) return error;
-  options.replay_command = fmt::format("{} --report {}{}", result.replay_command, flags.dir,
+  // The folder is not part of the replay command, so a report does not depend on where it is written.
+  options.replay_command = fmt::format("{} --report report{}", result.replay_command,
                                        flags.window.empty() ? std::string() : " --window " + flags.window);
   auto written = reports::write_report(flags.dir, result.trace_events, options);
   if (!written.ok()) return written.error();

@@ -238,7 +238,13 @@ TEST_CASE("report: kraftsim run --report writes the five files and kraftsim repo
   REQUIRE(read_file(dir / "r1" / "trace.json") == read_file(dir / "r2" / "trace.json"));
   REQUIRE(read_file(dir / "r1" / "sequence.mmd") == read_file(dir / "r2" / "sequence.mmd"));
   // The replay command differs on purpose: run knows the scenario file, report only its name.
-  REQUIRE(read_file(dir / "r1" / "summary.md").find(scenario + " --seed 7 --report") != std::string::npos);
+  REQUIRE(read_file(dir / "r1" / "summary.md").find(scenario + " --seed 7 --report report") != std::string::npos);
+  // Where the report is written does not change it.
+  REQUIRE(shell(fmt::format("{} run {} --report {}", KRAFTSIM_BINARY, scenario, (dir / "r3").string())).exit_code == 0);
+  for (const char* name : {"timeline.html", "summary.md", "sequence.mmd", "trace.json", "events.jsonl"}) {
+    INFO(name);
+    REQUIRE(read_file(dir / "r1" / name) == read_file(dir / "r3" / name));
+  }
   std::filesystem::remove_all(dir);
 }
 
