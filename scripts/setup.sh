@@ -15,6 +15,7 @@ packages=(
   libyaml-cpp-dev           # yaml-cpp: kraftsim import-compose reads docker-compose files
   libbenchmark-dev
   zlib1g-dev libsnappy-dev liblz4-dev libzstd-dev
+  chromium                  # the report browser test opens timeline.html headless (tests/scenario/report_browser_test.cpp)
 )
 
 missing=()

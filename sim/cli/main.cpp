@@ -20,6 +20,7 @@
 #include "sim/cli/commands.h"
 #include "sim/runner/kernel_bench.h"
 #include "broker/node/config_keys.h"
+#include "sim/cli/report_command.h"
 #include "sim/runner/result_json.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
@@ -67,12 +68,13 @@ std::optional<std::string> write_exported(const std::string& dir, const std::vec
 }
 
 int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool json, const std::string& trace_out,
-            const std::string& export_dir, std::optional<std::int64_t> export_at_ms) {
+            const std::string& export_dir, std::optional<std::int64_t> export_at_ms, const cli::ReportFlags& report) {
+  if (auto error = cli::check_report_flags(report)) return fail_input(*error);
   auto loaded = runner::load_scenario_file(file);
   if (!loaded.ok()) return fail_input(loaded.error().message);
   runner::RunOptions options;
   options.seed = seed;
-  options.keep_trace_events = !trace_out.empty();
+  options.keep_trace_events = !trace_out.empty() || !report.dir.empty();
   options.export_files = !export_dir.empty();
   if (export_at_ms) options.export_at = Time::zero() + milliseconds(*export_at_ms);
   const auto start = std::chrono::steady_clock::now();
@@ -86,6 +88,7 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   if (!export_dir.empty()) {
     if (auto error = write_exported(export_dir, r.exported_files)) return fail_input(*error);
   }
+  if (auto error = cli::write_run_report(report, r, !json)) return fail_input(*error);
   if (json) {
     std::cout << runner::result_json(r, wall_ms).dump() << '\n';
   } else {
@@ -158,6 +161,10 @@ int real_main(int argc, char** argv) {
                   "Write every node's simulated files into DIR/node-N/ (segments, indexes, meta.properties, ...)");
   run->add_option("--export-at", run_export_at, "Export the files as they stand at this simulated time (ms)")
       ->check(CLI::Range(std::int64_t{0}, std::int64_t{365LL * 24 * 3600 * 1000}));
+  cli::ReportFlags run_report;
+  cli::add_run_report_flags(*run, run_report);
+  cli::ReportCommand report_command;
+  auto* report = cli::add_report_command(app, report_command);
 
   std::vector<std::string> check_files;
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
@@ -192,7 +199,8 @@ int real_main(int argc, char** argv) {
     return fail_input(fmt::format("{} (see kraftsim --help)", e.what()));
   }
 
-  if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
+  if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at, run_report);
+  if (report->parsed()) return cli::run_report_command(report_command);
   if (app.got_subcommand("check")) return cmd_check(check_files);
   if (app.got_subcommand("sweep")) return sweep();
   if (app.got_subcommand("import-compose")) return import_compose();
