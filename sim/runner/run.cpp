@@ -12,6 +12,7 @@
 #include "broker/node/kafka_node.h"
 #include "sim/check/raft_checkers.h"
 #include "sim/check/group_checkers.h"
+#include "sim/check/liveness_after_heal.h"
 #include "sim/check/replication_checkers.h"
 #include "sim/check/raft_liveness.h"
 #include "sim/runner/demo_checks.h"
@@ -283,6 +284,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     const auto idle = scenario.config.find("metadata.max.idle.interval.ms");
     const bool noops = idle == scenario.config.end() || idle->second != "0";
     checkers.push_back(check::make_quorum_liveness_checker(view, noops || scenario.metadata_writes_per_s > 0));
+    checkers.push_back(check::make_liveness_after_heal_checker(
+        view, scenario.quiet_phase > Duration{} ? scenario.quiet_phase_start().us() : -1));
     if (!scenario.topics.empty()) {
       checkers.push_back(check::make_acked_write_durable_checker(view));
       checkers.push_back(check::make_replicas_consistent_checker(view));

@@ -553,3 +553,40 @@ TEST_CASE("explicit commitSync after processing: a crash re-delivers at most the
     REQUIRE(polls - commits <= 1);
   });
 }
+
+TEST_CASE("max.poll.records caps every poll and max.partition.fetch.bytes caps every consumer fetch answer", "[groups][scenario]") {
+  // The consumers start 12 s after the producer, so a backlog waits and polls and fetches fill up.
+  auto run = [](std::int32_t max_poll_records, std::int32_t max_partition_fetch_bytes) {
+    runner::Scenario s = load("range-3-consumers");
+    std::set<std::int64_t> consumer_nodes;
+    for (std::size_t i = 0; i < s.consumers.size(); ++i) {
+      s.consumers[i].start = milliseconds(20000 + 200 * static_cast<std::int64_t>(i));
+      s.consumers[i].max_poll_records = max_poll_records;
+      s.consumers[i].max_partition_fetch_bytes = max_partition_fetch_bytes;
+      consumer_nodes.insert(runner::consumer_node_id(s, i));
+    }
+    const auto r = runner::run_scenario(s, {.seed = 1, .keep_trace_events = true});
+    std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> poll_records;  // (process, poll id) -> records
+    std::int64_t fetch_bytes_max = 0;
+    for (const auto& e : r.trace_events) {
+      if (e.kind == trace::Kind::state && e.name == "history" && e.string_or("f", "") == "poll" && e.string_or("type", "") == "ok") {
+        poll_records[{e.int_or("process", -1), e.int_or("id", -1)}] += e.int_or("records", 0);
+      }
+      if (e.kind == trace::Kind::send && e.name == "FetchResponse" && consumer_nodes.contains(e.int_or("to", -1))) {
+        fetch_bytes_max = std::max(fetch_bytes_max, e.int_or("bytes", 0));
+      }
+    }
+    std::int64_t poll_max = 0;
+    for (const auto& [poll, records] : poll_records) poll_max = std::max(poll_max, records);
+    return std::pair{poll_max, fetch_bytes_max};
+  };
+  const auto [poll_max, fetch_max] = run(7, 1024);
+  const auto [poll_max_default, fetch_max_default] = run(500, 1048576);
+  INFO("polls: " << poll_max << " vs " << poll_max_default << "; fetch answers: " << fetch_max << " vs " << fetch_max_default);
+  REQUIRE(poll_max == 7);  // full polls, never more
+  REQUIRE(poll_max_default > 7);
+  // The answer's records stay within the limit (plus the response's own framing; Kafka returns
+  // one whole batch even when it alone is larger, and these batches are a few hundred bytes).
+  REQUIRE(fetch_max <= 1024 + 256);
+  REQUIRE(fetch_max_default > 4 * 1024);
+}

@@ -57,7 +57,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
   const json schema = read_json(KRAFTSIM_SOURCE_DIR "/scenarios/scenario.schema.json");
   // A scenario using every documented key of the cluster, network, disk and pinger sections.
   json doc = {{"$schema", "./scenario.schema.json"}, {"name", "all-keys"}, {"description", "d"}, {"seed", 3},
-              {"duration_ms", 100}, {"max_events", 1000}, {"program", "pinger"},
+              {"duration_ms", 100}, {"quiet_phase_ms", 10}, {"max_events", 1000}, {"program", "pinger"},
               {"pinger", {{"interval_ms", 10}, {"padding_bytes", 1}, {"sync_every", 2}}},
               {"topics", {{{"name", "t"}, {"partitions", 2}, {"replication.factor", 1}, {"config", {{"min.insync.replicas", 1}}}}}},
               {"metadata_writes_per_s", 0},

@@ -1,0 +1,168 @@
+// liveness-after-heal (see liveness_after_heal.h).
+#include "sim/check/liveness_after_heal.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <set>
+#include <string>
+#include <tuple>
+
+#include "broker/raft/quorum_core.h"
+
+namespace kraftsim::check {
+
+namespace {
+
+using TopicPartition = std::pair<std::string, std::int64_t>;
+
+class LivenessAfterHeal final : public Checker {
+ public:
+  LivenessAfterHeal(const ClusterView& view, std::int64_t quiet_start_us) : view_(view), quiet_start_us_(quiet_start_us) {}
+  std::string_view id() const override { return "liveness-after-heal"; }
+  std::string_view meaning() const override {
+    return "by the end of the quiet phase: one active controller, every partition led by an ISR member, pending "
+           "produces completed, consumers caught up";
+  }
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+
+  void on_event(const trace::EventRef& e) override {
+    if (e.name == "partition-state") {
+      const TopicPartition tp{std::string(e.string_or("topic", "")), e.int_or("partition", -1)};
+      Leadership& l = partitions_[tp];
+      if (e.string_or("role", "") == "Leader" && e.int_or("leader_epoch", -1) >= l.epoch) {
+        l.epoch = e.int_or("leader_epoch", -1);
+        l.leader = e.node;
+        l.isr = std::string(e.string_or("isr", ""));
+      }
+      return;
+    }
+    if (e.name == "history") on_history(e);
+    if (e.name == "consumed" || e.name == "consumer-position") on_consumer(e);
+    if (e.name == "group-joined") group_of_[e.node] = std::string(e.string_or("group", ""));
+  }
+
+  void on_end(std::int64_t t_us) override {
+    if (quiet_start_us_ < 0) return;  // no quiet phase: not applicable
+    observed();
+    std::vector<std::string> problems;
+    check_controller(problems);
+    check_partitions(problems);
+    if (!pending_.empty()) {
+      const auto& [key, invoked_us] = *pending_.begin();
+      problems.push_back(fmt::format("{} send(s) invoked before the quiet phase never completed (first: producer {} "
+                                     "send {} invoked at {} ms)",
+                                     pending_.size(), key.first, key.second, invoked_us / 1000));
+    }
+    check_consumers(problems);
+    if (problems.empty()) return;
+    std::string evidence;
+    for (const auto& p : problems) evidence += (evidence.empty() ? "" : "; ") + p;
+    violate(t_us, fmt::format("{} s after the heal: {}", (t_us - quiet_start_us_) / 1'000'000, evidence));
+  }
+
+ private:
+  struct Leadership {
+    std::int64_t epoch = -1;
+    NodeId leader = no_node;
+    std::string isr;
+  };
+
+  void on_history(const trace::EventRef& e) {
+    if (e.string_or("f", "") != "send") return;
+    const std::pair<std::int64_t, std::int64_t> key{e.int_or("process", -1), e.int_or("id", -1)};
+    const std::string_view type = e.string_or("type", "");
+    if (type == "invoke") {
+      if (e.t_us < quiet_start_us_ || quiet_start_us_ < 0) pending_[key] = e.t_us;
+      return;
+    }
+    pending_.erase(key);
+    if (type == "ok" && e.t_us < quiet_start_us_) {
+      const TopicPartition tp{std::string(e.string_or("topic", "")), e.int_or("partition", -1)};
+      auto& offset = acked_end_[tp];
+      offset = std::max(offset, e.int_or("offset", -1) + 1);
+    }
+  }
+
+  // A consumer's reach per partition: the next offset it read to, or where its position was set.
+  void on_consumer(const trace::EventRef& e) {
+    const TopicPartition tp{std::string(e.string_or("topic", "")), e.int_or("partition", -1)};
+    const std::int64_t reach = e.name == "consumed" ? e.int_or("next_offset", -1) : e.int_or("offset", -1);
+    auto& r = reach_[e.node][tp];
+    r = std::max(r, reach);
+    topic_of_[e.node] = tp.first;
+  }
+  void check_controller(std::vector<std::string>& problems) const {
+    std::map<std::pair<std::int32_t, NodeId>, int> views;  // (epoch, leader) -> running voters
+    int leaders = 0, up = 0;
+    for (NodeId v : view_.voters()) {
+      const raft::QuorumCore* q = view_.quorum(v);
+      if (q == nullptr) continue;
+      ++up;
+      leaders += q->role() == raft::Role::leader ? 1 : 0;
+      views[{q->epoch(), q->leader_id().value_or(-1)}]++;
+    }
+    if (up == 0) {
+      problems.push_back("no controller is running");
+    } else if (leaders != 1 || views.size() != 1) {
+      std::string seen;
+      for (const auto& [k, n] : views) seen += fmt::format("{}{} voter(s) at epoch {} with leader {}", seen.empty() ? "" : ", ", n, k.first, k.second);
+      problems.push_back(fmt::format("the controllers do not agree on one active controller ({} leader(s): {})", leaders, seen));
+    }
+  }
+
+  void check_partitions(std::vector<std::string>& problems) const {
+    for (const auto& [tp, l] : partitions_) {
+      bool led = false;
+      for (const PartitionReplicaView& r : view_.partition_replicas(tp.first, static_cast<std::int32_t>(tp.second))) {
+        if (r.leader && r.node == l.leader && r.leader_epoch == l.epoch) led = true;
+      }
+      const bool in_isr = ("," + l.isr + ",").find(fmt::format(",{},", l.leader)) != std::string::npos;  // "1,2,3"
+      if (!led || !in_isr) {
+        problems.push_back(fmt::format("{}-{} has no running leader in its ISR (last leader {} in epoch {}, ISR [{}])",
+                                       tp.first, tp.second, l.leader, l.epoch, l.isr));
+      }
+    }
+  }
+
+  // Members of a group count together: the group reads a partition, not a member.
+  void check_consumers(std::vector<std::string>& problems) const {
+    std::map<std::string, std::map<TopicPartition, std::int64_t>> reach;  // reader -> partition -> reach
+    std::map<std::string, std::string> topic;                             // reader -> topic it reads
+    for (const auto& [node, partitions] : reach_) {
+      const auto g = group_of_.find(node);
+      const std::string reader = g == group_of_.end() ? fmt::format("consumer {}", node) : fmt::format("group {}", g->second);
+      topic[reader] = topic_of_.at(node);
+      for (const auto& [tp, at] : partitions) reach[reader][tp] = std::max(reach[reader][tp], at);
+    }
+    for (const auto& [reader, partitions] : reach) {
+      for (const auto& [tp, end] : acked_end_) {
+        if (tp.first != topic.at(reader)) continue;
+        const auto it = partitions.find(tp);
+        const std::int64_t at = it == partitions.end() ? -1 : it->second;
+        if (at < end) {
+          problems.push_back(fmt::format("{} read {}-{} only to offset {}, but records up to {} were acknowledged before the "
+                                         "quiet phase",
+                                         reader, tp.first, tp.second, at, end - 1));
+        }
+      }
+    }
+  }
+
+  const ClusterView& view_;
+  std::int64_t quiet_start_us_;
+  std::map<TopicPartition, Leadership> partitions_;
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> pending_;  // (producer, send id) -> invoke time
+  std::map<TopicPartition, std::int64_t> acked_end_;  // one past the highest offset acknowledged before the quiet phase
+  std::map<NodeId, std::map<TopicPartition, std::int64_t>> reach_;  // consumer -> partition -> reach
+  std::map<NodeId, std::string> topic_of_;                            // consumer -> the topic it reads
+  std::map<NodeId, std::string> group_of_;                            // consumer -> its group.id
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_liveness_after_heal_checker(const ClusterView& view, std::int64_t quiet_start_us) {
+  return std::make_unique<LivenessAfterHeal>(view, quiet_start_us);
+}
+
+}  // namespace kraftsim::check
