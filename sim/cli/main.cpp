@@ -19,6 +19,7 @@
 #include "broker/common/uuid.h"
 #include "sim/runner/kernel_bench.h"
 #include "broker/node/config_keys.h"
+#include "sim/cli/explore_command.h"
 #include "sim/runner/result_json.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
@@ -162,6 +163,9 @@ int real_main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
   check->add_option("FILE", check_files, "Scenario JSON files")->required();
 
+  cli::ExploreOptions explore_options;
+  auto* explore = cli::add_explore_command(app, explore_options);
+
   app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
   app.add_subcommand("config-keys", "Print every configuration key kraftsim understands (docs/configuration.md)");
 
@@ -190,6 +194,7 @@ int real_main(int argc, char** argv) {
 
   if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
   if (app.got_subcommand("check")) return cmd_check(check_files);
+  if (explore->parsed()) return cli::cmd_explore(explore_options);
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (app.got_subcommand("config-keys")) {
     std::cout << node::config_keys_markdown();
