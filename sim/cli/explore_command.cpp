@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <optional>
+#include <string>
 
 #include "sim/runner/result_json.h"
 #include "sim/runner/run.h"
@@ -20,6 +22,12 @@ namespace kraftsim::cli {
 namespace {
 
 constexpr std::uint64_t explore_seeds_max = 10'000'000;
+
+struct ExploreArgs {
+  std::string seeds;                     // "A..B", inclusive
+  std::string out = "explore-failures";  // folder for the failing scenarios
+  std::string bug = "none";              // a GeneratorBug name
+};
 
 std::optional<std::uint64_t> parse_u64(const std::string& text) {
   std::uint64_t v = 0;
@@ -41,19 +49,7 @@ int bad_input(const std::string& message) {
   return runner::exit_bad_input;
 }
 
-}  // namespace
-
-CLI::App* add_explore_command(CLI::App& app, ExploreOptions& options) {
-  auto* explore = app.add_subcommand("explore", "Run generated scenarios over a range of seeds; save the failing ones");
-  explore->add_option("--seeds", options.seeds, "Seeds A..B (inclusive)")->required();
-  explore->add_option("--out", options.out, "Folder for the failing scenarios (default explore-failures)");
-  explore->add_option("--bug", options.bug,
-                      "Turn on one legacy or test-only switch: none, unclean-election, legacy-truncation, "
-                      "raft-grant-vote-without-log-check, raft-advance-hw-without-own-epoch-commit");
-  return explore;
-}
-
-int cmd_explore(const ExploreOptions& options) {
+int run_explore(const ExploreArgs& options) {
   const auto dots = options.seeds.find("..");
   if (dots == std::string::npos) return bad_input(fmt::format("--seeds: expected A..B, got \"{}\"", options.seeds));
   const auto first = parse_u64(options.seeds.substr(0, dots));
@@ -97,6 +93,19 @@ int cmd_explore(const ExploreOptions& options) {
   std::printf("explored seeds %llu..%llu (bug: %s): %llu failed\n", static_cast<unsigned long long>(*first),
               static_cast<unsigned long long>(*last), runner::to_string(*bug), static_cast<unsigned long long>(failed));
   return worst;
+}
+
+}  // namespace
+
+std::function<int()> add_explore_command(CLI::App& app) {
+  auto args = std::make_shared<ExploreArgs>();
+  auto* explore = app.add_subcommand("explore", "Run generated scenarios over a range of seeds; save the failing ones");
+  explore->add_option("--seeds", args->seeds, "Seeds A..B, both included")->required();
+  explore->add_option("--out", args->out, "Folder for the failing scenarios (default explore-failures)");
+  explore->add_option("--bug", args->bug,
+                      "Turn on one legacy or test-only switch: none, unclean-election, legacy-truncation, "
+                      "raft-grant-vote-without-log-check, raft-advance-hw-without-own-epoch-commit");
+  return [args] { return run_explore(*args); };
 }
 
 }  // namespace kraftsim::cli

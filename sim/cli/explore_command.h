@@ -4,20 +4,14 @@
 
 #include <CLI/CLI.hpp>
 
-#include <string>
+#include <functional>
 
 namespace kraftsim::cli {
 
-struct ExploreOptions {
-  std::string seeds;                  // "A..B", inclusive
-  std::string out = "explore-failures";  // folder for the failing scenarios
-  std::string bug = "none";           // a GeneratorBug name: show that the checkers catch it
-};
-
-CLI::App* add_explore_command(CLI::App& app, ExploreOptions& options);
-
+// Registers `explore` and its options on the app; returns the function main() calls when that
+// subcommand was given (the shape of main's sim/cli/commands.h, so this can move there).
 // Exit code: 0 every run passed, 1 a safety check failed in some run, 3 only liveness checks
 // failed, 2 bad input.
-int cmd_explore(const ExploreOptions& options);
+std::function<int()> add_explore_command(CLI::App& app);
 
 }  // namespace kraftsim::cli

@@ -163,8 +163,7 @@ int real_main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
   check->add_option("FILE", check_files, "Scenario JSON files")->required();
 
-  cli::ExploreOptions explore_options;
-  auto* explore = cli::add_explore_command(app, explore_options);
+  const auto explore = cli::add_explore_command(app);
 
   app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
   app.add_subcommand("config-keys", "Print every configuration key kraftsim understands (docs/configuration.md)");
@@ -194,7 +193,7 @@ int real_main(int argc, char** argv) {
 
   if (app.got_subcommand("run")) return cmd_run(run_file, run_seed, run_json, run_trace, run_export, run_export_at);
   if (app.got_subcommand("check")) return cmd_check(check_files);
-  if (explore->parsed()) return cli::cmd_explore(explore_options);
+  if (app.got_subcommand("explore")) return explore();
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (app.got_subcommand("config-keys")) {
     std::cout << node::config_keys_markdown();
