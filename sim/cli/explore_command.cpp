@@ -1,5 +1,6 @@
-// `kraftsim explore --seeds A..B [--out DIR] [--bug NAME]`: one generated scenario per seed, run,
-// judged; the failing ones are written to DIR/generated-SEED.json with their replay command.
+// `kraftsim explore --seeds A..B [--out DIR] [--bug NAME] [--save-all]`: one generated scenario
+// per seed, run, judged; the failing ones (or all) are written to DIR/generated-SEED.json with
+// their replay command.
 #include "sim/cli/explore_command.h"
 
 #include <fmt/format.h>
@@ -27,6 +28,7 @@ struct ExploreArgs {
   std::string seeds;                     // "A..B", inclusive
   std::string out = "explore-failures";  // folder for the failing scenarios
   std::string bug = "none";              // a GeneratorBug name
+  bool save_all = false;                 // save the passing scenarios too (a corpus for other builds)
 };
 
 std::optional<std::uint64_t> parse_u64(const std::string& text) {
@@ -68,10 +70,12 @@ int run_explore(const ExploreArgs& options) {
     generator.bug = *bug;
     const runner::Scenario scenario = runner::generate_scenario(seed, generator);
     const runner::RunResult result = runner::run_scenario(scenario, {std::nullopt, false});
-    if (!result.passed) {
-      ++failed;
-      const int code = runner::exit_code(result);
-      if (worst != runner::exit_safety_violation) worst = code;
+    if (!result.passed || options.save_all) {
+      if (!result.passed) {
+        ++failed;
+        const int code = runner::exit_code(result);
+        if (worst != runner::exit_safety_violation) worst = code;
+      }
       std::error_code ec;
       std::filesystem::create_directories(options.out, ec);
       const std::string path = (std::filesystem::path(options.out) / fmt::format("generated-{}.json", seed)).string();
@@ -84,9 +88,11 @@ int run_explore(const ExploreArgs& options) {
           checks += (checks.empty() ? "" : ", ") + c.id;
         }
       }
-      std::printf("seed %llu: FAILED (%s)\n  saved %s\n  replay: kraftsim run %s --seed %llu\n",
-                  static_cast<unsigned long long>(seed), checks.c_str(), path.c_str(), path.c_str(),
-                  static_cast<unsigned long long>(seed));
+      if (!result.passed) {
+        std::printf("seed %llu: FAILED (%s)\n  saved %s\n  replay: kraftsim run %s --seed %llu\n",
+                    static_cast<unsigned long long>(seed), checks.c_str(), path.c_str(), path.c_str(),
+                    static_cast<unsigned long long>(seed));
+      }
     }
     if (seed == *last) break;
   }
@@ -105,6 +111,7 @@ std::function<int()> add_explore_command(CLI::App& app) {
   explore->add_option("--bug", args->bug,
                       "Turn on one legacy or test-only switch: none, unclean-election, legacy-truncation, "
                       "raft-grant-vote-without-log-check, raft-advance-hw-without-own-epoch-commit");
+  explore->add_flag("--save-all", args->save_all, "Save every generated scenario, the passing ones too");
   return [args] { return run_explore(*args); };
 }
 

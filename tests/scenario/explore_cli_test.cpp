@@ -53,6 +53,11 @@ TEST_CASE("kraftsim explore saves failing generated scenarios that replay as fai
   INFO(replay.out);
   REQUIRE(replay.exit_code == 1);
 
+  // --save-all keeps the passing scenarios too, and they replay as passes.
+  REQUIRE(run_cli("explore --seeds 3..4 --save-all --out " + dir.string()).exit_code == 0);
+  REQUIRE(std::filesystem::exists(dir / "generated-3.json"));
+  REQUIRE(run_cli("run " + (dir / "generated-4.json").string()).exit_code == 0);
+
   REQUIRE(run_cli("explore --seeds 5..2").exit_code == 2);
   REQUIRE(run_cli("explore --seeds 1..x").exit_code == 2);
   REQUIRE(run_cli("explore --seeds 1..2 --bug no-such-bug").exit_code == 2);
