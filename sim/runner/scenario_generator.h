@@ -28,12 +28,13 @@ struct GeneratorOptions {
   int nodes = 0;  // 3..5 combined nodes, 6: 3 controllers + 3 brokers; 0: drawn
   int fault_episodes = -1;               // 0..6 fault episodes (a fault and its undo); -1: drawn
   std::uint32_t fault_mask = 0xffffffffu;  // episode i is kept only when bit i is set
-  std::int64_t duration_ms = 0;  // 30'000..60'000 (+30'000 with a consumer group); 0: drawn
+  std::int64_t duration_ms = 0;  // 30'000..60'000, then +30'000 for the long quiet phase; 0: drawn
 };
 
 inline constexpr int generator_fault_episodes_max = 6;
-inline constexpr std::int64_t generator_quiet_phase_ms = 20'000;
-inline constexpr std::int64_t generator_group_quiet_phase_ms = 50'000;  // with a consumer group
+// A drawn duration of D leaves D - 20 s before the quiet phase, which lasts 50 s.
+inline constexpr std::int64_t generator_quiet_phase_floor_ms = 20'000;
+inline constexpr std::int64_t generator_quiet_phase_ms = 50'000;
 
 Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options);
 
