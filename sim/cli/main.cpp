@@ -20,6 +20,7 @@
 #include "sim/cli/commands.h"
 #include "sim/runner/kernel_bench.h"
 #include "broker/node/config_keys.h"
+#include "sim/cli/explore_command.h"
 #include "sim/cli/report_command.h"
 #include "sim/runner/result_json.h"
 #include "sim/runner/run.h"
@@ -170,6 +171,8 @@ int real_main(int argc, char** argv) {
   auto* check = app.add_subcommand("check", "Validate scenario files without running them");
   check->add_option("FILE", check_files, "Scenario JSON files")->required();
 
+  const auto explore = cli::add_explore_command(app);
+
   app.add_subcommand("random-uuid", "Print a new Kafka cluster id, like kafka-storage.sh random-uuid");
   app.add_subcommand("config-keys", "Print every configuration key kraftsim understands (docs/configuration.md)");
 
@@ -204,6 +207,7 @@ int real_main(int argc, char** argv) {
   if (app.got_subcommand("check")) return cmd_check(check_files);
   if (app.got_subcommand("sweep")) return sweep();
   if (app.got_subcommand("import-compose")) return import_compose();
+  if (app.got_subcommand("explore")) return explore();
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (app.got_subcommand("config-keys")) {
     std::cout << node::config_keys_markdown();

@@ -1,0 +1,230 @@
+// Scenario generation: every choice comes from Rng streams derived from the seed (one stream per
+// concern, so that shrinking one knob does not redraw the others).
+#include "sim/runner/scenario_generator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "base/random.h"
+
+namespace kraftsim::runner {
+
+namespace {
+
+std::int64_t draw(Rng& rng, std::int64_t lo, std::int64_t hi) {  // uniform in [lo, hi]
+  return lo + static_cast<std::int64_t>(rng.below(static_cast<std::uint64_t>(hi - lo + 1)));
+}
+
+FaultSpec make_fault(std::int64_t at_ms, FaultKind kind) {
+  FaultSpec f;
+  f.at = Time::zero() + milliseconds(at_ms);
+  f.kind = kind;
+  return f;
+}
+
+}  // namespace
+
+const char* to_string(GeneratorBug bug) {
+  switch (bug) {
+    case GeneratorBug::none: return "none";
+    case GeneratorBug::unclean_election: return "unclean-election";
+    case GeneratorBug::legacy_truncation: return "legacy-truncation";
+    case GeneratorBug::raft_vote_without_log_check: return "raft-grant-vote-without-log-check";
+    case GeneratorBug::raft_hw_without_epoch_commit: return "raft-advance-hw-without-own-epoch-commit";
+  }
+  return "unknown";
+}
+
+Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) {
+  Rng shape(seed, "generator-shape");
+  Rng fault_rng(seed, "generator-faults");
+  Scenario s;
+  s.seed = seed;
+  s.name = fmt::format("generated-{}", seed);
+  // Drawn even when the options set them, so that a knob set while shrinking redraws nothing else.
+  const std::int64_t drawn_duration_ms = draw(shape, 30, 60) * 1000;
+  const int drawn_nodes = static_cast<int>(draw(shape, 3, 6));
+  const int drawn_episodes = static_cast<int>(draw(fault_rng, 0, generator_fault_episodes_max));
+  // The quiet phase is longer than Kafka's request.timeout.ms (30 s, producers and consumers):
+  // a client whose request went to a broker cut off by the faults waits it out before it tries
+  // the new leader or coordinator, so recovery cannot be judged sooner. (Found by the cluster
+  // property: with 20 s, a consumer group had no live owner at the end, and the liveness check
+  // that waits for pending sends failed on 24 of 200 seeds.) The drawn duration is the part
+  // before it, so the fault window does not shrink.
+  s.quiet_phase = milliseconds(generator_quiet_phase_ms);
+  s.duration = milliseconds(options.duration_ms > 0 ? options.duration_ms : drawn_duration_ms) + s.quiet_phase -
+               milliseconds(generator_quiet_phase_floor_ms);
+  s.network.latency_min = milliseconds(1);
+  s.network.latency_max = milliseconds(5);
+
+  // Cluster: 3 to 5 combined nodes, or (6) three dedicated controllers and three brokers, so
+  // that there are always three brokers for RF 3.
+  const int nodes = std::clamp(options.nodes > 0 ? options.nodes : drawn_nodes, 3, 6);
+  const bool dedicated = nodes == 6;
+  std::vector<NodeId> brokers;
+  std::vector<NodeId> all;
+  for (int i = 1; i <= nodes; ++i) {
+    const bool controller_only = dedicated && i <= 3;
+    s.nodes.push_back(NodeSpec{i, controller_only ? "controller" : "broker,controller", true, "", {}});
+    if (dedicated && !controller_only) s.nodes.back().roles = "broker";
+    if (!controller_only) brokers.push_back(i);
+    all.push_back(i);
+  }
+
+  // Topics: RF = min(3, brokers); min.insync.replicas 2 with RF 3, Kafka's defaults otherwise.
+  const int rf = std::min<int>(3, static_cast<int>(brokers.size()));
+  const int topic_count = static_cast<int>(draw(shape, 1, 2));
+  for (int t = 0; t < topic_count; ++t) {
+    TopicSpec topic;
+    topic.name = t == 0 ? "orders" : "events";
+    topic.partitions = static_cast<std::int32_t>(draw(shape, 1, 6));
+    topic.replication_factor = rf;
+    if (rf == 3) topic.config["min.insync.replicas"] = "2";
+    s.topics.push_back(std::move(topic));
+  }
+
+  ProducerSpec producer;
+  producer.topic = "orders";
+  producer.acks = "all";
+  producer.idempotence = true;
+  producer.records = draw(shape, 100, 400);
+  producer.records_per_s = 20;  // spread over the fault window
+  producer.keys = static_cast<std::int32_t>(draw(shape, 0, 1) * 16);
+  s.producers.push_back(producer);
+
+  // Power losses (the legacy-truncation bug) lose the unflushed group state too, which breaks
+  // group-single-owner whatever the bug: no group there, so a failure is the bug's.
+  const bool group = shape.bernoulli(0.5) && options.bug != GeneratorBug::legacy_truncation;
+  if (group) {
+    const int members = static_cast<int>(draw(shape, 1, 3));
+    for (int i = 0; i < members; ++i) {
+      ConsumerSpec c;
+      c.topic = "orders";
+      c.group_id = "generated-group";
+      c.auto_offset_reset = "earliest";
+      c.session_timeout = milliseconds(10'000);
+      s.consumers.push_back(c);
+    }
+  }
+
+  switch (options.bug) {
+    case GeneratorBug::none: break;
+    case GeneratorBug::unclean_election:
+      s.config["unclean.leader.election.enable"] = "true";
+      for (auto& t : s.topics) t.config["min.insync.replicas"] = "1";
+      break;
+    case GeneratorBug::legacy_truncation:
+      s.config["legacy.truncate.to.high.watermark"] = "true";
+      for (auto& t : s.topics) {
+        t.config["min.insync.replicas"] = "1";
+        t.config["flush.messages"] = "1";
+      }
+      break;
+    case GeneratorBug::raft_vote_without_log_check:
+      s.test_only_mutations.push_back("raft-grant-vote-without-log-check");
+      break;
+    case GeneratorBug::raft_hw_without_epoch_commit:
+      s.test_only_mutations.push_back("raft-advance-hw-without-own-epoch-commit");
+      break;
+  }
+
+  // Faults: episodes of a fault and, usually, its undo, all inside [producer start, quiet phase).
+  // The quiet phase heals whatever is left. Every episode is drawn whether kept or not, so that
+  // dropping one (shrinking) leaves the others as they were.
+  const std::int64_t window_start_ms = 3000;  // the quorum has formed; the producer starts at 8 s
+  const std::int64_t window_end_ms = (s.duration - s.quiet_phase).ms() - 1;
+  const int episodes = options.fault_episodes >= 0 ? std::min(options.fault_episodes, generator_fault_episodes_max)
+                                                   : drawn_episodes;
+  const bool power_losses = options.bug == GeneratorBug::legacy_truncation;
+  auto leader_target = [&s](Rng& rng) {
+    const TopicSpec& t = s.topics[rng.below(s.topics.size())];
+    return fmt::format("{}-of:{}-{}", rng.bernoulli(0.7) ? "leader" : "follower", t.name, rng.below(static_cast<std::uint64_t>(t.partitions)));
+  };
+  for (int e = 0; e < generator_fault_episodes_max; ++e) {
+    Rng rng(seed, fmt::format("generator-fault-{}", e));
+    const std::int64_t at_ms = draw(rng, window_start_ms, std::max(window_start_ms, window_end_ms));
+    const std::int64_t undo_ms = at_ms + draw(rng, 500, 10'000);
+    const auto kind = rng.below(power_losses ? 6 : 5);
+    Target target;
+    switch (rng.below(4)) {
+      case 0: target = Target{all[rng.below(all.size())]}; break;
+      case 1: target = Target{std::string("active-controller")}; break;
+      default: target = Target{leader_target(rng)}; break;
+    }
+    std::vector<FaultSpec> episode;
+    switch (kind) {
+      case 0: {  // crash, restart
+        auto f = make_fault(at_ms, FaultKind::crash);
+        f.target = target;
+        episode.push_back(f);
+        auto r = make_fault(undo_ms, FaultKind::restart);
+        r.target = Target{std::string("crashed")};
+        episode.push_back(r);
+        break;
+      }
+      case 1: {  // pause, resume (a node id: a name could resolve to another node by then)
+        const NodeId id = all[rng.below(all.size())];
+        auto f = make_fault(at_ms, FaultKind::pause);
+        f.target = Target{id};
+        episode.push_back(f);
+        auto r = make_fault(undo_ms, FaultKind::resume);
+        r.target = Target{id};
+        episode.push_back(r);
+        break;
+      }
+      case 2: {  // isolate, heal
+        auto f = make_fault(at_ms, FaultKind::isolate);
+        f.target = target;
+        episode.push_back(f);
+        episode.push_back(make_fault(undo_ms, FaultKind::heal));
+        break;
+      }
+      case 3: {  // partition into two sides, heal
+        std::vector<NodeId> order = all;
+        for (std::size_t i = order.size() - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
+        const auto cut = 1 + rng.below(order.size() - 1);
+        auto f = make_fault(at_ms, FaultKind::partition);
+        f.groups = {std::vector<NodeId>(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(cut)),
+                    std::vector<NodeId>(order.begin() + static_cast<std::ptrdiff_t>(cut), order.end())};
+        episode.push_back(f);
+        episode.push_back(make_fault(undo_ms, FaultKind::heal));
+        break;
+      }
+      case 4: {  // clog a link, heal
+        const NodeId a = all[rng.below(all.size())];
+        NodeId b = all[rng.below(all.size() - 1)];
+        if (b >= a) b = all[static_cast<std::size_t>(b)];  // ids are 1..n: skip a
+        auto f = make_fault(at_ms, FaultKind::clog);
+        f.from = a;
+        f.to = b;
+        f.extra_delay = milliseconds(draw(rng, 50, 3000));
+        episode.push_back(f);
+        episode.push_back(make_fault(undo_ms, FaultKind::heal));
+        break;
+      }
+      default: {  // power loss of the brokers, restarted one by one (bug runs only)
+        auto f = make_fault(at_ms, FaultKind::power_loss);
+        f.target = rng.bernoulli(0.5) ? Target{std::string("all-brokers")} : target;
+        episode.push_back(f);
+        for (NodeId id : brokers) {
+          auto r = make_fault(undo_ms + draw(rng, 0, 5000), FaultKind::restart);
+          r.target = Target{id};
+          episode.push_back(r);
+        }
+        break;
+      }
+    }
+    if (e >= episodes || (options.fault_mask & (1u << e)) == 0) continue;
+    for (const FaultSpec& f : episode) {
+      if (f.at.us() / 1000 <= window_end_ms) s.faults.push_back(f);
+    }
+  }
+  std::stable_sort(s.faults.begin(), s.faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
+  s.description = fmt::format("Generated from seed {} ({} nodes{}, {} faults, bug: {}).", seed, nodes,
+                              dedicated ? ", dedicated controllers" : "", s.faults.size(), to_string(options.bug));
+  return s;
+}
+
+}  // namespace kraftsim::runner
