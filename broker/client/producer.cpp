@@ -230,10 +230,12 @@ bool Producer::sendable(const PartitionState& p, Time now) const {
 void Producer::drain() {
   const Time now = env_.now();
   Time wake = Time::max();
-  maybe_bump_epoch();
-  // An idempotent producer sends nothing before it has a producer id, nor while an epoch bump
-  // waits for the requests in flight.
-  const bool may_send = !config_.idempotence || (producer_id_ >= 0 && !epoch_bump_needed_);
+  if (config_.idempotence) {
+    resolve_sequences();
+    maybe_bump_epoch();
+  }
+  // An idempotent producer sends nothing before it has a producer id.
+  const bool may_send = !config_.idempotence || producer_id_ >= 0;
   for (auto& [index, p] : partitions_) {
     // RecordAccumulator.expiredBatches: a batch still waiting delivery.timeout.ms after it was
     // created fails without being sent (again): no leader known, a full pipeline, an epoch bump.
@@ -241,14 +243,18 @@ void Producer::drain() {
     while (!p.queue.empty() && now.us() - p.queue.front().created_us >= config_.delivery_timeout.us()) {
       Batch expired = std::move(p.queue.front());
       p.queue.pop_front();
-      fail_batch(index, std::move(expired), "DELIVERY_TIMEOUT");
+      // A batch sent before has an unknown outcome: no new batch of the partition goes until
+      // the rest is answered (Sender.sendProducerData -> markSequenceUnresolved).
+      if (config_.idempotence && expired.base_sequence >= 0) p.unresolved = true;
+      fail_batch(index, std::move(expired), "DELIVERY_TIMEOUT", false);
     }
     const NodeId leader = metadata_.leader(index).id;
     // max.in.flight.requests.per.connection=1 guarantees order (Sender's guaranteeMessageOrder):
     // a partition with a batch in flight is muted, even when its leader moved to another broker
     // whose connection has room.
     const auto muted = [&] { return config_.max_in_flight == 1 && p.in_flight_batches > 0; };
-    while (may_send && !muted() && leader != no_node && sendable(p, now) && in_flight_per_broker_[leader] < config_.max_in_flight) {
+    while (may_send && !muted() && leader != no_node && sendable(p, now) &&
+           in_flight_per_broker_[leader] < config_.max_in_flight && !stop_drain(p)) {
       Batch batch = std::move(p.queue.front());
       p.queue.pop_front();
       send(index, std::move(batch), leader);
@@ -298,14 +304,23 @@ log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch)
 
 void Producer::send(std::int32_t partition, Batch batch, NodeId leader) {
   batch.closed = true;
-  if (config_.idempotence && (batch.base_sequence < 0 || batch.seq_epoch != producer_epoch_)) {
+  if (config_.idempotence && batch.base_sequence < 0) {
     // RecordAccumulator.drain -> TransactionManager.sequenceNumber: the sequence is fixed when the
-    // batch is first sent in this epoch (again after an epoch bump), and the bytes change with it.
+    // batch is first sent, and a retry keeps it (a new number for a batch that may be in the log
+    // would append it twice). maybeUpdateProducerIdAndEpoch: a partition moves to a newer epoch,
+    // from sequence 0, once nothing of it is outstanding (stop_drain holds new batches till then).
     PartitionState& p = partitions_[partition];
+    if (p.epoch != producer_epoch_) {
+      KS_ASSERT(p.outstanding_sequences.empty());
+      p.epoch = producer_epoch_;
+      p.next_sequence = 0;
+      p.last_acked_sequence = -1;
+    }
     batch.base_sequence = p.next_sequence;
-    batch.seq_epoch = producer_epoch_;
+    batch.seq_epoch = p.epoch;
     KS_ASSERT(p.next_sequence <= std::numeric_limits<std::int32_t>::max() - static_cast<std::int32_t>(batch.records.size()));
     p.next_sequence += static_cast<std::int32_t>(batch.records.size());
+    p.outstanding_sequences.insert(batch.base_sequence);
     batch.payload.clear();
   }
   if (batch.payload.empty()) batch.payload = build_batch(partition, batch);
@@ -336,23 +351,34 @@ void Producer::send(std::int32_t partition, Batch batch, NodeId leader) {
     auto it = in_flight_.find(correlation);
     if (it == in_flight_.end()) return;
     it->second.timeout = {};
-    attempt_failed(correlation, replication::ErrorCode::request_timed_out);
+    // NetworkClient.handleTimedOutRequests: the connection is closed and every request in flight
+    // on it fails as timed out, so retries go out again in sequence order.
+    fail_requests_to(it->second.to, replication::ErrorCode::request_timed_out);
+    drain();
   });
 }
 
 void Producer::on_produce_response(std::uint64_t correlation_id, const protocol::ProduceResponse& response) {
   auto it = in_flight_.find(correlation_id);
   if (it == in_flight_.end()) return;  // answered already (timed out, connection lost)
-  if (response.error_code != replication::ErrorCode::none) return attempt_failed(correlation_id, response.error_code);
+  if (response.error_code != replication::ErrorCode::none) {
+    attempt_failed(correlation_id, response.error_code);
+    drain();
+    return;
+  }
   InFlight f = std::move(it->second);
   in_flight_.erase(it);
   --in_flight_per_broker_[f.to];
   --partitions_[f.partition].in_flight_batches;
   if (f.timeout.valid()) env_.cancel_timer(f.timeout);
   const auto count = static_cast<std::int64_t>(f.batch.records.size());
-  if (config_.idempotence && f.batch.seq_epoch == producer_epoch_) {
+  if (config_.idempotence && f.batch.base_sequence >= 0) {
+    // TransactionManager.handleCompletedBatch.
     PartitionState& p = partitions_[f.partition];
-    p.last_acked_sequence = std::max(p.last_acked_sequence, f.batch.base_sequence + static_cast<std::int32_t>(count) - 1);
+    p.outstanding_sequences.erase(f.batch.base_sequence);
+    if (f.batch.seq_epoch == p.epoch) {
+      p.last_acked_sequence = std::max(p.last_acked_sequence, f.batch.base_sequence + static_cast<std::int32_t>(count) - 1);
+    }
   }
   trace::Fields fields{{"topic", config_.topic},
                        {"partition", f.partition},
@@ -384,28 +410,46 @@ void Producer::attempt_failed(std::uint64_t correlation_id, replication::ErrorCo
                                 {"attempt", batch.attempt}});
   const bool expired = env_.now().us() - batch.created_us >= config_.delivery_timeout.us();
   const bool out_of_retries = batch.attempt > config_.retries;
-  if (error == replication::ErrorCode::out_of_order_sequence_number && !expired && !out_of_retries) {
-    // TransactionManager.canRetry: an earlier batch of the partition is still unresolved (in
-    // flight or waiting to be retried), so this one was just early: retry it after that one.
-    // When it was the next expected sequence, the broker lost the producer's state: fatal.
-    const PartitionState& p = partitions_[f.partition];
-    if (batch.seq_epoch == producer_epoch_ && batch.base_sequence != p.last_acked_sequence + 1) {
-      batch.not_before_us = env_.now().us() + config_.retry_backoff.us();
-      requeue(f.partition, std::move(batch));
-      drain();
-      return;
-    }
+  // Sender.canRetry: time and attempts left, and then the error; an idempotent producer's
+  // sequence errors are TransactionManager.canRetry's (KIP-360).
+  bool retry = false;
+  if (!expired && !out_of_retries) {
+    retry = config_.idempotence && batch.base_sequence >= 0 ? can_retry_idempotent(f.partition, batch, error)
+                                                           : retriable(error);
   }
-  if (!retriable(error) || expired || out_of_retries) {
+  if (!retry) {
+    // The outcome of an expired batch is unknown: it may be in the log.
+    if (expired && config_.idempotence && batch.base_sequence >= 0) partitions_[f.partition].unresolved = true;
     fail_batch(f.partition, std::move(batch),
-               expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error));
-  } else {
-    // Sender.reenqueueBatch: back to the front of its partition's queue, after the backoff.
-    if (stale_metadata(error)) metadata_.invalidate(f.partition);  // until a metadata answer names the leader
-    batch.not_before_us = env_.now().us() + config_.retry_backoff.us();
-    requeue(f.partition, std::move(batch));
+               expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error), !expired && !out_of_retries);
+    return;
   }
-  drain();
+  // Sender.reenqueueBatch: back to the front of its partition's queue, after the backoff.
+  if (stale_metadata(error)) metadata_.invalidate(f.partition);  // until a metadata answer names the leader
+  batch.not_before_us = env_.now().us() + config_.retry_backoff.us();
+  requeue(f.partition, std::move(batch));
+}
+
+bool Producer::can_retry_idempotent(std::int32_t partition, const Batch& batch, replication::ErrorCode error) {
+  const PartitionState& p = partitions_[partition];
+  if (error == replication::ErrorCode::out_of_order_sequence_number) {
+    // Not the next expected batch: an earlier one is still unresolved, so this one was early.
+    if (!p.unresolved && (batch.sequence_reset || batch.base_sequence != p.last_acked_sequence + 1)) return true;
+    // The next expected batch, refused: the leader has a later sequence than this producer ever
+    // had acknowledged (it lost, or never had, the state of the earlier ones). Renumber the
+    // partition in a new epoch and try again.
+    request_epoch_bump(partition);
+    return true;
+  }
+  return retriable(error);
+}
+
+void Producer::fail_requests_to(NodeId broker, replication::ErrorCode error) {
+  std::vector<std::uint64_t> failed;
+  for (const auto& [correlation, f] : in_flight_) {
+    if (f.to == broker) failed.push_back(correlation);
+  }
+  for (std::uint64_t correlation : failed) attempt_failed(correlation, error);
 }
 
 void Producer::requeue(std::int32_t partition, Batch batch) {
@@ -424,7 +468,7 @@ void Producer::requeue(std::int32_t partition, Batch batch) {
   queue.insert(at, std::move(batch));
 }
 
-void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view error) {
+void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view error, bool adjust_sequences) {
   const auto count = static_cast<std::int64_t>(batch.records.size());
   env_.record("produce-failed", {{"topic", config_.topic},
                                  {"partition", partition},
@@ -432,22 +476,81 @@ void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view 
                                  {"first_seq", batch.first_seq},
                                  {"records", count}});
   failed_records_ += count;
-  // A sequence that will never be acknowledged: later batches of this epoch could never be
-  // accepted, so the epoch goes up (TransactionManager.handleFailedBatch -> KIP-360 bump).
-  if (config_.idempotence && batch.base_sequence >= 0 && batch.seq_epoch == producer_epoch_) epoch_bump_needed_ = true;
+  if (config_.idempotence && batch.base_sequence >= 0) {
+    // TransactionManager.handleFailedBatch: a sequence known never to be acknowledged leaves a
+    // gap later batches of this epoch could not pass, so the partition moves to a new epoch
+    // (KIP-360). An unknown outcome (expired) waits for resolve_sequences instead.
+    PartitionState& p = partitions_[partition];
+    p.outstanding_sequences.erase(batch.base_sequence);
+    if (adjust_sequences || error == replication::to_string(replication::ErrorCode::out_of_order_sequence_number)) {
+      request_epoch_bump(partition);
+    }
+  }
   complete_batch(partition, batch, -1, error);
 }
 
+void Producer::request_epoch_bump(std::int32_t partition) {
+  epoch_bump_needed_ = true;
+  partitions_[partition].rewrite_on_bump = true;
+}
+
+void Producer::resolve_sequences() {
+  for (auto& [index, p] : partitions_) {
+    if (!p.unresolved || !p.outstanding_sequences.empty()) continue;
+    // Everything sent is answered: if the acknowledged sequences reach the next one, the batch
+    // that expired was never appended and nothing is missing; otherwise there is a gap.
+    p.unresolved = false;
+    if (p.last_acked_sequence + 1 != p.next_sequence) request_epoch_bump(index);
+  }
+}
+
+bool Producer::stop_drain(const PartitionState& p) const {
+  if (!config_.idempotence) return false;
+  const Batch& head = p.queue.front();
+  if (head.base_sequence < 0) {
+    // A new batch: not while an older epoch's batches of this partition are outstanding (a new
+    // epoch at sequence 0 could land before them), nor while a sequence is unresolved.
+    if (p.epoch != producer_epoch_ && !p.outstanding_sequences.empty()) return true;
+    return p.unresolved;
+  }
+  // A retry goes only as the lowest outstanding sequence: retries go one at a time, in order.
+  return !p.outstanding_sequences.empty() && *p.outstanding_sequences.begin() != head.base_sequence;
+}
+
 void Producer::maybe_bump_epoch() {
-  if (!epoch_bump_needed_ || !in_flight_.empty()) return;
-  // TransactionManager.bumpIdempotentProducerEpoch: a local bump for an idempotent producer;
-  // the broker takes a new epoch starting at sequence 0.
+  if (!epoch_bump_needed_ || producer_id_ < 0) return;
+  // TransactionManager.bumpIdempotentProducerEpoch: a local bump, no request; the broker takes a
+  // new epoch that starts at sequence 0. The partitions that asked for it renumber every batch
+  // still outstanding, in sequence order (TxnPartitionMap.startSequencesAtBeginning).
   epoch_bump_needed_ = false;
   KS_ASSERT_MSG(producer_epoch_ < std::numeric_limits<std::int16_t>::max(), "producer epoch exhausted");
   ++producer_epoch_;
   for (auto& [index, p] : partitions_) {
-    p.next_sequence = 0;
+    if (!p.rewrite_on_bump) continue;
+    std::vector<Batch*> outstanding;
+    for (Batch& b : p.queue) {
+      if (b.base_sequence >= 0) outstanding.push_back(&b);
+    }
+    for (auto& [correlation, f] : in_flight_) {
+      if (f.partition == index && f.batch.base_sequence >= 0) outstanding.push_back(&f.batch);
+    }
+    std::sort(outstanding.begin(), outstanding.end(),
+              [](const Batch* a, const Batch* b) { return a->base_sequence < b->base_sequence; });
+    std::int32_t sequence = 0;
+    p.outstanding_sequences.clear();
+    for (Batch* b : outstanding) {
+      b->base_sequence = sequence;
+      b->seq_epoch = producer_epoch_;
+      b->sequence_reset = true;
+      b->payload.clear();
+      p.outstanding_sequences.insert(sequence);
+      sequence += static_cast<std::int32_t>(b->records.size());
+    }
+    p.epoch = producer_epoch_;
+    p.next_sequence = sequence;
     p.last_acked_sequence = -1;
+    p.unresolved = false;
+    p.rewrite_on_bump = false;
   }
   env_.record("producer-epoch-bump", {{"producer_id", producer_id_}, {"producer_epoch", producer_epoch_}});
 }
@@ -523,11 +626,8 @@ void Producer::on_connection_lost(NodeId peer) {
   }
   // Kafka's NetworkClient fails the in-flight requests of the broken connection: a retriable
   // NETWORK_EXCEPTION; the producer refreshes its metadata.
-  std::vector<std::uint64_t> failed;
-  for (const auto& [correlation, f] : in_flight_) {
-    if (f.to == peer) failed.push_back(correlation);
-  }
-  for (std::uint64_t correlation : failed) attempt_failed(correlation, replication::ErrorCode::network_exception);
+  fail_requests_to(peer, replication::ErrorCode::network_exception);
+  drain();
 }
 
 }  // namespace kraftsim::client

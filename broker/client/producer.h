@@ -18,11 +18,20 @@
 //  - enable.idempotence (KIP-98, Kafka 3.0+'s default): before its first batch the producer asks
 //    any broker for a producer id (InitProducerId); every batch carries the id, the epoch and the
 //    sequence of its first record, numbered per partition from 0 when the batch is first sent.
-//    Retried batches go back in sequence order, so the leader sees them in order and answers a
-//    duplicate (appended before, answer lost) with its original offsets. OUT_OF_ORDER_SEQUENCE_NUMBER
-//    is retried while an earlier batch of the partition is unresolved, else it fails the batch;
-//    a batch that fails for good leaves a gap in the sequences, so the producer bumps its epoch
-//    once nothing is in flight and restarts every partition's sequences at 0 (KIP-360).
+//    Retried batches go back in sequence order and keep their epoch and sequence, so the leader
+//    sees them in order and answers a duplicate (appended before, answer lost) with its original
+//    offsets. The sender's rules are Kafka's (RecordAccumulator.shouldStopDrainBatchesForPartition):
+//    a retried batch goes only when it is the partition's lowest unresolved sequence, and a new
+//    batch waits while the partition's sequence is unresolved or an older epoch's batches are
+//    outstanding. A request that times out closes the connection and fails every request in
+//    flight on it (NetworkClient), so they come back in order.
+//    KIP-360 (TransactionManager, Kafka 2.5+): OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is
+//    not the next expected one is retried; for the next expected one (the broker lost or never
+//    had the producer's state) the producer bumps its epoch, renumbers that partition's
+//    outstanding batches from 0 and retries. A batch that fails for good with an unknown outcome
+//    leaves its partition unresolved until everything in flight is answered; if a gap remains,
+//    the epoch goes up too. Other partitions move to the new epoch when nothing of theirs is
+//    outstanding: renumbering a batch that may have been appended would append it twice.
 //
 // The application's view is a history like Jepsen's (the seed's send-with-callback example):
 //   history {process, type: invoke|ok|fail|info, f: "send", id, ...}
@@ -48,6 +57,7 @@
 #include <deque>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -125,14 +135,22 @@ class Producer final : public env::Program {
     // Idempotence: the sequence of records[0] in producer epoch seq_epoch, given when first sent.
     std::int32_t base_sequence = -1;
     std::int16_t seq_epoch = -1;
+    bool sequence_reset = false;  // renumbered by an epoch bump (ProducerBatch.sequenceHasBeenReset)
   };
   struct PartitionState {
     std::deque<Batch> queue;  // waiting to be sent, oldest first (retries in sequence order)
     std::int64_t next_seq = 0;  // record numbering (the value identity), never reset
-    // Idempotence, in the current producer epoch: the next sequence to give and the last one
-    // acknowledged.
+    // Idempotence (TxnPartitionEntry): the epoch this partition's sequences belong to, the next
+    // sequence to give and the last one acknowledged; the base sequences of the batches sent and
+    // not yet done (in flight or waiting to be retried); whether a batch failed with an unknown
+    // outcome (partitionsWithUnresolvedSequences); whether the next epoch bump renumbers this
+    // partition's batches (partitionsToRewriteSequences).
+    std::int16_t epoch = -1;
     std::int32_t next_sequence = 0;
     std::int32_t last_acked_sequence = -1;
+    std::set<std::int32_t> outstanding_sequences;
+    bool unresolved = false;
+    bool rewrite_on_bump = false;
     int in_flight_batches = 0;  // sent, not yet answered
   };
   struct InFlight {
@@ -156,9 +174,18 @@ class Producer final : public env::Program {
   void init_producer_id();
   void on_init_producer_id_response(std::uint64_t correlation_id, const protocol::InitProducerIdResponse& response);
   void requeue(std::int32_t partition, Batch batch);
-  void fail_batch(std::int32_t partition, Batch batch, std::string_view error);
-  // KIP-360: the epoch goes up and sequences restart once nothing is in flight.
+  // adjust_sequences: the batch failed with an answer and retries left, so its sequence is known
+  // not to be in the log (Sender.failBatch's adjustSequenceNumbers).
+  void fail_batch(std::int32_t partition, Batch batch, std::string_view error, bool adjust_sequences);
+  // TransactionManager.canRetry for an idempotent producer (may request an epoch bump).
+  bool can_retry_idempotent(std::int32_t partition, const Batch& batch, replication::ErrorCode error);
+  // KIP-360: requestEpochBumpForPartition; the bump happens at the next drain.
+  void request_epoch_bump(std::int32_t partition);
+  // TransactionManager.maybeResolveSequences and bumpIdempotentProducerEpoch.
+  void resolve_sequences();
   void maybe_bump_epoch();
+  // RecordAccumulator.shouldStopDrainBatchesForPartition.
+  bool stop_drain(const PartitionState& p) const;
   std::int32_t partition_for(const Pending& record);
   std::int64_t next_key();
   void append(std::int32_t partition, const Pending& record);
@@ -167,7 +194,10 @@ class Producer final : public env::Program {
   void drain();
   void send(std::int32_t partition, Batch batch, NodeId leader);
   void on_produce_response(std::uint64_t correlation_id, const protocol::ProduceResponse& response);
+  // One attempt failed (an error answer, a timeout, a broken connection); the caller drains.
   void attempt_failed(std::uint64_t correlation_id, replication::ErrorCode error);
+  // NetworkClient closes the connection: every request in flight to `broker` fails with `error`.
+  void fail_requests_to(NodeId broker, replication::ErrorCode error);
   log::Bytes build_batch(std::int32_t partition, const Batch& batch) const;
   std::int64_t record_size_bytes() const { return config_.value_bytes + 16; }
 

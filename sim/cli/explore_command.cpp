@@ -1,5 +1,5 @@
-// `kraftsim explore --seeds A..B [--out DIR] [--bug NAME] [--save-all]`: one generated scenario
-// per seed, run, judged; the failing ones (or all) are written to DIR/generated-SEED.json with
+// `kraftsim explore --seeds A..B [--jobs N] [--out DIR] [--bug NAME] [--save-all]`: one generated
+// scenario per seed, run (on N worker threads, as `kraftsim sweep`), judged; the failing ones (or all) are written to DIR/generated-SEED.json with
 // their replay command.
 #include "sim/cli/explore_command.h"
 
@@ -17,18 +17,20 @@
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_generator.h"
 #include "sim/runner/scenario_writer.h"
+#include "sim/runner/sweep.h"
 
 namespace kraftsim::cli {
 
 namespace {
 
-constexpr std::uint64_t explore_seeds_max = 10'000'000;
+constexpr std::uint64_t explore_seeds_max = runner::sweep_seeds_max;
 
 struct ExploreArgs {
   std::string seeds;                     // "A..B", inclusive
   std::string out = "explore-failures";  // folder for the failing scenarios
   std::string bug = "none";              // a GeneratorBug name
   bool save_all = false;                 // save the passing scenarios too (a corpus for other builds)
+  int jobs = 1;                          // worker threads, one World each (as `kraftsim sweep`)
 };
 
 std::optional<std::uint64_t> parse_u64(const std::string& text) {
@@ -63,42 +65,50 @@ int run_explore(const ExploreArgs& options) {
   const auto bug = parse_bug(options.bug);
   if (!bug) return bad_input(fmt::format("--bug: unknown switch \"{}\"", options.bug));
 
-  std::uint64_t failed = 0;
-  int worst = runner::exit_passed;
-  for (std::uint64_t seed = *first;; ++seed) {
-    runner::GeneratorOptions generator;
-    generator.bug = *bug;
-    const runner::Scenario scenario = runner::generate_scenario(seed, generator);
-    const runner::RunResult result = runner::run_scenario(scenario, {std::nullopt, false});
-    if (!result.passed || options.save_all) {
-      if (!result.passed) {
-        ++failed;
-        const int code = runner::exit_code(result);
-        if (worst != runner::exit_safety_violation) worst = code;
-      }
-      std::error_code ec;
-      std::filesystem::create_directories(options.out, ec);
-      const std::string path = (std::filesystem::path(options.out) / fmt::format("generated-{}.json", seed)).string();
-      std::ofstream file(path);
-      file << runner::scenario_to_json(scenario, "").dump(2) << "\n";
-      if (!file) return bad_input(fmt::format("{}: cannot write the failing scenario", path));
-      std::string checks;
-      for (const auto& c : result.checks) {
-        if (c.status == runner::CheckStatus::violated || c.status == runner::CheckStatus::missing_expected_violation) {
-          checks += (checks.empty() ? "" : ", ") + c.id;
-        }
-      }
-      if (!result.passed) {
-        std::printf("seed %llu: FAILED (%s)\n  saved %s\n  replay: kraftsim run %s --seed %llu\n",
-                    static_cast<unsigned long long>(seed), checks.c_str(), path.c_str(), path.c_str(),
-                    static_cast<unsigned long long>(seed));
-      }
-    }
-    if (seed == *last) break;
+  if (options.jobs < 1 || options.jobs > runner::sweep_jobs_max) {
+    return bad_input(fmt::format("--jobs: expected 1..{}, got {}", runner::sweep_jobs_max, options.jobs));
   }
-  std::printf("explored seeds %llu..%llu (bug: %s): %llu failed\n", static_cast<unsigned long long>(*first),
-              static_cast<unsigned long long>(*last), runner::to_string(*bug), static_cast<unsigned long long>(failed));
-  return worst;
+  const auto scenario_for = [bug = *bug](std::uint64_t seed) {
+    runner::GeneratorOptions generator;
+    generator.bug = bug;
+    return runner::generate_scenario(seed, generator);
+  };
+  runner::SweepOptions sweep;
+  sweep.seeds = {*first, *last};
+  sweep.jobs = options.jobs;
+  std::string write_error;
+  // Runs finish in any order with several jobs; each failing one is saved and printed as it
+  // finishes (the sink's calls never overlap).
+  sweep.on_run = [&](const runner::SweepRun& run, const nlohmann::ordered_json&) {
+    const bool failed = run.exit_code != runner::exit_passed;
+    if (!failed && !options.save_all) return true;
+    std::error_code ec;
+    std::filesystem::create_directories(options.out, ec);
+    const std::string path = (std::filesystem::path(options.out) / fmt::format("generated-{}.json", run.seed)).string();
+    std::ofstream file(path);
+    file << runner::scenario_to_json(scenario_for(run.seed), "").dump(2) << "\n";
+    if (!file) {
+      write_error = fmt::format("{}: cannot write the scenario", path);
+      return false;
+    }
+    if (failed) {
+      std::string checks;
+      for (const auto& c : run.failed_checks) checks += (checks.empty() ? "" : ", ") + c.id;
+      if (!run.internal_error.empty()) checks = "internal error: " + run.internal_error;
+      std::printf("seed %llu: FAILED (%s)\n  saved %s\n  replay: kraftsim run %s --seed %llu\n",
+                  static_cast<unsigned long long>(run.seed), checks.c_str(), path.c_str(), path.c_str(),
+                  static_cast<unsigned long long>(run.seed));
+      std::fflush(stdout);
+    }
+    return true;
+  };
+  const runner::SweepResult result = runner::run_sweep(fmt::format("explore-{}", runner::to_string(*bug)), scenario_for, sweep);
+  if (!write_error.empty()) return bad_input(write_error);
+  std::printf("explored seeds %llu..%llu (bug: %s, %d jobs): %llu failed\n", static_cast<unsigned long long>(*first),
+              static_cast<unsigned long long>(*last), runner::to_string(*bug), options.jobs,
+              static_cast<unsigned long long>(result.failed_count()));
+  // Internal errors are reported as such; otherwise a safety failure wins over liveness.
+  return result.worst_exit_code();
 }
 
 }  // namespace
@@ -112,6 +122,7 @@ std::function<int()> add_explore_command(CLI::App& app) {
                       "Turn on one legacy or test-only switch: none, unclean-election, legacy-truncation, "
                       "raft-grant-vote-without-log-check, raft-advance-hw-without-own-epoch-commit");
   explore->add_flag("--save-all", args->save_all, "Save every generated scenario, the passing ones too");
+  explore->add_option("--jobs", args->jobs, "Worker threads, one simulated world each (default 1)");
   return [args] { return run_explore(*args); };
 }
 

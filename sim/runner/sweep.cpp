@@ -140,13 +140,18 @@ int SweepResult::worst_exit_code() const {
 }
 
 SweepResult run_sweep(const Scenario& scenario, const SweepOptions& options) {
+  return run_sweep(scenario.name, [&scenario](std::uint64_t) { return scenario; }, options);
+}
+
+SweepResult run_sweep(const std::string& name, const std::function<Scenario(std::uint64_t seed)>& scenario_for,
+                      const SweepOptions& options) {
   KS_ASSERT(options.jobs >= 1 && options.jobs <= sweep_jobs_max);
   KS_ASSERT(options.on_run != nullptr);
   const std::uint64_t planned = shard_seed_count(options.seeds, options.shard);
   KS_ASSERT(planned <= sweep_seeds_max);
 
   SweepResult result;
-  result.scenario = scenario.name;
+  result.scenario = name;
   result.seeds = options.seeds;
   result.shard = options.shard;
   result.seeds_planned = planned;
@@ -170,6 +175,7 @@ SweepResult run_sweep(const Scenario& scenario, const SweepOptions& options) {
       const auto start = std::chrono::steady_clock::now();
       SweepRun run;
       nlohmann::ordered_json line;
+      const Scenario scenario = scenario_for(seed);
       try {
         const RunResult r = run_scenario(scenario, run_options);
         const double wall_ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();

@@ -91,4 +91,9 @@ int worse_exit_code(int a, int b);
 
 SweepResult run_sweep(const Scenario& scenario, const SweepOptions& options);
 
+// The same over a scenario per seed (`kraftsim explore`: each seed generates its own cluster).
+// scenario_for is called from the worker threads and must not share mutable state.
+SweepResult run_sweep(const std::string& name, const std::function<Scenario(std::uint64_t seed)>& scenario_for,
+                      const SweepOptions& options);
+
 }  // namespace kraftsim::runner

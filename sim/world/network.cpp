@@ -108,6 +108,15 @@ void Network::send(protocol::Message message) {
   }
   if (!l.up) {
     trace_drop(message_id, message.from, message.to, "link-down");
+    // Like a connection attempt to an unreachable host: it fails, and the sender hears of it
+    // after the detection delay (Kafka's socket.connection.setup.timeout.ms in reality). A
+    // client that heard nothing would think its request on the way and wait for its timeout,
+    // while later requests overtake it once the link heals.
+    if (l.broken_notifications_pending == 0) schedule_connection_lost(from, to, true);
+    return;
+  }
+  if (l.broken_notifications_pending > 0) {
+    trace_drop(message_id, message.from, message.to, "connection-broken");
     return;
   }
   if (config_.loss_probability > 0 && rng_.bernoulli(config_.loss_probability)) {
@@ -185,13 +194,21 @@ void Network::drop_in_flight(std::size_t from, std::size_t to, const char* reaso
 
 void Network::notify_broken(std::size_t a, std::size_t b) {
   // Both ends notice after the detection delay (TCP keepalive / request timeouts in reality).
-  const NodeId node_a = ids_[a];
-  const NodeId node_b = ids_[b];
-  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, node_a, node_b] {
-    if (connection_lost_) {
-      connection_lost_(node_a, node_b);
-      connection_lost_(node_b, node_a);
+  // Only a's writes to b were cut: b's to a still arrive (a one-way partition stays one-way).
+  schedule_connection_lost(a, b, true);
+  schedule_connection_lost(b, a, false);
+}
+
+void Network::schedule_connection_lost(std::size_t who, std::size_t peer, bool writes_lost) {
+  KS_ASSERT(who != peer);
+  if (writes_lost) ++link(who, peer).broken_notifications_pending;
+  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, who, peer, writes_lost] {
+    if (writes_lost) {
+      Link& l = link(who, peer);
+      KS_ASSERT(l.broken_notifications_pending > 0);
+      --l.broken_notifications_pending;
     }
+    if (connection_lost_) connection_lost_(ids_[who], ids_[peer]);
   });
 }
 
@@ -262,18 +279,13 @@ void Network::reset_connections(NodeId node, const char* reason) {
     drop_in_flight(n, other, reason);
     drop_in_flight(other, n, reason);
     // The peer learns of the broken connection after the delay; the dead node learns nothing.
-    const NodeId peer = ids_[other];
-    scheduler_.schedule_after(config_.disconnect_detection_delay, [this, peer, node] {
-      if (connection_lost_) connection_lost_(peer, node);
-    });
+    schedule_connection_lost(other, n, true);
   }
 }
 
 void Network::notify_refused(NodeId from, NodeId to) {
   KS_ASSERT(from != to);
-  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, from, to] {
-    if (connection_lost_) connection_lost_(from, to);
-  });
+  schedule_connection_lost(index_of(from), index_of(to), true);
 }
 
 bool Network::link_up(NodeId from, NodeId to) const { return link(index_of(from), index_of(to)).up; }

@@ -5,7 +5,9 @@
 // exactly once, after a latency drawn from the latency model plus the time to push their bytes
 // through the link's bandwidth. When a link is cut (partition, isolation, a dead endpoint) every
 // message in flight on it is dropped and both ends are told the connection broke after a
-// detection delay. Loss, duplication and reordering are optional knobs beyond TCP, off by default.
+// detection delay; until it is told, what a sender writes to that peer is dropped too (a dead
+// socket), so no message crosses from a broken connection to a restarted peer or a healed link.
+// Loss, duplication and reordering are optional knobs beyond TCP, off by default.
 //
 // Reachability: direct links are a directed graph (an edge A->B when A's messages reach B);
 // transitive reachability and the partition's components are computed with Boost.Graph.
@@ -110,6 +112,10 @@ class Network {
     Duration clog_delay{};
     Time transmit_free_at{};  // when the link's sender side finishes pushing earlier bytes
     Time last_arrival_at{};   // FIFO: nothing arrives before the previous message
+    // The sender's connection broke and it has not been told yet (a notification is pending):
+    // what it writes on the dead connection goes nowhere, as on a TCP socket after a reset, even
+    // if the link or the peer is back meanwhile. The next connection starts after the news.
+    int broken_notifications_pending = 0;
     std::deque<InFlight> in_flight;  // oldest first
   };
 
@@ -120,6 +126,9 @@ class Network {
   void set_link(std::size_t from, std::size_t to, bool up, const char* reason);
   void drop_in_flight(std::size_t from, std::size_t to, const char* reason);
   void notify_broken(std::size_t a, std::size_t b);
+  // Tells `who` (after the detection delay) that its connection to `peer` broke; writes_lost:
+  // what `who` writes to `peer` until then goes nowhere.
+  void schedule_connection_lost(std::size_t who, std::size_t peer, bool writes_lost);
   void trace_drop(std::uint64_t message_id, NodeId from, NodeId to, const char* reason);
   void schedule_delivery(std::size_t from, std::size_t to, std::uint64_t message_id, Time arrival,
                          protocol::Message message);

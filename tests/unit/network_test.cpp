@@ -176,3 +176,43 @@ TEST_CASE("loss, duplication and reordering knobs are off by default and work wh
     for (std::size_t i = 0; i < 400; ++i) REQUIRE(w.log(2).received[i].sequence == static_cast<std::int64_t>(i));
   }
 }
+
+// TCP: a socket whose connection broke swallows what is written on it until the application
+// learns of the break; only the next connection reaches the peer. Without this, a request
+// written after a peer's restart but before the sender heard of the crash reached the new
+// process on the old connection, while the sender then failed it as lost: an idempotent
+// producer's later batch overtook its earlier ones (the generated-cluster property found it).
+TEST_CASE("nothing written on a broken connection arrives, even at a restarted peer, until the sender is told",
+          "[network]") {
+  RecorderWorld w(2, fast_network());
+  w.world.crash(2);
+  w.node(1).ping(2, 0);  // reaches a dead process: refused, 1 hears of it after the delay
+  w.run_for(milliseconds(20));
+  w.world.restart(2);
+  w.node(1).ping(2, 1);  // the peer is back, but 1's connection to it is still the broken one
+  w.run_for(milliseconds(20));
+  REQUIRE(w.log(2).received.empty());
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
+  REQUIRE_FALSE(w.log(1).lost.empty());
+  // Told: the next connection works.
+  w.node(1).ping(2, 2);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.size() == 1);
+  REQUIRE(w.log(2).received[0].sequence == 2);
+}
+
+TEST_CASE("a link healed before the break is noticed still drops what is written before the notice", "[network]") {
+  RecorderWorld w(2, fast_network());
+  w.world.partition({{1}, {2}});
+  w.run_for(milliseconds(10));
+  w.world.heal();
+  w.node(1).ping(2, 0);  // the link is up again, the connection is not
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
+  REQUIRE_FALSE(w.log(1).lost.empty());
+  w.node(1).ping(2, 1);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.size() == 1);
+  REQUIRE(w.log(2).received[0].sequence == 1);
+}
