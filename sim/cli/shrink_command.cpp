@@ -65,7 +65,7 @@ int run_shrink(const ShrinkArgs& args) {
     return bad_input(fmt::format("{} with seed {}: check {} did not fail (failed: {})", args.file, seed, args.check,
                                  fmt::join(failing, ", ")));
   }
-  const runner::ShrinkTarget target{args.check.empty() ? runner::first_failed_check(original) : args.check, exit_code, seed};
+  const runner::ShrinkTarget target = runner::shrink_target_of(original, args.check);
   std::fprintf(stderr, "kraftsim shrink: %s with seed %llu fails %s (exit %d; failed: %s); at most %d runs\n",
                args.file.c_str(), static_cast<unsigned long long>(seed), target.check.c_str(), exit_code,
                fmt::format("{}", fmt::join(failing, ", ")).c_str(), args.runs_max);
@@ -79,10 +79,8 @@ int run_shrink(const ShrinkArgs& args) {
   const runner::ShrinkProgress progress = [](const std::string& line) {
     std::fprintf(stderr, "kraftsim shrink: %s\n", line.c_str());
   };
-  runner::ShrinkLimits limits;
-  limits.runs_max = args.runs_max;
-  const runner::ShrinkResult result =
-      runner::shrink_scenario(scenario, seed, runner::still_fails_like(target), limits, progress);
+  const runner::ShrinkResult result = runner::shrink_scenario(scenario, seed, runner::still_fails_like(target),
+                                                              runner::shrink_options_for(target, args.runs_max), progress);
 
   std::ofstream file(args.out, std::ios::binary | std::ios::trunc);
   file << runner::scenario_to_json(result.scenario, "").dump(2) << "\n";

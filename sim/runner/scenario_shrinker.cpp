@@ -157,11 +157,11 @@ std::int32_t max_replication_factor(const Scenario& s) {
 
 class Shrinker {
  public:
-  Shrinker(const Scenario& failing, std::uint64_t seed, const StillFails& still_fails, const ShrinkLimits& limits,
+  Shrinker(const Scenario& failing, std::uint64_t seed, const StillFails& still_fails, const ShrinkOptions& options,
            const ShrinkProgress& progress)
-      : seed_(seed), still_fails_(still_fails), limits_(limits), progress_(progress), source_(failing.source_path) {
-    KS_ASSERT(limits.runs_max >= 0);
-    KS_ASSERT(limits.time_resolution_ms >= 1);
+      : seed_(seed), still_fails_(still_fails), options_(options), progress_(progress), source_(failing.source_path) {
+    KS_ASSERT(options.runs_max >= 0);
+    KS_ASSERT(options.time_resolution_ms >= 1);
     Scenario start = failing;
     start.seed = seed;
     std::stable_sort(start.faults.begin(), start.faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
@@ -208,7 +208,7 @@ class Shrinker {
     const ScenarioSize size = size_of(candidate), best = size_of(best_);
     KS_ASSERT(size.faults <= best.faults && size.nodes <= best.nodes && size.clients <= best.clients);
     KS_ASSERT(size.topics <= best.topics && size.partitions <= best.partitions && size.duration_ms <= best.duration_ms);
-    if (runs_ >= limits_.runs_max) {
+    if (runs_ >= options_.runs_max) {
       exhausted_ = true;
       return false;
     }
@@ -261,9 +261,10 @@ class Shrinker {
   // The quiet phase down to nothing if the failure does not need it (a safety violation before
   // it), else to the shortest that still fails (a liveness failure).
   bool shrink_quiet_phase() {
+    if (options_.keep_quiet_phase) return false;
     const Duration active = best_.duration - best_.quiet_phase;
     return bisect(
-        0, best_.quiet_phase.ms(), limits_.time_resolution_ms,
+        0, best_.quiet_phase.ms(), options_.time_resolution_ms,
         [this, active](std::int64_t quiet_ms) {
           Scenario c = best_;
           c.quiet_phase = milliseconds(quiet_ms);
@@ -278,7 +279,7 @@ class Shrinker {
   bool shrink_run_length() {
     const Duration quiet = best_.quiet_phase;
     return bisect(
-        1, (best_.duration - quiet).ms(), limits_.time_resolution_ms,
+        1, (best_.duration - quiet).ms(), options_.time_resolution_ms,
         [this, quiet](std::int64_t active_ms) {
           Scenario c = best_;
           c.duration = milliseconds(active_ms) + quiet;
@@ -372,7 +373,7 @@ class Shrinker {
 
   const std::uint64_t seed_;
   const StillFails& still_fails_;
-  const ShrinkLimits limits_;
+  const ShrinkOptions options_;
   const ShrinkProgress& progress_;
   const std::string source_;
   Scenario best_;
@@ -458,8 +459,8 @@ void drop_orphaned_undos(Scenario& s) {
 }
 
 ShrinkResult shrink_scenario(const Scenario& failing, std::uint64_t seed, const StillFails& still_fails,
-                             const ShrinkLimits& limits, const ShrinkProgress& progress) {
-  return Shrinker(failing, seed, still_fails, limits, progress).run();
+                             const ShrinkOptions& options, const ShrinkProgress& progress) {
+  return Shrinker(failing, seed, still_fails, options, progress).run();
 }
 
 }  // namespace kraftsim::runner

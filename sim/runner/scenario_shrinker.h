@@ -23,9 +23,13 @@ using StillFails = std::function<bool(const Scenario& candidate)>;
 // Called with one line per accepted step ("run 7: removed faults 4..7: faults 12 -> 8, ...").
 using ShrinkProgress = std::function<void(const std::string& line)>;
 
-struct ShrinkLimits {
-  int runs_max = 200;               // calls of the predicate: the bound that makes every shrink end
+struct ShrinkOptions {
+  int runs_max = 200;                     // calls of the predicate: the bound that makes every shrink end
   std::int64_t time_resolution_ms = 100;  // durations are bisected down to this step
+  // The quiet phase is the time a liveness check gives the cluster to recover: shrinking it
+  // would make any run fail that check (a cluster cannot even start in 100 ms), a failure of
+  // the shrinking rather than of the scenario. shrink_target.h sets this for liveness checks.
+  bool keep_quiet_phase = false;
 };
 
 // The size of a scenario as shrinking counts it.
@@ -49,14 +53,14 @@ struct ShrinkResult {
   ScenarioSize before, after;
   int runs = 0;                 // predicate calls
   int candidates_illegal = 0;   // refused by the loader's validation or the cluster's rules: not run
-  bool runs_exhausted = false;  // stopped by ShrinkLimits::runs_max rather than at a fixed point
+  bool runs_exhausted = false;  // stopped by ShrinkOptions::runs_max rather than at a fixed point
 };
 
 // `failing` must fail (the caller ran it); `seed` is written into every candidate, so the result
 // replays with or without --seed. Deterministic: the same input and predicate answers give the
 // same candidates in the same order and the same result.
 ShrinkResult shrink_scenario(const Scenario& failing, std::uint64_t seed, const StillFails& still_fails,
-                             const ShrinkLimits& limits, const ShrinkProgress& progress = nullptr);
+                             const ShrinkOptions& options, const ShrinkProgress& progress = nullptr);
 
 // Drops the undo faults that have nothing left to undo: a heal with no network fault before it
 // (since the previous heal), a restart with no crash, power loss, shutdown or disk fault (a

@@ -42,10 +42,27 @@ std::string first_failed_check(const RunResult& result) {
   return "";
 }
 
+ShrinkTarget shrink_target_of(const RunResult& failing, const std::string& check) {
+  return ShrinkTarget{check.empty() ? first_failed_check(failing) : check, exit_code(failing), failing.seed,
+                      failed_checks(failing)};
+}
+
+ShrinkOptions shrink_options_for(const ShrinkTarget& target, int runs_max) {
+  ShrinkOptions options;
+  options.runs_max = runs_max;
+  options.keep_quiet_phase = is_liveness_check(target.check);
+  return options;
+}
+
 StillFails still_fails_like(const ShrinkTarget& target) {
   return [target](const Scenario& candidate) {
     const RunResult r = run_scenario(candidate, RunOptions{target.seed, false, false, std::nullopt});
-    return check_failed(r, target.check) && exit_code(r) == target.exit_code;
+    if (!check_failed(r, target.check) || exit_code(r) != target.exit_code) return false;
+    const auto& known = target.failed_in_original;
+    for (const std::string& id : failed_checks(r)) {
+      if (std::find(known.begin(), known.end(), id) == known.end()) return false;
+    }
+    return true;
   };
 }
 

@@ -58,9 +58,9 @@ TEST_CASE("shrinking keeps exactly the two faults a synthetic failure needs", "[
     REQUIRE(runner::parse_scenario(runner::scenario_to_json(c, "").dump(), "candidate").ok());
     return has_fault_at(c, 3000) && has_fault_at(c, 7000);
   };
-  runner::ShrinkLimits limits;
-  limits.runs_max = 200;
-  const runner::ShrinkResult r = runner::shrink_scenario(s, 42, fails, limits);
+  runner::ShrinkOptions options;
+  options.runs_max = 200;
+  const runner::ShrinkResult r = runner::shrink_scenario(s, 42, fails, options);
 
   REQUIRE(fault_times(r.scenario) == std::vector<std::int64_t>{3000, 7000});
   REQUIRE(r.before.faults == 10);
@@ -68,7 +68,7 @@ TEST_CASE("shrinking keeps exactly the two faults a synthetic failure needs", "[
   REQUIRE(r.scenario.seed == 42);
   // The run is cut just after the last fault it needs, to the bisection's resolution.
   REQUIRE(r.scenario.duration.ms() > 7000);
-  REQUIRE(r.scenario.duration.ms() <= 7000 + limits.time_resolution_ms);
+  REQUIRE(r.scenario.duration.ms() <= 7000 + options.time_resolution_ms);
   // Fault 3 s isolates node 1 and fault 7 s isolates node 2: node 3 (nothing needs it) went.
   std::vector<NodeId> ids;
   for (const auto& n : r.scenario.nodes) ids.push_back(n.id);
@@ -80,7 +80,7 @@ TEST_CASE("shrinking keeps exactly the two faults a synthetic failure needs", "[
   REQUIRE(r.runs < 60);
 
   // The same input and answers give the same scenario, byte for byte.
-  const runner::ShrinkResult again = runner::shrink_scenario(s, 42, fails, limits);
+  const runner::ShrinkResult again = runner::shrink_scenario(s, 42, fails, options);
   REQUIRE(runner::scenario_to_json(again.scenario, "").dump(2) == runner::scenario_to_json(r.scenario, "").dump(2));
 }
 
@@ -92,9 +92,9 @@ TEST_CASE("shrinking stops at --max-runs with the best scenario found so far", "
     ++calls;
     return has_fault_at(c, 3000) && has_fault_at(c, 7000);
   };
-  runner::ShrinkLimits limits;
-  limits.runs_max = 5;
-  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, limits);
+  runner::ShrinkOptions options;
+  options.runs_max = 5;
+  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, options);
   REQUIRE(calls == 5);
   REQUIRE(r.runs == 5);
   REQUIRE(r.runs_exhausted);
@@ -133,7 +133,7 @@ TEST_CASE("removing a fault during shrinking removes its undo with it", "[shrink
     candidates.push_back(fault_times(c));
     return has_fault_at(c, 5000);  // the pause is the failure
   };
-  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkLimits{});
+  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkOptions{});
   REQUIRE(fault_times(r.scenario) == std::vector<std::int64_t>{5000});
   for (const auto& c : candidates) {
     std::string times;
@@ -169,7 +169,7 @@ TEST_CASE("removing nodes and clients keeps each fault on its client", "[shrink]
     }
     return false;
   };
-  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkLimits{});
+  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkOptions{});
   REQUIRE(r.scenario.nodes.size() == 1);
   REQUIRE(r.scenario.producers.size() == 1);
   REQUIRE(r.scenario.consumers.empty());
@@ -189,7 +189,7 @@ TEST_CASE("shrinking never removes brokers below a topic's replication factor", 
     REQUIRE(c.nodes.size() >= 3);
     return !c.producers.empty();
   };
-  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkLimits{});
+  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkOptions{});
   REQUIRE(r.scenario.nodes.size() == 3);
   REQUIRE(r.scenario.faults.empty());  // everything else went
   REQUIRE(r.scenario.topics.size() == 1);
