@@ -195,3 +195,18 @@ TEST_CASE("shrinking never removes brokers below a topic's replication factor", 
   REQUIRE(r.scenario.topics.size() == 1);
   REQUIRE(r.candidates_illegal > 0);  // node removals were refused, not run
 }
+
+TEST_CASE("a removed node leaves an explicit controller.quorum.voters", "[shrink]") {
+  runner::Scenario s = small_cluster(20'000);
+  s.voters = "1@kafka1:9093,2@kafka2:9093,3@kafka3:9093";
+  std::vector<std::string> voters_seen;
+  const runner::StillFails fails = [&voters_seen](const runner::Scenario& c) {
+    voters_seen.push_back(c.voters);
+    return std::any_of(c.nodes.begin(), c.nodes.end(), [](const runner::NodeSpec& n) { return n.id == 2; });
+  };
+  const runner::ShrinkResult r = runner::shrink_scenario(s, 1, fails, runner::ShrinkOptions{});
+  REQUIRE(r.scenario.nodes.size() == 1);
+  REQUIRE(r.scenario.nodes.front().id == 2);
+  REQUIRE(r.scenario.voters == "2@kafka2:9093");
+  REQUIRE(std::find(voters_seen.begin(), voters_seen.end(), "1@kafka1:9093,2@kafka2:9093") != voters_seen.end());
+}
