@@ -1,4 +1,5 @@
-// The commands that live in their own files (sweep_command.cpp, import_compose_command.cpp).
+// The commands that live in their own files (sweep_command.cpp, import_compose_command.cpp,
+// shrink_command.cpp).
 // Each registers its subcommand and options on the app and returns the function main() calls
 // when that subcommand was given; the function returns the process exit code (docs/cli.md).
 #pragma once
@@ -13,5 +14,6 @@ using Command = std::function<int()>;
 
 Command add_sweep_command(CLI::App& app);
 Command add_import_compose_command(CLI::App& app);
+Command add_shrink_command(CLI::App& app);
 
 }  // namespace kraftsim::cli

@@ -189,6 +189,7 @@ int real_main(int argc, char** argv) {
 
   const cli::Command sweep = cli::add_sweep_command(app);
   const cli::Command import_compose = cli::add_import_compose_command(app);
+  const cli::Command shrink = cli::add_shrink_command(app);
 
   try {
     app.parse(argc, argv);
@@ -208,6 +209,7 @@ int real_main(int argc, char** argv) {
   if (app.got_subcommand("sweep")) return sweep();
   if (app.got_subcommand("import-compose")) return import_compose();
   if (app.got_subcommand("explore")) return explore();
+  if (app.got_subcommand("shrink")) return shrink();
   if (app.got_subcommand("random-uuid")) return cmd_random_uuid();
   if (app.got_subcommand("config-keys")) {
     std::cout << node::config_keys_markdown();
