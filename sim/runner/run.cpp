@@ -373,6 +373,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     const sim::DiskCounters& disk = world.node(id).disk().counters();
     stats.stats().bytes_written_to_disk += static_cast<std::int64_t>(disk.bytes_written);
     stats.stats().fsyncs += static_cast<std::int64_t>(disk.fsync_count);
+    add_node_counters(stats.stats(), world.node(id).counters());
   }
   result.stats = stats.stats();
   if (stop == sim::StopReason::budget_exhausted) {
