@@ -16,6 +16,7 @@
 #include "sim/runner/kafka_cluster.h"
 #include "sim/runner/run.h"
 #include "sim/runner/scenario_loader.h"
+#include "sim/runner/scenario_writer.h"
 #include "tests/support/kraft_scenarios.h"
 
 using namespace kraftsim;
@@ -101,6 +102,11 @@ TEST_CASE("expect.create_topics must name a scenario topic and a CreateTopics er
   auto unknown_error = runner::parse_scenario(head + R"({"t": "NOT_AN_ERROR"}}})", "f.json");
   REQUIRE_FALSE(unknown_error.ok());
   REQUIRE(unknown_error.error().message.find("INVALID_REPLICATION_FACTOR") != std::string::npos);
+  // The scenario writer (explore, shrink) keeps the expectation.
+  const runner::Scenario s = kraftsim::testing::load_scenario("replication", "replication-factor-above-brokers");
+  auto written = runner::parse_scenario(runner::scenario_to_json(s).dump(), "written.json");
+  REQUIRE(written.ok());
+  REQUIRE(written->expect_create_topics == s.expect_create_topics);
 }
 
 namespace {
