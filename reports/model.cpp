@@ -529,6 +529,28 @@ class Builder {
                       "offset now {}",
                       e.node, e.string_or("topic", ""), e.int_or("partition", 0), e.int_or("segments_recovered", 0),
                       e.int_or("truncated_bytes", 0), e.int_or("log_end_offset", 0)));
+    } else if (n == "segment-rolled") {
+      // One line per replica's first roll (the rest are counted): rolls are frequent.
+      ++t_.segments_rolled;
+      if (first_roll_.insert({e.node, std::string(e.string_or("topic", "")), e.int_or("partition", 0)}).second) {
+        key(e, "log", e.node,
+            fmt::format("node {} rolled {}-{}: new segment {:020}.log (reason {}; the previous segment holds {} bytes)", e.node,
+                        e.string_or("topic", ""), e.int_or("partition", 0), e.int_or("base_offset", 0),
+                        e.string_or("reason", ""), e.int_or("size_bytes", 0)));
+      }
+    } else if (n == "segment-deleted") {
+      ++t_.segments_deleted;
+    } else if (n == "partition-retention") {
+      key(e, "log", e.node,
+          fmt::format("node {} deleted {} old segment(s) of {}-{} by retention; log start offset now {}", e.node,
+                      e.int_or("segments_deleted", 0), e.string_or("topic", ""), e.int_or("partition", 0),
+                      e.int_or("log_start_offset", 0)));
+    } else if (n == "consumer-offset-out-of-range") {
+      key(e, "log", e.node,
+          fmt::format("consumer {}: offset {} of {}-{} is out of range (the log now starts at {}): OFFSET_OUT_OF_RANGE, "
+                      "the consumer resets by auto.offset.reset",
+                      e.node, e.int_or("offset", 0), e.string_or("topic", ""), e.int_or("partition", 0),
+                      e.int_or("log_start_offset", 0)));
     } else if (n == "startup-failed") {
       key(e, "error", e.node, fmt::format("node {} refused to start: {}", e.node, e.string_or("reason", "")));
     } else if (n == "partition-offline" || n == "consumer-corrupt") {
@@ -774,6 +796,7 @@ class Builder {
   std::map<std::tuple<std::string, std::int64_t, std::int32_t>, std::size_t> last_sample_;
   std::map<std::pair<std::int32_t, std::int64_t>, std::int64_t> invoked_;
   std::map<std::int32_t, std::pair<std::string, std::int64_t>> last_produce_error_;
+  std::set<std::tuple<std::int32_t, std::string, std::int64_t>> first_roll_;  // (node, topic, partition) that rolled
   std::set<std::tuple<std::string, std::string, std::int32_t, std::int32_t>> error_seen_;  // (rpc, error, from, to)
 
 };

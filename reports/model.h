@@ -269,6 +269,8 @@ struct Timeline {
   std::map<std::string, std::int64_t> produce_bytes_by_codec;  // Produce requests on the wire
   std::int64_t messages_total = 0;
   std::int64_t messages_dropped = 0;
+  std::int64_t segments_rolled = 0;   // segment-rolled events, every replica (seed 3.1.3)
+  std::int64_t segments_deleted = 0;  // segment-deleted events: retention
   bool messages_truncated = false;  // the window held more than messages_in_window_max
   std::vector<Fault> faults;
   std::vector<FaultPeriod> fault_periods;

@@ -18,6 +18,7 @@ namespace {
 constexpr std::size_t consequences_per_chapter_max = 10;
 constexpr std::size_t group_events_per_chapter_max = 4;
 constexpr std::size_t refusals_max = 8;
+constexpr std::size_t out_of_range_told_max = 3;  // consumers told in the segments chapter
 constexpr std::int64_t fault_group_us = 10'000;  // faults this close together are one moment
 constexpr std::size_t chapter_title_chars_max = 90;
 
@@ -311,6 +312,36 @@ std::vector<Chapter> narrate(const Timeline& t) {
                     "compresses each batch with compression.type (seed 3.2.4); the broker stores the batch as it came.{}",
                     format_time(static_cast<std::int64_t>(b) * t.bucket_us), figures));
     break;
+  }
+
+  // Segments and retention (seed 3.1.3): the first roll, the first deletion, and the consumers
+  // that found their position deleted.
+  {
+    std::string text;
+    std::int64_t at_us = -1;
+    bool roll_told = false, retention_told = false;
+    std::size_t out_of_range_told = 0;
+    for (const KeyEvent& k : t.key_events) {
+      if (k.kind != "log") continue;
+      const bool roll = k.text.find(" rolled ") != std::string::npos;
+      const bool retention = k.text.find(" by retention") != std::string::npos;
+      if (roll ? roll_told : retention ? retention_told : out_of_range_told >= out_of_range_told_max) continue;
+      if (roll) roll_told = true;
+      else if (retention) retention_told = true;
+      else ++out_of_range_told;
+      if (at_us < 0) at_us = k.t_us;
+      text += fmt::format(" {}: {}.", format_time(k.t_us), k.text);
+    }
+    if (at_us >= 0) {
+      add(at_us, "Segments roll, retention deletes old ones",
+          fmt::format("A partition's log is a series of segment files, each named by its first offset (seed 3.1.3). A "
+                      "replica starts a new segment when the next batch would pass segment.bytes or the active one is "
+                      "older than segment.ms; every log.retention.check.interval.ms it deletes whole segments older than "
+                      "retention.ms or beyond retention.bytes, and the log start offset moves up. A consumer whose "
+                      "position was deleted gets OFFSET_OUT_OF_RANGE and resets by auto.offset.reset. In this run {} "
+                      "segment(s) rolled and {} were deleted, over every replica.{}",
+                      t.segments_rolled, t.segments_deleted, text));
+    }
   }
 
   // Refusals before any fault (or in a run without faults): why a node, a topic or a request was refused.

@@ -23,7 +23,10 @@ void AdminClient::send_next() {
   if (++attempts_ > config_.attempts_max) {
     for (const auto& t : request.topics) {
       results_[t.name] = "REQUEST_TIMED_OUT";
-      env_.record("create-topic-result", {{"topic", t.name}, {"error", "REQUEST_TIMED_OUT"}});
+      env_.record("create-topic-result",
+                  {{"topic", t.name},
+                   {"error", "REQUEST_TIMED_OUT"},
+                   {"error_code", static_cast<std::int64_t>(controller::ErrorCode::request_timed_out)}});
     }
     return;
   }
@@ -59,6 +62,7 @@ void AdminClient::on_message(const protocol::Message& message) {
     results_[result.name] = error;
     env_.record("create-topic-result", {{"topic", result.name},
                                         {"error", error},
+                                        {"error_code", static_cast<std::int64_t>(result.error_code)},
                                         {"message", result.error_message ? std::string_view(*result.error_message) : std::string_view()},
                                         {"partitions", result.num_partitions},
                                         {"replication_factor", result.replication_factor}});

@@ -126,7 +126,11 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
   const replication::FetchResponse& r = response.response;
   using E = replication::ErrorCode;
   if (r.error == E::offset_out_of_range) {
-    // The position is gone (retention) or ahead of the leader: reset by auto.offset.reset.
+    // The position is gone (retention) or ahead of the leader: reset by auto.offset.reset
+    // (Kafka's Fetcher logs "Fetch position ... is out of range for partition ...").
+    env_.record("consumer-offset-out-of-range",
+                {{"topic", config_.topic}, {"partition", partition}, {"offset", p.position.value_or(-1)},
+                 {"log_start_offset", r.log_start_offset}, {"log_end_offset", r.log_end_offset}});
     if (config_.auto_offset_reset == OffsetReset::none) return no_offset(partition);
     p.position.reset();
     return fetch_later(partition, config_.retry_backoff);

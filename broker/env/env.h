@@ -52,6 +52,11 @@ class Env {
   // Reports a protocol state change (role, epoch, leader, high watermark...) to the trace. The
   // fields are borrowed for the call: `record("raft-state", {{"epoch", epoch}, ...})`.
   virtual void record(const char* name, trace::FieldSpan fields) = 0;
+  // Adds delta to one of the node's counters (a metric, as Kafka's meters: bytes appended to the
+  // logs per codec, ...), too frequent to trace one by one. The environment keeps the totals for
+  // the node across restarts, so a run can report them at its end. `name` must be a string
+  // literal or outlive the run.
+  virtual void count(const char* name, std::int64_t delta) = 0;
 
   // The process exits on its own (a start-up check failed: unformatted storage, ...). The
   // Program is destroyed after the current handler returns; nothing it scheduled will run.

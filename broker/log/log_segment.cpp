@@ -356,17 +356,18 @@ env::IoStatus LogSegment::rewrite_file(SegmentFile file, const Bytes& bytes) {
 
 // ---- Appending ----
 
-bool LogSegment::should_roll(const RollCheck& check) const {
-  if (empty()) return false;  // rolling an empty segment would only recreate it
+std::string_view LogSegment::roll_reason(const RollCheck& check) const {
+  if (empty()) return {};  // rolling an empty segment would only recreate it
   const auto segment_bytes = static_cast<std::uint64_t>(config_->segment_bytes);
-  if (size_bytes_ + check.incoming_bytes > segment_bytes) return true;
+  if (size_bytes_ + check.incoming_bytes > segment_bytes) return "segment.bytes";
   // timeWaitedForRoll: record time when the segment has timestamps, else time since creation.
   const std::int64_t waited_ms = rolling_based_timestamp_ms_ && *rolling_based_timestamp_ms_ >= 0
                                      ? check.incoming_max_timestamp_ms - *rolling_based_timestamp_ms_
                                      : (check.now - created_at_).ms();
-  if (waited_ms > config_->segment_ms) return true;
-  if (offset_index_.full() || time_index_.full()) return true;
-  return check.incoming_last_offset - base_offset_ > relative_offset_max;
+  if (waited_ms > config_->segment_ms) return "segment.ms";
+  if (offset_index_.full() || time_index_.full()) return "index full";
+  if (check.incoming_last_offset - base_offset_ > relative_offset_max) return "offset range";
+  return {};
 }
 
 void LogSegment::index_batch(const BatchHeader& header, std::uint32_t position_bytes) {

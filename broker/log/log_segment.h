@@ -14,6 +14,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "base/result.h"
 #include "base/time.h"
@@ -100,7 +101,10 @@ class LogSegment {
   // Kafka's shouldRoll: the append would pass segment.bytes, the segment is older than
   // segment.ms (by record timestamps when it has them, else since it was created), an index is
   // full, or an offset would not fit the index's int32 relative offsets. Never for an empty segment.
-  bool should_roll(const RollCheck& check) const;
+  // Returns which of these holds ("segment.bytes", "segment.ms", "index full", "offset range"),
+  // or "" when the segment takes the append.
+  std::string_view roll_reason(const RollCheck& check) const;
+  bool should_roll(const RollCheck& check) const { return !roll_reason(check).empty(); }
   // Appends whole, validated batches; `headers` describe `batches` in order and the first starts
   // at next_offset(). One write for the .log, one per index. Nothing changes on failure of the
   // .log write; a failed index write only loses that (sparse) entry.

@@ -251,6 +251,11 @@ Result<LogAppendInfo, LogError> PartitionLog::append_validated(Bytes records, co
   auto appended = active().append(records, headers, now);
   if (!appended.ok()) return unexpected(*appended.error);
   KS_ASSERT(log_end_offset() == info.last_offset + 1);
+  for (const BatchHeader& header : headers) {
+    const std::uint64_t bytes = header.size_bytes();
+    appended_bytes_by_codec_[static_cast<std::size_t>(header.compression)] += bytes;
+    if (append_listener_) append_listener_(header.compression, bytes);
+  }
 
   for (const BatchHeader& header : headers) producer_state_.update(header);
   // Every batch tells the epoch cache where its epoch starts (UnifiedLog.append ->
@@ -271,8 +276,9 @@ Result<LogAppendInfo, LogError> PartitionLog::append_validated(Bytes records, co
 }
 
 Result<bool, LogError> PartitionLog::maybe_roll(const RollCheck& check) {
-  if (!active().should_roll(check)) return false;
-  auto status = roll_segment(check.now);
+  const std::string_view reason = active().roll_reason(check);
+  if (reason.empty()) return false;
+  auto status = roll_segment(check.now, reason);
   if (!status.ok()) return unexpected(*status.error);
   return true;
 }
@@ -280,13 +286,13 @@ Result<bool, LogError> PartitionLog::maybe_roll(const RollCheck& check) {
 LogStatus PartitionLog::roll(Time now) {
   KS_ASSERT_MSG(!closing_, "roll of a closed log");
   const std::size_t segments_before = segments_.size();
-  auto status = roll_segment(now);
+  auto status = roll_segment(now, "requested");
   if (segments_.size() > segments_before) flush_rolled_segments(now);
   check_invariants();
   return status;
 }
 
-LogStatus PartitionLog::roll_segment(Time now) {
+LogStatus PartitionLog::roll_segment(Time now, std::string_view reason) {
   if (active().empty()) return LogStatus::success();
   if (segments_.size() >= partition_log_segments_max) {
     return LogStatus::failure(LogErrc::too_many_segments,
@@ -301,7 +307,11 @@ LogStatus PartitionLog::roll_segment(Time now) {
   }
   mark_directory_written();
   active().on_become_inactive();
+  const std::uint64_t closed_size_bytes = active().size_bytes();
   segments_.emplace(new_base, std::move(segment));
+  if (segment_listener_) {
+    segment_listener_(SegmentChange{SegmentChange::Kind::rolled, new_base, new_base, closed_size_bytes, reason});
+  }
   return LogStatus::success();
 }
 
@@ -439,7 +449,7 @@ Result<RetentionResult, LogError> PartitionLog::apply_retention(Time now, std::i
     // deleteRetentionMsBreachedSegments: by the segment's largest timestamp.
     const std::size_t count = deletable_prefix(
         [&](const LogSegment& segment) { return now.ms() - segment.largest_timestamp_ms() > config_.retention_ms; });
-    add(delete_oldest_segments(count, now));
+    add(delete_oldest_segments(count, now, "retention.ms"));
   }
   if (config_.retention_bytes >= 0 && size_bytes() >= static_cast<std::uint64_t>(config_.retention_bytes)) {
     // deleteRetentionSizeBreachedSegments: whole segments while the log stays above the limit.
@@ -449,13 +459,13 @@ Result<RetentionResult, LogError> PartitionLog::apply_retention(Time now, std::i
       excess_bytes -= segment.size_bytes();
       return true;
     });
-    add(delete_oldest_segments(count, now));
+    add(delete_oldest_segments(count, now, "retention.bytes"));
   }
   check_invariants();
   return result;
 }
 
-RetentionResult PartitionLog::delete_oldest_segments(std::size_t count, Time now) {
+RetentionResult PartitionLog::delete_oldest_segments(std::size_t count, Time now, std::string_view reason) {
   RetentionResult result;
   if (count == 0) return result;
   KS_ASSERT(count <= segments_.size());
@@ -463,13 +473,17 @@ RetentionResult PartitionLog::delete_oldest_segments(std::size_t count, Time now
   if (count == segments_.size()) {
     // "We must always have at least one segment, so if we are going to delete all the segments,
     // create a new one first" (UnifiedLog.deleteSegments).
-    (void)roll_segment(now);
+    (void)roll_segment(now, "retention");
     rolled = segments_.size() > count;
     if (!rolled) --count;  // the roll failed: keep the active segment
   }
   for (std::size_t i = 0; i < count; ++i) {
-    result.bytes_deleted += segments_.begin()->second.size_bytes();
+    const LogSegment& oldest = segments_.begin()->second;
+    const SegmentChange deleted{SegmentChange::Kind::deleted, oldest.base_offset(), oldest.next_offset(),
+                                oldest.size_bytes(), reason};
+    result.bytes_deleted += oldest.size_bytes();
     remove_segment(segments_.begin());
+    if (segment_listener_) segment_listener_(deleted);
     ++result.segments_deleted;
   }
   log_start_offset_ = segments_.begin()->first;

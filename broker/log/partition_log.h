@@ -24,12 +24,14 @@
 // LogError values; broken invariants of our own are assertions.
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/callback.h"
@@ -96,6 +98,24 @@ struct SegmentInfo {
   std::uint64_t size_bytes = 0;
   std::int64_t largest_timestamp_ms = -1;
 };
+
+// A change of the log's segments, told to the log's owner as it happens (for the trace: Kafka
+// logs "Rolled new log segment" and "Deleting segment ... due to retention"); nothing depends on
+// it for correctness.
+struct SegmentChange {
+  enum class Kind : std::uint8_t { rolled, deleted };
+  Kind kind = Kind::rolled;
+  std::int64_t base_offset = 0;  // rolled: the new active segment's; deleted: the deleted one's
+  std::int64_t next_offset = 0;  // deleted: one past its last offset; rolled: the new segment's base
+  std::uint64_t size_bytes = 0;  // rolled: the segment that stopped being active; deleted: the deleted one
+  // rolled: segment.bytes, segment.ms, index full, offset range, requested, or "retention" (every
+  // segment was due, so an empty one starts first); deleted: retention.ms or retention.bytes.
+  std::string_view reason;
+};
+using SegmentListener = Callback<void(const SegmentChange&), 48>;
+// Told the bytes of every batch written to the log (leader and follower appends), by the batch's
+// compression codec: the bytes on disk per codec (seed 3.2.4) a run reports.
+using AppendListener = Callback<void(Compression, std::uint64_t), 48>;
 
 // Completion of a flush or a close: success, or the first fsync failure.
 using FlushDone = Callback<void(LogStatus), 48>;
@@ -165,6 +185,10 @@ class PartitionLog {
   // the log start offset and trims the epoch cache from the start.
   Result<RetentionResult, LogError> apply_retention(Time now, std::int64_t high_watermark);
 
+  // Reports every roll and every segment retention deletes (not truncations: the replication
+  // layer reports those).
+  void set_segment_listener(SegmentListener listener) { segment_listener_ = std::move(listener); }
+
   // ---- Leader epochs (KIP-101) ----
   // A new leader records where its epoch starts (Partition.makeLeader ->
   // maybeAssignEpochStartOffset) before any batch of that epoch exists.
@@ -192,6 +216,14 @@ class PartitionLog {
   // them durable, then calls done (LogManager.shutdown). The log takes no further writes.
   // Destroying a log drops its pending completions uncalled.
   void close(Time now, FlushDone done);
+
+  // ---- Bytes per codec ----
+  // Bytes of the batches appended since the log was opened, by compression codec (record batch
+  // attributes bits 0-2): the producer's codec, since the broker keeps batches as they came.
+  std::uint64_t appended_bytes(Compression compression) const {
+    return appended_bytes_by_codec_[static_cast<std::size_t>(compression)];
+  }
+  void set_append_listener(AppendListener listener) { append_listener_ = std::move(listener); }
 
   // ---- State (read-only) ----
   std::int64_t log_start_offset() const { return log_start_offset_; }
@@ -255,12 +287,13 @@ class PartitionLog {
   Result<std::vector<BatchHeader>, LogError> split_batches(ByteView records) const;
   Result<LogAppendInfo, LogError> append_validated(Bytes records, const std::vector<BatchHeader>& headers, Time now);
   Result<bool, LogError> maybe_roll(const RollCheck& check);
-  // Starts a new active segment (no flush: callers run flush_rolled_segments when done).
-  LogStatus roll_segment(Time now);
+  // Starts a new active segment (no flush: callers run flush_rolled_segments when done); tells
+  // the segment listener with `reason`.
+  LogStatus roll_segment(Time now, std::string_view reason);
   void flush_rolled_segments(Time now);
 
   // Segments.
-  RetentionResult delete_oldest_segments(std::size_t count, Time now);
+  RetentionResult delete_oldest_segments(std::size_t count, Time now, std::string_view reason);
   void remove_segment(std::map<std::int64_t, LogSegment>::iterator it);
   std::string path_of(std::string_view name) const;
   LogSegment& active() { return segments_.rbegin()->second; }
@@ -305,6 +338,9 @@ class PartitionLog {
   std::uint64_t next_flush_id_ = 1;
   std::map<std::uint64_t, PendingFlush> pending_flushes_;
   RecoveryPointListener recovery_point_listener_;
+  SegmentListener segment_listener_;
+  AppendListener append_listener_;
+  std::array<std::uint64_t, compression_id_max + 1> appended_bytes_by_codec_{};
   bool closing_ = false;
   FlushDone close_done_;
   RecoveryReport recovery_report_;

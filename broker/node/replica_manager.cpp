@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 
 #include "base/assert.h"
@@ -157,6 +158,7 @@ ReplicaManager::Hosted* ReplicaManager::host(const metadata::MetadataImage& imag
   hosted->topic_partition = tp;
   hosted->topic_id = topic.id;
   hosted->log = std::make_unique<PartitionReplicaLog>(std::move(opened.value()));
+  watch_log(*hosted);
   std::int64_t hw = 0;
   if (auto it = checkpointed_hw_.find(key); it != checkpointed_hw_.end()) hw = it->second;
   auto rc = replication_config(tp);
@@ -620,6 +622,31 @@ void ReplicaManager::record_state(const Hosted& p, const replication::StateChang
   }
   if (c.fetcher_phase) fields.add("fetcher", replication::to_string(*c.fetcher_phase));
   env_.record("partition-state", fields);
+}
+
+// The counter names of Env::count for the bytes appended to partition logs, by codec id.
+constexpr std::array<const char*, log::compression_id_max + 1> appended_bytes_counters = {
+    "log-appended-bytes-none", "log-appended-bytes-gzip", "log-appended-bytes-snappy", "log-appended-bytes-lz4",
+    "log-appended-bytes-zstd"};
+
+void ReplicaManager::watch_log(const Hosted& p) {
+  log::PartitionLog& partition_log = p.log->partition_log();
+  const Hosted* raw = &p;
+  // Kafka's log lines "Rolled new log segment at offset N" and "Deleting segment ... due to
+  // retention time / size limit breach", as trace events (one per segment, so few).
+  partition_log.set_segment_listener([this, raw](const log::SegmentChange& c) {
+    const bool rolled = c.kind == log::SegmentChange::Kind::rolled;
+    env_.record(rolled ? "segment-rolled" : "segment-deleted",
+                {{"topic", raw->topic_partition.topic},
+                 {"partition", raw->topic_partition.partition},
+                 {"base_offset", c.base_offset},
+                 {"next_offset", c.next_offset},
+                 {"size_bytes", static_cast<std::int64_t>(c.size_bytes)},
+                 {"reason", c.reason}});
+  });
+  partition_log.set_append_listener([this](log::Compression codec, std::uint64_t bytes) {
+    env_.count(appended_bytes_counters[static_cast<std::size_t>(codec)], static_cast<std::int64_t>(bytes));
+  });
 }
 
 void ReplicaManager::record_log_change(const Hosted& p, const replication::LogChange& c) {

@@ -154,6 +154,9 @@ class ReplicaManager {
   void start_maintenance_timers();
   Hosted* find(const replication::TopicPartition& tp);
   void record_state(const Hosted& p, const replication::StateChange& change);
+  // Traces the log's segment rolls and retention deletions and counts its appended bytes per
+  // codec (Env::count).
+  void watch_log(const Hosted& p);
   void record_log_change(const Hosted& p, const replication::LogChange& change);
 
   env::Env& env_;

@@ -60,7 +60,12 @@ nlohmann::ordered_json result_json(const RunResult& r, double wall_ms) {
                 {"isr_changes", s.isr_changes},
                 {"bytes_on_wire", s.bytes_on_wire},
                 {"bytes_written_to_disk", s.bytes_written_to_disk},
-                {"fsyncs", s.fsyncs}};
+                {"fsyncs", s.fsyncs},
+                {"log_bytes_none", s.log_bytes_none},
+                {"log_bytes_gzip", s.log_bytes_gzip},
+                {"log_bytes_snappy", s.log_bytes_snappy},
+                {"log_bytes_lz4", s.log_bytes_lz4},
+                {"log_bytes_zstd", s.log_bytes_zstd}};
   j["exit_code"] = exit_code(r);
   j["replay"] = r.replay_command;
   return j;

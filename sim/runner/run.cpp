@@ -14,6 +14,7 @@
 #include "sim/check/group_checkers.h"
 #include "sim/check/liveness_after_heal.h"
 #include "sim/check/replication_checkers.h"
+#include "sim/check/topic_checkers.h"
 #include "sim/check/raft_liveness.h"
 #include "sim/runner/demo_checks.h"
 #include "sim/runner/kafka_cluster.h"
@@ -293,6 +294,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       checkers.push_back(check::make_producer_order_checker(view));
       checkers.push_back(check::make_no_duplicates_checker(view));
       checkers.push_back(check::make_group_single_owner_checker(view));
+      checkers.push_back(check::make_topics_created_checker(scenario.expect_create_topics));
     }
   }
   // Each event goes to the checkers that read its kind; the trace does not call the observer at
@@ -373,6 +375,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     const sim::DiskCounters& disk = world.node(id).disk().counters();
     stats.stats().bytes_written_to_disk += static_cast<std::int64_t>(disk.bytes_written);
     stats.stats().fsyncs += static_cast<std::int64_t>(disk.fsync_count);
+    add_node_counters(stats.stats(), world.node(id).counters());
   }
   result.stats = stats.stats();
   if (stop == sim::StopReason::budget_exhausted) {

@@ -3,6 +3,17 @@
 
 namespace kraftsim::runner {
 
+void add_node_counters(RunStats& stats, const std::map<std::string, std::int64_t, std::less<>>& counters) {
+  const std::pair<const char*, std::int64_t RunStats::*> log_bytes[] = {
+      {"log-appended-bytes-none", &RunStats::log_bytes_none},     {"log-appended-bytes-gzip", &RunStats::log_bytes_gzip},
+      {"log-appended-bytes-snappy", &RunStats::log_bytes_snappy}, {"log-appended-bytes-lz4", &RunStats::log_bytes_lz4},
+      {"log-appended-bytes-zstd", &RunStats::log_bytes_zstd},
+  };
+  for (const auto& [name, field] : log_bytes) {
+    if (auto it = counters.find(std::string_view(name)); it != counters.end()) stats.*field += it->second;
+  }
+}
+
 void StatsCollector::on_event(const trace::EventRef& e) {
   if (e.kind != trace::Kind::state) return;
   const std::string_view name = e.name;

@@ -1,10 +1,12 @@
 // RunStats: the figures a run reports besides its checks (`kraftsim run --json`, "stats"):
 // what the clients did, what the checkers found in the end, elections and ISR changes, and the
 // bytes the network and the disks moved. StatsCollector reads state events only (a handful per
-// record), so it costs little; the byte counts come from the world's counters at the end.
+// record), so it costs little; the byte counts come from the world's counters at the end
+// (add_node_counters for the nodes' own, Env::count).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -29,7 +31,18 @@ struct RunStats {
   std::int64_t bytes_on_wire = 0;         // bytes of every message sent
   std::int64_t bytes_written_to_disk = 0; // bytes appended or written on every node's disk
   std::int64_t fsyncs = 0;
+  // Bytes of the record batches appended to partition logs on every replica (segment files), by
+  // the batches' compression codec (the producer's compression.type; __consumer_offsets is
+  // uncompressed). The brokers' Env counters, summed over every process they ran.
+  std::int64_t log_bytes_none = 0;
+  std::int64_t log_bytes_gzip = 0;
+  std::int64_t log_bytes_snappy = 0;
+  std::int64_t log_bytes_lz4 = 0;
+  std::int64_t log_bytes_zstd = 0;
 };
+
+// Adds a node's Env counters to the stats: log-appended-bytes-<codec> (broker/node/replica_manager.cpp).
+void add_node_counters(RunStats& stats, const std::map<std::string, std::int64_t, std::less<>>& counters);
 
 class StatsCollector {
  public:

@@ -134,7 +134,12 @@ void trace_run_verdicts(trace::Trace& trace, std::int64_t t_us, const RunResult&
                 {"isr_changes", s.isr_changes},
                 {"bytes_on_wire", s.bytes_on_wire},
                 {"bytes_written_to_disk", s.bytes_written_to_disk},
-                {"fsyncs", s.fsyncs}});
+                {"fsyncs", s.fsyncs},
+                {"log_bytes_none", s.log_bytes_none},
+                {"log_bytes_gzip", s.log_bytes_gzip},
+                {"log_bytes_snappy", s.log_bytes_snappy},
+                {"log_bytes_lz4", s.log_bytes_lz4},
+                {"log_bytes_zstd", s.log_bytes_zstd}});
 }
 
 }  // namespace kraftsim::runner

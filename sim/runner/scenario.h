@@ -157,6 +157,9 @@ struct Scenario {
   // be either way (the failure depends on timing; the description says so).
   std::vector<std::string> expect_violated;
   std::vector<std::string> expect_may_violate;
+  // The answer CreateTopics must give for a topic, by topic name: Kafka's error name, e.g.
+  // "INVALID_REPLICATION_FACTOR" (seed 3.1.1), or "NONE". Judged by topics-created-as-expected.
+  std::map<std::string, std::string> expect_create_topics;
 };
 
 }  // namespace kraftsim::runner

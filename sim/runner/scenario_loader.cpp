@@ -403,6 +403,21 @@ Scenario read_scenario(const json& doc, const std::string& source) {
     };
     read_ids("violated", s.expect_violated);
     read_ids("may_violate", s.expect_may_violate);
+    if (e.has("create_topics")) {
+      const auto& v = e.raw("create_topics");
+      const std::string p = e.child_pointer("create_topics");
+      if (!v.is_object()) throw InputError(p, "expected an object of topic name -> CreateTopics error name");
+      for (const auto& [topic, error] : v.items()) {
+        const std::string tp = p + "/" + pointer_escape(topic);
+        const bool known = std::any_of(s.topics.begin(), s.topics.end(), [&](const TopicSpec& t) { return t.name == topic; });
+        if (!known) throw InputError(tp, fmt::format("expected one of the scenario's topics, got \"{}\"", topic));
+        const auto& names = check::create_topics_error_names;
+        if (!error.is_string() || std::find(names.begin(), names.end(), error.get<std::string>()) == names.end()) {
+          throw InputError(tp, fmt::format("expected a CreateTopics error name ({}), got {}", fmt::join(names, ", "), error.dump()));
+        }
+        s.expect_create_topics[topic] = error.get<std::string>();
+      }
+    }
     e.finish();
   }
   if (r.has("consumers")) {

@@ -221,8 +221,9 @@ nlohmann::ordered_json scenario_to_json(const Scenario& s, const std::string& sc
   for (const FaultSpec& f : s.faults) faults.push_back(fault_json(s, f));
   out["faults"] = std::move(faults);
 
-  if (!s.expect_violated.empty() || !s.expect_may_violate.empty()) {
+  if (!s.expect_violated.empty() || !s.expect_may_violate.empty() || !s.expect_create_topics.empty()) {
     out["expect"] = ordered_json{{"violated", s.expect_violated}, {"may_violate", s.expect_may_violate}};
+    if (!s.expect_create_topics.empty()) out["expect"]["create_topics"] = s.expect_create_topics;
   }
   if (!s.test_only_mutations.empty()) out["test_only_mutations"] = s.test_only_mutations;
   return out;

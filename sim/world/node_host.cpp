@@ -217,6 +217,13 @@ void NodeHost::record(const char* name, trace::FieldSpan fields) {
   trace_.append(now().us(), id_, trace::Kind::state, name, fields);
 }
 
+void NodeHost::count(const char* name, std::int64_t delta) {
+  require_running("count from a node that is not running");
+  auto it = counters_.find(std::string_view(name));
+  if (it == counters_.end()) it = counters_.emplace(name, 0).first;
+  it->second += delta;
+}
+
 // ---- files ----
 
 env::IoStatus NodeHost::traced(const char* op, std::string_view path, env::IoStatus status) {

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -72,7 +73,10 @@ class NodeHost final : public env::Env, private env::Files {
   env::Files& files() override { return *this; }
   Rng& random() override { return rng_; }
   void record(const char* name, trace::FieldSpan fields) override;
+  void count(const char* name, std::int64_t delta) override;
   void exit(std::string reason) override;
+  // The node's counters (Env::count), summed over every process it ran, by name.
+  const std::map<std::string, std::int64_t, std::less<>>& counters() const { return counters_; }
   // Why the process last exited on its own ("" if it did not).
   const std::string& exit_reason() const { return exit_reason_; }
 
@@ -151,6 +155,7 @@ class NodeHost final : public env::Env, private env::Files {
   std::set<std::string, std::less<>> paths_;  // every path an fsync or read was started on
   std::deque<HeldWork> held_;  // while paused
   std::string exit_reason_;
+  std::map<std::string, std::int64_t, std::less<>> counters_;  // Env::count, across restarts
   bool exit_requested_ = false;
   std::unique_ptr<env::Program> dying_program_;  // destroyed once its handler has returned
 };

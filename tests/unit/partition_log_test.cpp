@@ -4,6 +4,7 @@
 // appends and the errors outside input gets.
 #include <catch2/catch.hpp>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -351,6 +352,86 @@ TEST_CASE("partition log: when every segment expires a new empty one is rolled f
   REQUIRE(log->log_end_offset() == 6);
   REQUIRE(log->active_segment().empty());
   REQUIRE(log->append_as_leader(batch_of(1, 2000, "after"), 1, Time::zero() + seconds(1))->first_offset == 6);
+}
+
+TEST_CASE("partition log: the segment listener hears every roll with its reason and every segment retention deletes", "[partition-log]") {
+  testing::RecorderWorld w(1);
+  LogConfig config = small_segments(300);
+  config.retention_bytes = 1000;
+  auto log = open_log(w.node(1).env().files(), config);
+  std::vector<SegmentChange> changes;
+  std::vector<std::string> reasons;
+  log->set_segment_listener([&changes, &reasons](const SegmentChange& c) {
+    changes.push_back(c);
+    reasons.emplace_back(c.reason);
+  });
+  for (int b = 0; b < 30; ++b) REQUIRE(log->append_as_leader(batch_of(2, 0, "b"), 1, Time::zero()).ok());
+  REQUIRE(changes.size() == log->segment_count() - 1);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    REQUIRE(changes[i].kind == SegmentChange::Kind::rolled);
+    REQUIRE(reasons[i] == "segment.bytes");
+    REQUIRE(changes[i].base_offset == log->segment_infos()[i + 1].base_offset);
+    REQUIRE(changes[i].size_bytes == log->segment_infos()[i].size_bytes);
+  }
+  const auto before = log->segment_infos();
+  changes.clear();
+  reasons.clear();
+  auto result = log->apply_retention(Time::zero(), log->log_end_offset());
+  REQUIRE(result.ok());
+  REQUIRE(changes.size() == result->segments_deleted);
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    REQUIRE(changes[i].kind == SegmentChange::Kind::deleted);
+    REQUIRE(reasons[i] == "retention.bytes");
+    REQUIRE(changes[i].base_offset == before[i].base_offset);
+    REQUIRE(changes[i].next_offset == before[i].next_offset);
+  }
+  REQUIRE(changes.back().next_offset == log->log_start_offset());
+  changes.clear();
+  reasons.clear();
+  REQUIRE(log->roll(Time::zero()).ok());
+  REQUIRE(reasons == std::vector<std::string>{"requested"});
+}
+
+TEST_CASE("partition log: appended bytes are counted per compression codec, leader and follower appends alike", "[partition-log]") {
+  testing::RecorderWorld w(1);
+  auto log = open_log(w.node(1).env().files(), LogConfig{});
+  std::map<Compression, std::uint64_t> heard;
+  log->set_append_listener([&heard](Compression c, std::uint64_t bytes) { heard[c] += bytes; });
+  auto batch_with = [](Compression compression) {
+    RecordBatch batch;
+    batch.compression = compression;
+    batch.base_timestamp = batch.max_timestamp = 0;
+    batch.last_offset_delta = 9;
+    for (int i = 0; i < 10; ++i) {
+      Record record;
+      record.offset_delta = i;
+      const std::string value(200, 'v');
+      record.value = Bytes(value.begin(), value.end());
+      batch.records.push_back(std::move(record));
+    }
+    return encode_batch(batch);
+  };
+  const Bytes plain = batch_with(Compression::none), zstd = batch_with(Compression::zstd);
+  REQUIRE(zstd.size() < plain.size() / 4);
+  REQUIRE(log->append_as_leader(plain, 1, Time::zero()).ok());
+  REQUIRE(log->append_as_leader(zstd, 1, Time::zero()).ok());
+  REQUIRE(log->append_as_leader(zstd, 1, Time::zero()).ok());
+  REQUIRE(log->appended_bytes(Compression::none) == plain.size());
+  REQUIRE(log->appended_bytes(Compression::zstd) == 2 * zstd.size());
+  REQUIRE(log->appended_bytes(Compression::gzip) == 0);
+  REQUIRE(heard[Compression::none] == plain.size());
+  REQUIRE(heard[Compression::zstd] == 2 * zstd.size());
+  REQUIRE(log->appended_bytes(Compression::none) + log->appended_bytes(Compression::zstd) == log->size_bytes());
+  // A follower's copy counts too: it writes the same bytes to its own disk.
+  testing::RecorderWorld w2(1);
+  auto follower = open_log(w2.node(1).env().files(), LogConfig{});
+  while (follower->log_end_offset() < log->log_end_offset()) {
+    auto chunk = log->read(follower->log_end_offset(), 1 << 20, log->log_end_offset());
+    REQUIRE(chunk.ok());
+    REQUIRE(follower->append_as_follower(chunk->records, Time::zero()).ok());
+  }
+  REQUIRE(follower->appended_bytes(Compression::zstd) == 2 * zstd.size());
+  REQUIRE(follower->appended_bytes(Compression::none) == plain.size());
 }
 
 TEST_CASE("partition log: truncate_to removes every batch at and above the offset", "[partition-log]") {

@@ -8,6 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "broker/controller/errors.h"
+#include "sim/check/checker_ids.h"
 #include "sim/runner/scenario_loader.h"
 
 using nlohmann::json;
@@ -74,7 +76,7 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
                               {"fetch.max.wait.ms", 100}, {"max.partition.fetch.bytes", 4096}, {"processing_ms_per_record", 1},
                               {"commit_before_processing", true}, {"commit_after_processing", false}, {"kraftsim.consumer.ignore.revocation", false}}}},
               {"test_only_mutations", json::array()},
-              {"expect", {{"violated", json::array()}, {"may_violate", {"acked-write-durable"}}}},
+              {"expect", {{"violated", json::array()}, {"may_violate", {"acked-write-durable"}}, {"create_topics", {{"t", "NONE"}}}}},
               {"cluster", {{"nodes", {{{"node.id", 1}, {"process.roles", "controller"}, {"formatted", true},
                                        {"format_cluster_id", "O0l-HBAiRmawtFPn_H4l8w"}, {"config", json::object()}}}},
                            {"cluster.id", "tUeiYSM4QW2qCFizw1jz8Q"}, {"controller.quorum.voters", "1@kafka1:9093"},
@@ -100,4 +102,24 @@ TEST_CASE("every key the schema allows is accepted by the loader", "[schema]") {
   auto r = kraftsim::runner::parse_scenario(doc.dump(), "all-keys");
   INFO((r.ok() ? std::string() : r.error().message));
   REQUIRE(r.ok());
+}
+
+TEST_CASE("the schema's CreateTopics answers for expect.create_topics are exactly the loader's", "[schema]") {
+  const json schema = read_json(KRAFTSIM_SOURCE_DIR "/scenarios/scenario.schema.json");
+  std::set<std::string> in_schema;
+  for (const auto& name : schema["properties"]["expect"]["properties"]["create_topics"]["additionalProperties"]["enum"]) {
+    in_schema.insert(name.get<std::string>());
+  }
+  std::set<std::string> in_loader;
+  for (std::string_view name : kraftsim::check::create_topics_error_names) {
+    in_loader.insert(std::string(name));
+    // Each is the name of a Kafka error code the controller or the admin client reports.
+    bool known = false;
+    for (int code = -1; code <= 110; ++code) {
+      known = known || kraftsim::controller::to_string(static_cast<kraftsim::controller::ErrorCode>(code)) == name;
+    }
+    INFO(name);
+    REQUIRE(known);
+  }
+  REQUIRE(in_schema == in_loader);
 }
