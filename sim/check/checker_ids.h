@@ -9,13 +9,14 @@
 
 namespace kraftsim::check {
 
-inline constexpr std::array<std::string_view, 17> all_checker_ids = {
+inline constexpr std::array<std::string_view, 20> all_checker_ids = {
     "single-controller-per-epoch",  "raft-epoch-monotonic",        "raft-hw-monotonic",
     "raft-majority-reached-hw",     "raft-committed-consistent",   "quorum-live-after-faults",
     "acked-write-durable",          "replicas-consistent-below-hw", "event-budget",
     "demo-fsynced-records-survive", "demo-crash-keeps-page-cache", "demo-pings-after-heal",
     "consumer-read-stable",         "producer-order",              "idempotent-no-duplicates",
-    "group-single-owner",           "liveness-after-heal",
+    "group-single-owner",           "liveness-after-heal",         "single-partition-leader-per-epoch",
+    "partition-hw-monotonic",       "committed-offset-monotonic",
 };
 
 inline bool is_checker_id(std::string_view id) {
