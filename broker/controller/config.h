@@ -64,8 +64,11 @@ struct ControllerConfig {
   // when every live replica is in the ISR. A lagging replica then leads and the replicas truncate
   // to it: acknowledged writes are lost, which the checkers must detect.
   bool test_only_elect_leader_outside_isr = false;
+  // kraftsim.test.partition.leader.epoch.not.bumped: a new partition leader keeps the leader
+  // epoch (MetadataImage::set_test_only_leader_epoch_not_bumped; every node replays it so).
+  bool test_only_leader_epoch_not_bumped = false;
 
-  bool any_test_only_mutation() const { return test_only_elect_leader_outside_isr; }
+  bool any_test_only_mutation() const { return test_only_elect_leader_outside_isr || test_only_leader_epoch_not_bumped; }
 };
 
 // Returns a message naming the bad setting, or nullopt when the config is usable.

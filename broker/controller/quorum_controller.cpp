@@ -68,6 +68,8 @@ CreateTopicsResponse::CreatableTopicResult topic_error(const std::string& name, 
 QuorumController::QuorumController(ControllerConfig config, Rng& rng) : config_(std::move(config)), rng_(rng) {
   const auto problem = validate_config(config_);
   KS_ASSERT_MSG(!problem.has_value(), problem ? problem->c_str() : "");
+  image_.set_test_only_leader_epoch_not_bumped(config_.test_only_leader_epoch_not_bumped);
+  committed_image_.set_test_only_leader_epoch_not_bumped(config_.test_only_leader_epoch_not_bumped);
 }
 
 // ---------------------------------------------------------------- committed log
@@ -112,6 +114,7 @@ void QuorumController::on_snapshot_loaded(Time now, Offset end_offset, const std
   KS_ASSERT_MSG(!active_, "the Raft leader never installs a snapshot");
   KS_ASSERT(end_offset >= committed_end_offset_);
   committed_image_ = metadata::MetadataImage::from_snapshot(records);
+  committed_image_.set_test_only_leader_epoch_not_bumped(config_.test_only_leader_epoch_not_bumped);
   image_ = committed_image_;
   committed_end_offset_ = end_offset;
   check_invariants();

@@ -48,6 +48,12 @@ struct CoordinatorConfig {
   Duration session_timeout_min = milliseconds(6000);              // group.min.session.timeout.ms
   Duration session_timeout_max = milliseconds(1'800'000);         // group.max.session.timeout.ms
   std::size_t group_max_size = members_per_group_max;             // group.max.size
+  // Test-only mutation (kraftsim.test.coordinator.accepts.stale.generation.commits): OffsetCommit
+  // from a member the group no longer knows or from a stale generation is stored instead of
+  // refused with UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION. A zombie member (paused past its session,
+  // removed, its partitions moved on) then stores its older position over the new owner's
+  // (committed-offset-monotonic reports it).
+  bool test_only_accept_stale_generation_commits = false;
 };
 
 enum class GroupState { empty, preparing_rebalance, completing_rebalance, stable };

@@ -159,9 +159,10 @@ void MetadataImage::on_partition_change(const PartitionChangeRecord& r) {
   if (r.replicas) p.replicas = *r.replicas;
   if (r.isr) p.isr = *r.isr;
   if (r.leader) {
-    // Kafka's PartitionRegistration.merge: any leader field starts a new leader epoch.
+    // Kafka's PartitionRegistration.merge: any leader field starts a new leader epoch (the
+    // test-only mutation skips it when the leader changes, see the header).
     p.leader = *r.leader;
-    p.leader_epoch = before.leader_epoch + 1;
+    if (!test_only_leader_epoch_not_bumped_ || *r.leader == before.leader) p.leader_epoch = before.leader_epoch + 1;
   }
   if (r.leader_recovery_state) p.leader_recovery_state = *r.leader_recovery_state;
   if (r.eligible_leader_replicas) p.eligible_leader_replicas = *r.eligible_leader_replicas;

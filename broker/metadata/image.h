@@ -130,6 +130,13 @@ class MetadataImage {
   std::optional<std::int16_t> feature_level(std::string_view name) const;
   const std::map<std::string, std::int16_t, std::less<>>& features() const { return features_; }
 
+  // Test-only mutation (the config key kraftsim.test.partition.leader.epoch.not.bumped, on every
+  // node): a PartitionChangeRecord that names another leader keeps the leader epoch, where
+  // Kafka's PartitionRegistration.merge always bumps it. Two brokers then lead one partition in
+  // the same epoch and KIP-101/KIP-320 cannot tell them apart (single-partition-leader-per-epoch
+  // reports it). Not part of the image's contents: from_snapshot() leaves it off.
+  void set_test_only_leader_epoch_not_bumped(bool on) { test_only_leader_epoch_not_bumped_ = on; }
+
   bool operator==(const MetadataImage&) const = default;
 
  private:
@@ -155,6 +162,7 @@ class MetadataImage {
   std::map<std::string, std::int16_t, std::less<>> features_;
   std::size_t partition_count_ = 0;
   std::int64_t next_producer_id_ = 0;
+  bool test_only_leader_epoch_not_bumped_ = false;
 };
 
 }  // namespace kraftsim::metadata

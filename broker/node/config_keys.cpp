@@ -75,6 +75,25 @@ constexpr std::array keys = {
               "Followers truncate from the DivergingEpoch of Fetch responses (Kafka 2.7+) instead of "
               "OffsetsForLeaderEpoch rounds first (KIP-101/279).",
               "Not a Kafka key: Kafka chooses by inter.broker.protocol.version."},
+    // ---- test-only mutations: each breaks the protocol on purpose so that a checker must fail ----
+    ConfigKey{"kraftsim.test.partition.leader.epoch.not.bumped", KeyType::boolean, KeyScope::broker, "false", 0, 0, "",
+              "Tests only: a partition change that names a new leader keeps the leader epoch (Kafka's "
+              "PartitionRegistration.merge always bumps it), so two brokers lead one partition in the same epoch. "
+              "Set it on every node (the cluster config): every node replays the metadata log.",
+              "Not a Kafka key: a kraftsim switch that breaks the protocol (single-partition-leader-per-epoch "
+              "reports it)."},
+    ConfigKey{"kraftsim.test.leader.hw.may.decrease", KeyType::boolean, KeyScope::broker, "false", 0, 0, "",
+              "Tests only: the leader's high watermark is the smallest log end over the ISR and every lagging "
+              "replica that fetched, set even when lower (Kafka's maybeIncrementLeaderHW counts the ISR only and "
+              "only moves forward).",
+              "Not a Kafka key: a kraftsim switch that breaks the protocol (partition-hw-monotonic reports it)."},
+    ConfigKey{"kraftsim.test.coordinator.accepts.stale.generation.commits", KeyType::boolean, KeyScope::broker,
+              "false", 0, 0, "",
+              "Tests only: the group coordinator stores OffsetCommit from a removed member or a stale generation "
+              "instead of answering UNKNOWN_MEMBER_ID / ILLEGAL_GENERATION, so a zombie member overwrites the new "
+              "owner's commit.",
+              "Not a Kafka key: a kraftsim switch that breaks the protocol (committed-offset-monotonic reports "
+              "it)."},
     // ---- partition logs (broker/log); topic-level names override the broker's ----
     ConfigKey{"log.segment.bytes", KeyType::integer, KeyScope::broker, "1073741824", 14, int32_max, "",
               "Size of a partition log segment before it rolls."},

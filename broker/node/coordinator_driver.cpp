@@ -22,6 +22,8 @@ coordinator::CoordinatorConfig coordinator_config(const NodeConfig& c) {
   cc.session_timeout_max = milliseconds(c.int_or("group.max.session.timeout.ms", 1'800'000));
   cc.group_max_size = static_cast<std::size_t>(
       std::min<std::int64_t>(c.int_or("group.max.size", 2147483647), coordinator::members_per_group_max));
+  cc.test_only_accept_stale_generation_commits =
+      c.bool_or("kraftsim.test.coordinator.accepts.stale.generation.commits", false);
   return cc;
 }
 

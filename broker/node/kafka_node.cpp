@@ -47,6 +47,11 @@ Result<std::vector<metadata::MetadataRecord>, std::string> decode_snapshot(const
 KafkaNode::KafkaNode(env::Env& env, KafkaNodeOptions options)
     : env_(env), options_(std::move(options)), controller_rng_(env.random().next_u64()) {
   KS_ASSERT(options_.config.node_id == env_.self());
+  image_.set_test_only_leader_epoch_not_bumped(leader_epoch_not_bumped());
+}
+
+bool KafkaNode::leader_epoch_not_bumped() const {
+  return options_.config.bool_or("kraftsim.test.partition.leader.epoch.not.bumped", false);
 }
 
 raft::QuorumConfig KafkaNode::quorum_config() const {
@@ -75,6 +80,7 @@ controller::ControllerConfig KafkaNode::controller_config() const {
   cc.default_replication_factor = static_cast<std::int16_t>(c.int_or("default.replication.factor", 1));
   cc.unclean_leader_election_enable = c.bool_or("unclean.leader.election.enable", false);
   cc.test_only_elect_leader_outside_isr = options_.test_only_elect_leader_outside_isr;
+  cc.test_only_leader_epoch_not_bumped = leader_epoch_not_bumped();
   return cc;
 }
 
@@ -266,6 +272,7 @@ void KafkaNode::on_snapshot_loaded(const raft::SnapshotImage& snapshot) {
   auto records = decode_snapshot(snapshot.bytes);
   KS_ASSERT_MSG(records.ok(), "a metadata snapshot from the quorum does not decode");
   image_ = metadata::MetadataImage::from_snapshot(records.value());
+  image_.set_test_only_leader_epoch_not_bumped(leader_epoch_not_bumped());
   if (controller_) controller_->on_snapshot_loaded(env_.now(), snapshot.id.end_offset, records.value());
   applied_offset_ = snapshot.id.end_offset - 1;
   last_snapshot_end_ = snapshot.id.end_offset;

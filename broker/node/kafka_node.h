@@ -76,6 +76,8 @@ class KafkaNode final : public env::Program {
  private:
   raft::QuorumConfig quorum_config() const;
   controller::ControllerConfig controller_config() const;
+  // The test-only switch kraftsim.test.partition.leader.epoch.not.bumped (metadata::MetadataImage).
+  bool leader_epoch_not_bumped() const;
   void fail_start(const std::string& reason);
 
   // Metadata log -> state.

@@ -108,6 +108,8 @@ replication::ReplicationConfig ReplicaManager::replication_config(const replicat
   c.legacy_truncate_to_high_watermark = config_.bool_or("legacy.truncate.to.high.watermark", false);
   c.legacy_advance_high_watermark_below_min_isr =
       config_.bool_or("legacy.advance.high.watermark.below.min.isr", false);
+  c.test_only_leader_high_watermark_may_decrease = config_.bool_or("kraftsim.test.leader.hw.may.decrease", false);
+  c.test_only_leader_epoch_not_bumped = config_.bool_or("kraftsim.test.partition.leader.epoch.not.bumped", false);
   return c;
 }
 

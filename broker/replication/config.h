@@ -61,6 +61,19 @@ struct ReplicationConfig {
   // smaller than min.insync.replicas, so records only the leader holds count as committed (and
   // a waiting acks=all request gets NOT_ENOUGH_REPLICAS_AFTER_APPEND instead of waiting).
   bool legacy_advance_high_watermark_below_min_isr = false;
+
+  // --- Test-only mutation (kraftsim.test.leader.hw.may.decrease): breaks the protocol on purpose,
+  // for partition-hw-monotonic to catch. The leader's high watermark is the smallest log end over
+  // the maximal ISR AND every other replica that has fetched in this leadership (a lagging one
+  // outside the ISR too), and it is set even when that is lower: Partition.maybeIncrementLeaderHW
+  // without its two rules (ISR members only, forward only). A replica that comes back with a
+  // shorter log (a power loss) pulls the high watermark down below records already committed. ---
+  bool test_only_leader_high_watermark_may_decrease = false;
+  // The other side of the controller's test-only mutation kraftsim.test.partition.leader.epoch.not.bumped
+  // (metadata::MetadataImage): the image names another leader in the same leader epoch, which the
+  // replica otherwise refuses as impossible. With it, the replica follows the new leader as if the
+  // epoch were new, which is what lets two leaders of one epoch show their consequences.
+  bool test_only_leader_epoch_not_bumped = false;
 };
 
 // Returns a message naming the bad setting, or nullopt when the config is usable.

@@ -337,7 +337,16 @@ bool PartitionReplica::maybe_advance_high_watermark(Time now, const char* reason
     if (!follower->log_end_offset) return false;
     candidate = std::min(candidate, *follower->log_end_offset);
   }
-  if (candidate <= high_watermark_) return false;  // only forward (UnifiedLog.maybeIncrementHighWatermark)
+  if (config_.test_only_leader_high_watermark_may_decrease) {
+    // The test-only mutation (config.h): lagging replicas count, and the value may go down.
+    for (const FollowerProgress& f : leader_state().followers) {
+      if (f.log_end_offset) candidate = std::min(candidate, *f.log_end_offset);
+    }
+    candidate = std::max(candidate, log_.log_start_offset());
+    if (candidate == high_watermark_) return false;
+  } else if (candidate <= high_watermark_) {
+    return false;  // only forward (UnifiedLog.maybeIncrementHighWatermark)
+  }
   KS_ASSERT(candidate <= log_.log_end_offset());
   for (NodeId id : maximal_isr()) {
     KS_ASSERT(id == config_.node_id || candidate <= *find_follower(id)->log_end_offset);

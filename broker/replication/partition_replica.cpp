@@ -47,7 +47,7 @@ void PartitionReplica::begin_input(Time now) {
 void PartitionReplica::end_input(Time now) {
   if (role() == Role::follower) poll_follower(now);
   // Kafka's leader high watermark only moves forward while it leads (an epoch bump keeps it).
-  if (input_was_leader_ && role() == Role::leader) {
+  if (input_was_leader_ && role() == Role::leader && !config_.test_only_leader_high_watermark_may_decrease) {
     KS_ASSERT_MSG(high_watermark_ >= input_high_watermark_, "the leader's high watermark went backwards");
   }
   check_invariants();
@@ -307,7 +307,8 @@ void PartitionReplica::become_follower(Time now, NodeId leader_id, Epoch leader_
     end_input(now);  // already following (Kafka skips the become-follower change)
     return;
   }
-  KS_ASSERT_MSG(role() == Role::none || leader_epoch > leader_epoch_, "a new leader has a new leader epoch");
+  KS_ASSERT_MSG(role() == Role::none || leader_epoch > leader_epoch_ || config_.test_only_leader_epoch_not_bumped,
+                "a new leader has a new leader epoch");
   std::vector<ParkedFetch> parked_fetches;
   if (role() == Role::leader) {
     LeaderState& leader = leader_state();

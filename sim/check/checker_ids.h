@@ -9,13 +9,14 @@
 
 namespace kraftsim::check {
 
-inline constexpr std::array<std::string_view, 18> all_checker_ids = {
+inline constexpr std::array<std::string_view, 21> all_checker_ids = {
     "single-controller-per-epoch",  "raft-epoch-monotonic",        "raft-hw-monotonic",
     "raft-majority-reached-hw",     "raft-committed-consistent",   "quorum-live-after-faults",
     "acked-write-durable",          "replicas-consistent-below-hw", "event-budget",
     "demo-fsynced-records-survive", "demo-crash-keeps-page-cache", "demo-pings-after-heal",
     "consumer-read-stable",         "producer-order",              "idempotent-no-duplicates",
     "group-single-owner",           "liveness-after-heal",         "topics-created-as-expected",
+    "single-partition-leader-per-epoch", "partition-hw-monotonic",  "committed-offset-monotonic",
 };
 
 // The answers a scenario's `expect.create_topics` may name: Kafka's error names for CreateTopics

@@ -13,6 +13,7 @@
 #include "sim/check/raft_checkers.h"
 #include "sim/check/group_checkers.h"
 #include "sim/check/liveness_after_heal.h"
+#include "sim/check/partition_checkers.h"
 #include "sim/check/replication_checkers.h"
 #include "sim/check/topic_checkers.h"
 #include "sim/check/raft_liveness.h"
@@ -295,6 +296,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       checkers.push_back(check::make_no_duplicates_checker(view));
       checkers.push_back(check::make_group_single_owner_checker(view));
       checkers.push_back(check::make_topics_created_checker(scenario.expect_create_topics));
+      checkers.push_back(check::make_single_partition_leader_checker());
+      checkers.push_back(check::make_partition_hw_monotonic_checker());
+      checkers.push_back(check::make_committed_offset_monotonic_checker());
     }
   }
   // Each event goes to the checkers that read its kind; the trace does not call the observer at

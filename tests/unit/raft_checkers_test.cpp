@@ -6,9 +6,11 @@
 
 #include "sim/check/raft_checkers.h"
 #include "sim/check/raft_liveness.h"
+#include "tests/support/checker_events.h"
 
 using namespace kraftsim;
 using namespace kraftsim::check;
+using kraftsim::testing::state;
 
 namespace {
 
@@ -19,17 +21,6 @@ class NoNodes final : public ClusterView {
   const raft::QuorumCore* quorum(NodeId) const override { return nullptr; }
   bool link_up(NodeId, NodeId) const override { return true; }
 };
-
-// A state event as a checker sees it (borrowed), built from a braced list of fields.
-struct StateEvent {
-  trace::Event event;
-  trace::StoredEventRef ref{event};
-  operator const trace::EventRef&() const { return ref.get(); }  // NOLINT(google-explicit-constructor)
-};
-
-StateEvent state(std::int64_t t_ms, NodeId node, const char* name, trace::FieldSpan fields) {
-  return StateEvent{trace::Event::from(trace::EventRef{0, t_ms * 1000, node, trace::Kind::state, name, fields.span()})};
-}
 
 Checker& find(std::vector<std::unique_ptr<Checker>>& checkers, std::string_view id) {
   for (auto& c : checkers) {

@@ -1,0 +1,141 @@
+// single-partition-leader-per-epoch and partition-hw-monotonic (see partition_checkers.h).
+#include "sim/check/partition_checkers.h"
+
+#include <fmt/format.h>
+
+#include <map>
+#include <string>
+
+namespace kraftsim::check {
+
+namespace {
+
+// Per topic-partition state, found without building a string per event: partition-state events
+// are frequent (every high watermark move of every leader records one).
+template <typename T>
+class PerPartition {
+ public:
+  T& at(const trace::EventRef& e) {
+    const std::string_view topic = e.string_or("topic", "");
+    auto it = topics_.find(topic);
+    if (it == topics_.end()) it = topics_.emplace(std::string(topic), std::map<std::int32_t, T>{}).first;
+    return it->second[static_cast<std::int32_t>(e.int_or("partition", -1))];
+  }
+  template <typename F>
+  void for_each(F f) {
+    for (auto& [topic, partitions] : topics_) {
+      for (auto& [partition, state] : partitions) f(state);
+    }
+  }
+
+ private:
+  std::map<std::string, std::map<std::int32_t, T>, std::less<>> topics_;
+};
+
+bool is_partition_state(const trace::EventRef& e) { return e.kind == trace::Kind::state && e.name == "partition-state"; }
+bool is_leader(const trace::EventRef& e) { return e.string_or("role", "") == "Leader"; }
+
+// A process event that ends or starts a process (not a pause, a resume or a shutdown request):
+// the broker's replicas are gone or new.
+bool ends_process(const trace::EventRef& e) {
+  return e.kind == trace::Kind::process && e.name != "paused" && e.name != "resumed" && e.name != "shutdown-requested";
+}
+
+class SinglePartitionLeaderPerEpoch final : public Checker {
+ public:
+  std::string_view id() const override { return "single-partition-leader-per-epoch"; }
+  std::string_view meaning() const override {
+    return "for each topic-partition and leader epoch, at most one broker ever acts as leader";
+  }
+  trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  void on_event(const trace::EventRef& e) override {
+    if (!is_partition_state(e) || !is_leader(e)) return;
+    observed();
+    const std::int64_t epoch = e.int_or("leader_epoch", -1);
+    auto& leaders = leaders_.at(e);
+    const auto [it, fresh] = leaders.emplace(epoch, Leader{e.node, e.t_us, no_node});
+    // Reported once per second leader (its every high watermark move records another event).
+    if (fresh || it->second.node == e.node || it->second.reported == e.node) return;
+    it->second.reported = e.node;
+    violate(e.t_us, fmt::format("{}-{} leader epoch {}: broker {} acted as leader from {} ms and broker {} at {} ms",
+                                e.string_or("topic", ""), e.int_or("partition", -1), epoch, it->second.node,
+                                it->second.t_us / 1000, e.node, e.t_us / 1000));
+  }
+
+ private:
+  struct Leader {
+    NodeId node = no_node;
+    std::int64_t t_us = 0;   // its first partition-state event as leader of the epoch
+    NodeId reported = no_node;  // the other broker last reported leading the same epoch
+  };
+  PerPartition<std::map<std::int64_t, Leader>> leaders_;  // leader epoch -> who led it first
+};
+
+class PartitionHighWatermarkMonotonic final : public Checker {
+ public:
+  std::string_view id() const override { return "partition-hw-monotonic"; }
+  std::string_view meaning() const override {
+    return "a partition leader's high watermark never decreases while it leads, and every new leader's log reaches "
+           "every high watermark published before";
+  }
+  trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::process}; }
+  void on_event(const trace::EventRef& e) override {
+    if (ends_process(e)) {
+      partitions_.for_each([&e](Partition& p) { p.tenures.erase(e.node); });
+      return;
+    }
+    if (!is_partition_state(e)) return;
+    Partition& p = partitions_.at(e);
+    if (!is_leader(e)) {
+      p.tenures.erase(e.node);
+      return;
+    }
+    observed();
+    const Published now{e.int_or("high_watermark", -1), e.int_or("leader_epoch", -1), e.node, e.t_us};
+    const std::int64_t log_end = e.int_or("log_end_offset", -1);
+    const auto [tenure, started] = p.tenures.emplace(e.node, now);
+    if (started && log_end < p.highest.high_watermark) {
+      // Committed records are gone; from here on the new leader's log is the partition's history.
+      violate(e.t_us, fmt::format("{}-{}: broker {} became leader of epoch {} at {} ms with log end {}, below high "
+                                  "watermark {} published by leader {} of epoch {} at {} ms: offsets {}..{} were "
+                                  "committed and are gone",
+                                  e.string_or("topic", ""), e.int_or("partition", -1), e.node, now.epoch, e.t_us / 1000,
+                                  log_end, p.highest.high_watermark, p.highest.node, p.highest.epoch,
+                                  p.highest.t_us / 1000, log_end, p.highest.high_watermark - 1));
+      p.highest = now;
+    } else if (!started && now.high_watermark < tenure->second.high_watermark) {
+      violate(e.t_us, fmt::format("{}-{}: leader {} lowered its high watermark from {} (epoch {}, at {} ms) to {} "
+                                  "(epoch {}, at {} ms) while leading",
+                                  e.string_or("topic", ""), e.int_or("partition", -1), e.node,
+                                  tenure->second.high_watermark, tenure->second.epoch, tenure->second.t_us / 1000,
+                                  now.high_watermark, now.epoch, e.t_us / 1000));
+    }
+    tenure->second = now;
+    if (now.high_watermark > p.highest.high_watermark) p.highest = now;
+  }
+
+ private:
+  struct Published {
+    std::int64_t high_watermark = -1;
+    std::int64_t epoch = -1;
+    NodeId node = no_node;
+    std::int64_t t_us = 0;
+  };
+  struct Partition {
+    std::map<NodeId, Published> tenures;  // the brokers leading it now (one, unless fencing failed)
+    Published highest;                    // the highest high watermark any leader published
+  };
+  PerPartition<Partition> partitions_;
+};
+
+}  // namespace
+
+std::unique_ptr<Checker> make_single_partition_leader_checker() {
+  return std::make_unique<SinglePartitionLeaderPerEpoch>();
+}
+
+std::unique_ptr<Checker> make_partition_hw_monotonic_checker() {
+  return std::make_unique<PartitionHighWatermarkMonotonic>();
+}
+
+}  // namespace kraftsim::check
