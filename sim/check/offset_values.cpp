@@ -8,14 +8,15 @@ namespace kraftsim::check {
 
 std::string_view ValueArena::keep(std::string_view text) {
   if (text.empty()) return {};
-  if (text.size() > chunk_bytes - used_in_last_) {
+  if (text.size() > last_capacity_bytes_ - last_used_bytes_) {
     // A value larger than a chunk gets a chunk of its own size.
-    chunks_.push_back(std::make_unique<char[]>(std::max(chunk_bytes, text.size())));
-    used_in_last_ = 0;
+    last_capacity_bytes_ = std::max(chunk_bytes, text.size());
+    chunks_.push_back(std::make_unique<char[]>(last_capacity_bytes_));
+    last_used_bytes_ = 0;
   }
-  char* at = chunks_.back().get() + used_in_last_;
+  char* at = chunks_.back().get() + last_used_bytes_;
   std::memcpy(at, text.data(), text.size());
-  used_in_last_ += text.size();
+  last_used_bytes_ += text.size();
   return {at, text.size()};
 }
 

@@ -23,7 +23,8 @@ class ValueArena {
  private:
   static constexpr std::size_t chunk_bytes = 1 << 20;
   std::vector<std::unique_ptr<char[]>> chunks_;
-  std::size_t used_in_last_ = chunk_bytes;  // bytes used in chunks_.back(); "full" before the first
+  std::size_t last_capacity_bytes_ = 0;  // of chunks_.back(); 0 before the first chunk
+  std::size_t last_used_bytes_ = 0;      // bytes used in chunks_.back()
 };
 
 class OffsetValues {
