@@ -9,13 +9,19 @@
 using kraftsim::check::OffsetValues;
 using kraftsim::check::ValueArena;
 
-TEST_CASE("offset values: find, lower_bound and iteration in offset order, as a map", "[check]") {
+namespace {
+// Values over a fresh arena, set in the order given.
+OffsetValues values_of(std::initializer_list<std::pair<std::int64_t, const char*>> entries) {
   auto arena = std::make_shared<ValueArena>();
   OffsetValues values;
   values.share(arena);
-  values.set(10, arena->keep("ten"));
-  values.set(11, arena->keep("eleven"));
-  values.set(13, arena->keep("thirteen"));
+  for (const auto& [offset, text] : entries) values.set(offset, arena->keep(text));
+  return values;
+}
+}  // namespace
+
+TEST_CASE("offset values: find, lower_bound and iteration in offset order, as a map", "[check]") {
+  const OffsetValues values = values_of({{10, "ten"}, {11, "eleven"}, {13, "thirteen"}});
   REQUIRE(values.size() == 3);
   REQUIRE(values.find(11)->second == "eleven");
   REQUIRE(values.find(12) == values.end());
@@ -28,13 +34,8 @@ TEST_CASE("offset values: find, lower_bound and iteration in offset order, as a 
 }
 
 TEST_CASE("offset values: a value set out of order is inserted in place, a repeated offset overwrites", "[check]") {
-  auto arena = std::make_shared<ValueArena>();
-  OffsetValues values;
-  values.share(arena);
-  values.set(5, arena->keep("a"));
-  values.set(7, arena->keep("c"));
-  values.set(6, arena->keep("b"));  // a segment read after a later one
-  values.set(7, arena->keep("c2"));  // the last set wins, as assignment in a map
+  // 6 as from a segment read after a later one; 7 again: the last set wins, as in a map.
+  const OffsetValues values = values_of({{5, "a"}, {7, "c"}, {6, "b"}, {7, "c2"}});
   REQUIRE(values.size() == 3);
   REQUIRE(values.begin()->first == 5);
   REQUIRE(values.find(6)->second == "b");
