@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 
@@ -42,12 +43,32 @@ bool stale_metadata(replication::ErrorCode error) {
          error == E::network_exception;
 }
 
-log::Bytes to_bytes(const std::string& s) { return log::Bytes(s.begin(), s.end()); }
+// Through byte pointers: from char iterators the vector copies element by element (no memcpy).
+log::Bytes to_bytes(const std::string& s) {
+  const auto* data = reinterpret_cast<const std::uint8_t*>(s.data());
+  return log::Bytes(data, data + s.size());
+}
 
 }  // namespace
 
+ProducerValueText::ProducerValueText(NodeId producer, std::int64_t seq) {
+  constexpr std::string_view prefix = "value-";
+  char* const end = text_ + sizeof text_;
+  char* at = std::copy(prefix.begin(), prefix.end(), text_);
+  auto written = std::to_chars(at, end, static_cast<std::int64_t>(producer));
+  KS_ASSERT(written.ec == std::errc() && written.ptr != end);
+  at = written.ptr;
+  *at++ = '-';
+  written = std::to_chars(at, end, seq);
+  KS_ASSERT(written.ec == std::errc());
+  size_ = static_cast<std::size_t>(written.ptr - text_);
+}
+
 std::string producer_value(NodeId producer, std::int64_t seq, std::int64_t value_bytes) {
-  std::string value = fmt::format("value-{}-{}", producer, seq);
+  const ProducerValueText text(producer, seq);
+  std::string value;
+  value.reserve(std::max(text.view().size(), static_cast<std::size_t>(std::max<std::int64_t>(value_bytes, 0))));
+  value.assign(text.view());
   if (static_cast<std::int64_t>(value.size()) < value_bytes) value.resize(static_cast<std::size_t>(value_bytes), '.');
   return value;
 }
@@ -171,7 +192,8 @@ void Producer::record_history(std::string_view type, const Pending& record, std:
   if (type == "invoke" && config_.key_count > 0) f.add("key", fmt::format("key-{}", record.key));
   if (partition >= 0) f.add("partition", partition);
   if (offset >= 0) f.add("offset", offset);
-  if (seq >= 0) f.add("value", producer_value(env_.self(), seq, 0));
+  const ProducerValueText value(env_.self(), std::max<std::int64_t>(seq, 0));  // outlives the record call
+  if (seq >= 0) f.add("value", value.view());
   if (!error.empty()) f.add("error", error);
   env_.record("history", std::move(f));
 }
@@ -294,7 +316,7 @@ log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch)
     std::optional<log::Bytes> key;
     if (config_.key_count > 0) key = to_bytes(fmt::format("key-{}", r.key));
     const std::string value = producer_value(env_.self(), batch.first_seq + static_cast<std::int64_t>(i), config_.value_bytes);
-    const auto outcome = builder.try_append(r.created_us / 1000, key, to_bytes(value));
+    const auto outcome = builder.try_append(r.created_us / 1000, std::move(key), to_bytes(value));
     KS_ASSERT(outcome == log::AppendOutcome::appended);
   }
   return builder.encode();

@@ -59,6 +59,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "broker/client/client_metadata.h"
@@ -103,6 +104,18 @@ struct ProducerConfig {
 
 // "value-<producer>-<seq>" padded with '.' to value_bytes; checkers decode records with it.
 std::string producer_value(NodeId producer, std::int64_t seq, std::int64_t value_bytes);
+
+// The unpadded "value-<producer>-<seq>" formatted in place: the producer writes it into two
+// history events per record, and formatting it allocated (fmt, then the owned field text).
+class ProducerValueText {
+ public:
+  ProducerValueText(NodeId producer, std::int64_t seq);
+  std::string_view view() const { return {text_, size_}; }
+
+ private:
+  char text_[48];  // "value-" + two 20-digit integers + '-'
+  std::size_t size_ = 0;
+};
 
 class Producer final : public env::Program {
  public:

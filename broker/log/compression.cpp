@@ -33,9 +33,12 @@ constexpr std::size_t output_initial_bytes_min = 4096;
 
 // The decompressors write into a buffer whose size is the capacity; they grow it by doubling,
 // up to one byte past the limit so that "more than the limit" is observable.
-Bytes initial_output(std::size_t input_size_bytes, std::size_t output_bytes_max) {
+std::size_t initial_output_bytes(std::size_t input_size_bytes, std::size_t output_bytes_max) {
   const std::size_t guess = std::max(input_size_bytes * 4, output_initial_bytes_min);
-  return Bytes(std::min(guess, output_bytes_max + 1));
+  return std::min(guess, output_bytes_max + 1);
+}
+Bytes initial_output(std::size_t input_size_bytes, std::size_t output_bytes_max) {
+  return Bytes(initial_output_bytes(input_size_bytes, output_bytes_max));
 }
 
 // Returns false when the buffer already holds more than the limit allows.
@@ -252,9 +255,18 @@ struct Lz4DecompressionContext {
 };
 
 // Exactly one LZ4 frame (any valid flags: other clients add checksums or bigger blocks).
+// The context and the output buffer are reused, one per thread (a sweep runs one world per
+// worker thread): a fresh context allocates its block buffers (hundreds of KiB) on the first
+// frame header, and Kafka's small batches inflate far past initial_output's guess, so a fresh
+// buffer was zero-filled and doubled several times per batch. Neither holds state between
+// calls that could change a result: the context is reset first, the buffer is only scratch.
 Result<Bytes, std::string> lz4_decompress(ByteView input, std::size_t output_bytes_max) {
-  Lz4DecompressionContext decompressor;
-  Bytes out = initial_output(input.size(), output_bytes_max);
+  thread_local Lz4DecompressionContext decompressor;
+  thread_local Bytes out;
+  LZ4F_resetDecompressionContext(decompressor.context);
+  if (out.size() < initial_output_bytes(input.size(), output_bytes_max)) {
+    out.resize(initial_output_bytes(input.size(), output_bytes_max));
+  }
   std::size_t read_bytes = 0;
   std::size_t written_bytes = 0;
   for (;;) {
@@ -282,8 +294,7 @@ Result<Bytes, std::string> lz4_decompress(ByteView input, std::size_t output_byt
       return unexpected(std::string("lz4: frame truncated before its end mark"));
     }
   }
-  out.resize(written_bytes);
-  return out;
+  return Bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(written_bytes));
 }
 
 // ---- zstd ----

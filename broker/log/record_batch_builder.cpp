@@ -17,16 +17,28 @@ BatchBuilder::BatchBuilder(BatchBuilderConfig config) : config_(config) {
 
 AppendOutcome BatchBuilder::try_append(std::int64_t timestamp_ms, const std::optional<Bytes>& key,
                                        const std::optional<Bytes>& value, const std::vector<Header>& headers) {
-  const bool first = batch_.records.empty();
   Record record;
+  record.key = key;
+  record.value = value;
+  record.headers = headers;
+  return try_append_record(timestamp_ms, std::move(record));
+}
+
+AppendOutcome BatchBuilder::try_append(std::int64_t timestamp_ms, std::optional<Bytes>&& key,
+                                       std::optional<Bytes>&& value) {
+  Record record;
+  record.key = std::move(key);
+  record.value = std::move(value);
+  return try_append_record(timestamp_ms, std::move(record));
+}
+
+AppendOutcome BatchBuilder::try_append_record(std::int64_t timestamp_ms, Record&& record) {
+  const bool first = batch_.records.empty();
   // MemoryRecordsBuilder: the first record's timestamp is the base; Java's subtraction wraps.
   const std::int64_t base_timestamp = first ? timestamp_ms : batch_.base_timestamp;
   record.timestamp_delta = static_cast<std::int64_t>(static_cast<std::uint64_t>(timestamp_ms) -
                                                      static_cast<std::uint64_t>(base_timestamp));
   record.offset_delta = static_cast<std::int32_t>(batch_.records.size());
-  record.key = key;
-  record.value = value;
-  record.headers = headers;
   if (check_record_limits(record).has_value()) return AppendOutcome::record_too_large;
   const std::size_t record_bytes = record_size_bytes(record);
   KS_ASSERT(record_bytes <= record_size_bytes_max);

@@ -45,6 +45,8 @@ class BatchBuilder {
   // could never fit. Nothing changes unless the outcome is `appended`.
   AppendOutcome try_append(std::int64_t timestamp_ms, const std::optional<Bytes>& key,
                            const std::optional<Bytes>& value, const std::vector<Header>& headers = {});
+  // The same, taking the key and value over instead of copying them (a producer's batch).
+  AppendOutcome try_append(std::int64_t timestamp_ms, std::optional<Bytes>&& key, std::optional<Bytes>&& value);
 
   bool empty() const { return batch_.records.empty(); }
   std::size_t record_count() const { return batch_.records.size(); }
@@ -56,6 +58,8 @@ class BatchBuilder {
   Bytes encode() const { return encode_batch(batch_); }
 
  private:
+  AppendOutcome try_append_record(std::int64_t timestamp_ms, Record&& record);
+
   BatchBuilderConfig config_;
   RecordBatch batch_;
   std::size_t records_bytes_ = 0;  // sum of record_size_bytes over batch_.records

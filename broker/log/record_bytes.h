@@ -4,8 +4,10 @@
 // load/store live here; bounds-checked reading of outside bytes is record_reader.h's job.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <span>
 #include <vector>
 
@@ -43,9 +45,26 @@ inline std::uint64_t load_big_endian(ByteView bytes, std::size_t position, std::
   KS_ASSERT(width_bytes <= 8);
   KS_ASSERT(position <= bytes.size());
   KS_ASSERT(bytes.size() - position >= width_bytes);
-  std::uint64_t value = 0;
-  for (std::size_t i = 0; i < width_bytes; ++i) value = (value << 8) | bytes[position + i];
-  return value;
+  // The common widths as one load and a byte swap (record batch headers are read field by field
+  // for every fetch, append and decode); the loop for the rest.
+  const std::uint8_t* at = bytes.data() + position;
+  switch (width_bytes) {
+    case 8: {
+      std::uint64_t word;
+      std::memcpy(&word, at, 8);
+      return std::endian::native == std::endian::little ? __builtin_bswap64(word) : word;
+    }
+    case 4: {
+      std::uint32_t word;
+      std::memcpy(&word, at, 4);
+      return std::endian::native == std::endian::little ? __builtin_bswap32(word) : word;
+    }
+    default: {
+      std::uint64_t value = 0;
+      for (std::size_t i = 0; i < width_bytes; ++i) value = (value << 8) | at[i];
+      return value;
+    }
+  }
 }
 
 // Overwrites `width_bytes` big-endian bytes at `position` (patching a header field in place).

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "broker/env/node_id.h"
+#include "sim/check/offset_values.h"
 #include "trace/event.h"
 
 namespace kraftsim::raft {
@@ -27,7 +28,7 @@ struct Violation {
 
 // One running broker's replica of a partition, as the end-of-run checkers see it: its role and
 // offsets from the replication core, and the records of its log decoded from the bytes on its
-// disk (the page cache included), offset -> value.
+// disk (the page cache included), offset -> value (a view that lives as long as the view).
 struct PartitionReplicaView {
   NodeId node = no_node;
   bool leader = false;
@@ -35,7 +36,7 @@ struct PartitionReplicaView {
   std::int64_t high_watermark = 0;
   std::int64_t log_start_offset = 0;  // below it, retention deleted the records (not a loss)
   std::int64_t log_end_offset = 0;
-  std::map<std::int64_t, std::string> values;
+  OffsetValues values;
 };
 
 // Read-only access to node state for checkers. A node that is down has no quorum (nullptr).

@@ -203,7 +203,7 @@ class ConsumerReadStable final : public Checker {
 };
 
 // "value-<producer>-<seq>[...]" -> (producer, seq); nullopt for other values.
-std::optional<std::pair<std::int64_t, std::int64_t>> parse_value(const std::string& value) {
+std::optional<std::pair<std::int64_t, std::int64_t>> parse_value(std::string_view value) {
   if (value.rfind("value-", 0) != 0) return std::nullopt;
   std::int64_t producer = 0, seq = 0;
   const char* p = value.data() + 6;

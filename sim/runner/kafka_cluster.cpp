@@ -190,6 +190,33 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
   std::vector<check::PartitionReplicaView>& out = cached.replicas;
   out.clear();
   const std::string dir = fmt::format("{}-{}/", topic, partition);
+  // The replicas' values live in one arena. A follower's batch is a byte-for-byte copy of the
+  // leader's, so a batch whose bytes were already decoded for another replica (same base offset,
+  // same bytes) is not decoded again; a diverged replica's batch differs and is decoded anew.
+  auto arena = std::make_shared<check::ValueArena>();
+  struct DecodedBatch {
+    log::Bytes bytes;
+    std::vector<std::pair<std::int64_t, std::string_view>> records;  // offset, value
+  };
+  std::map<std::int64_t, std::vector<DecodedBatch>> decoded;  // by base offset
+  const auto decode = [&](log::ByteView bytes, std::int64_t base_offset) -> const DecodedBatch* {
+    std::vector<DecodedBatch>& same_base = decoded[base_offset];
+    for (const DecodedBatch& d : same_base) {
+      if (std::equal(d.bytes.begin(), d.bytes.end(), bytes.begin(), bytes.end())) return &d;
+    }
+    auto batch = log::decode_batch(bytes);
+    if (!batch.ok()) return nullptr;
+    DecodedBatch d{log::Bytes(bytes.begin(), bytes.end()), {}};
+    d.records.reserve(batch->records.size());
+    for (const auto& record : batch->records) {
+      const std::string_view value =
+          record.value ? arena->keep({reinterpret_cast<const char*>(record.value->data()), record.value->size()})
+                       : std::string_view();
+      d.records.emplace_back(log::record_offset(*batch, record), value);
+    }
+    same_base.push_back(std::move(d));
+    return &same_base.back();
+  };
   for (NodeId id : world_.node_ids()) {
     const auto* kafka = dynamic_cast<const node::KafkaNode*>(world_.node(id).program());
     if (kafka == nullptr || kafka->replica_manager() == nullptr) continue;
@@ -202,6 +229,7 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     v.high_watermark = hosted->replica->high_watermark();
     v.log_end_offset = hosted->replica->log_end_offset();
     v.log_start_offset = hosted->log->log_start_offset();
+    v.values.share(arena);
     // The segment files as they stand (read without side effects), in base-offset order (the
     // names are zero-padded offsets), batch after batch until the log end or a bad batch.
     const sim::Disk& disk = world_.node(id).disk();
@@ -214,12 +242,11 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
       while (at < b.size()) {
         auto header = log::peek_batch_header(log::ByteView(b).subspan(at), log::CrcCheck::skip);
         if (!header.ok() || at + header->size_bytes() > b.size()) break;
-        auto batch = log::decode_batch(log::ByteView(b).subspan(at, header->size_bytes()));
-        if (!batch.ok()) break;
-        for (const auto& record : batch->records) {
-          const std::int64_t offset = log::record_offset(*batch, record);
+        const DecodedBatch* batch = decode(log::ByteView(b).subspan(at, header->size_bytes()), header->base_offset);
+        if (batch == nullptr) break;
+        for (const auto& [offset, value] : batch->records) {
           if (offset >= v.log_end_offset) break;
-          v.values[offset] = record.value ? std::string(record.value->begin(), record.value->end()) : std::string();
+          v.values.set(offset, value);
         }
         at += header->size_bytes();
       }

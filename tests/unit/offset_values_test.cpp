@@ -1,0 +1,60 @@
+// OffsetValues and ValueArena: the end-of-run checkers' offset -> value view of one replica.
+#include <catch2/catch.hpp>
+
+#include <memory>
+#include <string>
+
+#include "sim/check/offset_values.h"
+
+using kraftsim::check::OffsetValues;
+using kraftsim::check::ValueArena;
+
+namespace {
+// Values over a fresh arena, set in the order given.
+OffsetValues values_of(std::initializer_list<std::pair<std::int64_t, const char*>> entries) {
+  auto arena = std::make_shared<ValueArena>();
+  OffsetValues values;
+  values.share(arena);
+  for (const auto& [offset, text] : entries) values.set(offset, arena->keep(text));
+  return values;
+}
+}  // namespace
+
+TEST_CASE("offset values: find, lower_bound and iteration in offset order, as a map", "[check]") {
+  const OffsetValues values = values_of({{10, "ten"}, {11, "eleven"}, {13, "thirteen"}});
+  REQUIRE(values.size() == 3);
+  REQUIRE(values.find(11)->second == "eleven");
+  REQUIRE(values.find(12) == values.end());
+  REQUIRE(values.count(13) == 1);
+  REQUIRE(values.lower_bound(12)->first == 13);
+  REQUIRE(values.lower_bound(14) == values.end());
+  std::string seen;
+  for (const auto& [offset, value] : values) seen += std::to_string(offset) + "=" + std::string(value) + " ";
+  REQUIRE(seen == "10=ten 11=eleven 13=thirteen ");
+}
+
+TEST_CASE("offset values: a value set out of order is inserted in place, a repeated offset overwrites", "[check]") {
+  // 6 as from a segment read after a later one; 7 again: the last set wins, as in a map.
+  const OffsetValues values = values_of({{5, "a"}, {7, "c"}, {6, "b"}, {7, "c2"}});
+  REQUIRE(values.size() == 3);
+  REQUIRE(values.begin()->first == 5);
+  REQUIRE(values.find(6)->second == "b");
+  REQUIRE(values.find(7)->second == "c2");
+  REQUIRE(values.find(6) + 1 == values.find(7));
+}
+
+TEST_CASE("value arena: views stay valid while the arena grows past a chunk, large values included", "[check]") {
+  auto arena = std::make_shared<ValueArena>();
+  OffsetValues values;
+  values.share(arena);
+  const std::string large(3 << 20, 'x');  // larger than a chunk
+  for (int i = 0; i < 20000; ++i) {
+    const std::string text = "value-1-" + std::to_string(i) + std::string(100, '.');
+    values.set(i, arena->keep(i == 777 ? large : text));
+  }
+  arena.reset();  // the values keep the arena alive
+  REQUIRE(values.size() == 20000);
+  REQUIRE(values.find(0)->second == "value-1-0" + std::string(100, '.'));
+  REQUIRE(values.find(777)->second == large);
+  REQUIRE(values.find(19999)->second == "value-1-19999" + std::string(100, '.'));
+}
