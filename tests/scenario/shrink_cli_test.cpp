@@ -36,12 +36,12 @@ TEST_CASE("kraftsim shrink writes a smaller scenario that run replays with the s
   REQUIRE(shrunk.exit_code == 1);  // the failure it reproduces: safety
   REQUIRE(shrunk.err.find("fails raft-") != std::string::npos);
   REQUIRE(shrunk.err.find("run 1: ") != std::string::npos);  // progress, one line per accepted step
-  REQUIRE(shrunk.out.find("faults 12 -> ") != std::string::npos);
+  REQUIRE(shrunk.out.find("faults 10 -> ") != std::string::npos);
   REQUIRE(shrunk.out.find("replay: kraftsim run " + min + " --seed 161") != std::string::npos);
 
   auto loaded = runner::load_scenario_file(min);
   REQUIRE(loaded.ok());
-  REQUIRE(loaded->faults.size() < 12);
+  REQUIRE(loaded->faults.size() < 10);
   REQUIRE(loaded->seed == 161);
   const auto replay = run_cli_args({"run", min, "--seed", "161"}, dir);
   INFO(replay.out);

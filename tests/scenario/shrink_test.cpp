@@ -1,6 +1,6 @@
 // Shrinking a real failure: the generated cluster of seed 161 with a Raft vote granted without
 // the log check (the case `kraftsim explore` finds, tests/scenario/explore_cli_test.cpp) breaks
-// Raft safety under twelve faults. The shrinker keeps that check failing with a few faults on a
+// Raft safety under ten faults. The shrinker keeps that check failing with a few faults on a
 // smaller, shorter cluster, the shrunk scenario's file replays the failure, the failure is the
 // mutation's, and shrinking is deterministic.
 #include <catch2/catch.hpp>

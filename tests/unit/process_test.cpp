@@ -73,12 +73,16 @@ TEST_CASE("a crash kills timers and connections but keeps the page cache", "[pro
   w.node(1).ping(2, 0);  // in flight at the crash
   w.world.crash(2);
   REQUIRE(w.world.node(2).state() == sim::ProcessState::crashed);
-  w.node(1).ping(2, 1);  // to a dead process: dropped on arrival
+  w.node(1).ping(2, 1);  // written on the broken connection before 1 knows: goes nowhere
   w.run_for(seconds(1));
   REQUIRE(w.log(2).received.empty());
   REQUIRE(w.log(2).timer_fired_at_us.empty());
-  // The peer notices the broken connection, and again when its ping to the dead process is
-  // refused (a connection refused, after the detection delay).
+  // The peer notices the broken connection once, after the detection delay.
+  REQUIRE(w.log(1).lost.size() == 1);
+  // Told, it connects again: a ping to the dead process is refused on arrival, and it hears so.
+  w.node(1).ping(2, 2);
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
   REQUIRE(w.log(1).lost.size() == 2);
 
   w.world.restart(2);
