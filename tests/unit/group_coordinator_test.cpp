@@ -215,3 +215,53 @@ TEST_CASE("coordinator: a group stored at SyncGroup is loaded by the next coordi
   next.advance(milliseconds(10'001));
   REQUIRE(next.core.state_of(group) != GroupState::stable);
 }
+
+// A store of generation 1's assignment is still on its way when a member joins and generation 2
+// begins: generation 2's leader must get its own store (and its members their answers), and the
+// old store's late answer must change nothing. The coordinator once kept "a store is pending"
+// across generations and ignored every later leader's SyncGroup: the group never synced again
+// (found by the generated-cluster search on a slow __consumer_offsets append).
+TEST_CASE("coordinator: a rebalance during the assignment's store does not block the next generation's sync", "[groups][unit]") {
+  Harness h;
+  const auto j1 = h.join("");
+  const auto j2 = h.join("");
+  h.advance(milliseconds(1000));
+  const std::string m1 = h.reply<protocol::JoinGroupResponse>(j1).member_id;
+  const std::string m2 = h.reply<protocol::JoinGroupResponse>(j2).member_id;
+  h.sync(m2, 1);
+  h.sync(m1, 1, {{m1, {{"orders", 0}}}, {m2, {{"orders", 1}}}});
+  REQUIRE(h.appends.size() == 1);  // generation 1's store, not yet committed
+  auto old_store = std::move(h.appends);
+  h.appends.clear();
+
+  const auto j3 = h.join("");  // a new member: generation 1 will not complete
+  REQUIRE(h.core.state_of(group) == GroupState::preparing_rebalance);
+  const auto r1 = h.join(m1);
+  const auto r2 = h.join(m2);
+  h.advance(milliseconds(100));
+  std::string leader;
+  std::int32_t generation = -1;
+  for (const auto token : {r1, r2, j3}) {
+    const auto& r = h.reply<protocol::JoinGroupResponse>(token);
+    REQUIRE(r.error_code == ErrorCode::none);
+    generation = r.generation_id;
+    if (!r.members.empty()) leader = r.member_id;
+  }
+  REQUIRE(generation == 2);
+  REQUIRE(leader == m1);
+  const std::string m3 = h.reply<protocol::JoinGroupResponse>(j3).member_id;
+  const auto s2 = h.sync(m2, 2);
+  const auto s3 = h.sync(m3, 2);
+  const auto s1 = h.sync(m1, 2, {{m1, {{"orders", 0}}}, {m2, {{"orders", 1}}}, {m3, {{"orders", 2}}}});
+  REQUIRE(h.appends.size() == 1);  // generation 2's own store
+  // The old store answers late: ignored (its generation is gone).
+  for (const auto& a : old_store) h.core.on_append_done(h.now, a.append_id, ErrorCode::none);
+  h.drain();
+  REQUIRE_FALSE(h.replies.contains(s1));
+  REQUIRE(h.core.state_of(group) == GroupState::completing_rebalance);
+  h.complete_appends();
+  REQUIRE(h.core.state_of(group) == GroupState::stable);
+  REQUIRE(h.reply<protocol::SyncGroupResponse>(s3).assignment == std::vector<replication::TopicPartition>{{"orders", 2}});
+  REQUIRE(h.reply<protocol::SyncGroupResponse>(s2).error_code == ErrorCode::none);
+  REQUIRE(h.reply<protocol::SyncGroupResponse>(s1).error_code == ErrorCode::none);
+}
