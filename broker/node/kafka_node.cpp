@@ -138,6 +138,7 @@ void KafkaNode::on_start() {
   RaftHooks hooks;
   hooks.on_committed = [this](const raft::Entry& e) { on_committed(e); };
   hooks.on_snapshot_loaded = [this](const raft::SnapshotImage& s) { on_snapshot_loaded(s); };
+  hooks.on_commits_handed_over = [this] { maybe_publish_image(); };
   hooks.on_state_change = [this](const raft::StateChange& c) { on_state_change(c); };
   raft_.emplace(env_, quorum_config(),
                 static_cast<std::uint64_t>(options_.config.int_or("metadata.log.segment.bytes", 1 << 20)),
@@ -263,7 +264,6 @@ void KafkaNode::on_committed(const raft::Entry& entry) {
   }
   applied_offset_ = entry.offset;
   if (!std::holds_alternative<metadata::NoOpRecord>(record.value())) image_changed_ = true;
-  maybe_publish_image();
   bytes_since_snapshot_ += static_cast<std::int64_t>(entry.payload.size());
   maybe_snapshot();
 }
@@ -279,14 +279,16 @@ void KafkaNode::on_snapshot_loaded(const raft::SnapshotImage& snapshot) {
   bytes_since_snapshot_ = 0;
   env_.record("metadata-snapshot-loaded", {{"end_offset", snapshot.id.end_offset}});
   image_changed_ = true;
-  maybe_publish_image();
 }
 
 void KafkaNode::maybe_publish_image() {
   // Kafka's MetadataLoader publishes nothing until it has caught up with the high watermark it
   // learned at start-up: a restarting broker must not act on the historical images it replays
-  // on the way (it would follow a leader of an epoch long gone). After that, every change is
-  // published as it is applied.
+  // on the way (it would follow a leader of an epoch long gone). After that, it publishes once
+  // per handleCommit: the image after every record the quorum handed over together, never the
+  // ones in between. A broker back from isolation gets the leader changes it missed in one
+  // fetch, and must not lead, even for an instant, in an epoch the next record replaced
+  // (partition-hw-monotonic caught a broker taking leadership of an epoch long gone).
   if (!replicas_ || !image_changed_) return;
   if (!image_caught_up_) {
     const std::optional<raft::Offset> hw = raft_->core().high_watermark();

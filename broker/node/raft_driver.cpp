@@ -107,6 +107,7 @@ void RaftDriver::drive() {
     for (const raft::Entry& e : out.committed) {
       if (hooks_.on_committed) hooks_.on_committed(e);
     }
+    if ((out.snapshot_to_load || !out.committed.empty()) && hooks_.on_commits_handed_over) hooks_.on_commits_handed_over();
     run_pipeline();
   }
   driving_ = false;

@@ -35,6 +35,9 @@ struct RaftHooks {
   std::function<void(const raft::Entry&)> on_committed;
   // A snapshot to load into the state machine (replaces its state), before later commits.
   std::function<void(const raft::SnapshotImage&)> on_snapshot_loaded;
+  // After the snapshot and entries the core handed over in one step (KafkaRaftClient's one
+  // handleCommit call with a BatchReader): the metadata loader publishes once, here.
+  std::function<void()> on_commits_handed_over;
   // A role/epoch/leader/high-watermark change (after it was recorded in the trace).
   std::function<void(const raft::StateChange&)> on_state_change;
 };
