@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 
 #include "base/hash.h"
 #include "broker/raft/quorum_core.h"
@@ -67,11 +68,17 @@ class EpochMonotonic final : public Checker {
   std::map<NodeId, std::int64_t> durable_;
 };
 
+// Ordered by epoch, the high watermarks leaders publish never go down: a leader's own never
+// does, and a leader never publishes one below what a leader of an earlier epoch published
+// (Raft's leader completeness: everything committed is in every later leader's log). A leader
+// of an older epoch may publish later in real time (paused, then resumed before it hears of the
+// new epoch, it can still count its own epoch's fetches): compared with the later epoch's
+// leader that is no regression, as what it publishes was committed in its own epoch.
 class HighWatermarkMonotonic final : public Checker {
  public:
   std::string_view id() const override { return "raft-hw-monotonic"; }
   std::string_view meaning() const override {
-    return "no leader publishes a high watermark below one a leader already published";
+    return "no leader publishes a high watermark below one a leader of its own or an earlier epoch already published";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
   void on_event(const trace::EventRef& e) override {
@@ -79,22 +86,30 @@ class HighWatermarkMonotonic final : public Checker {
     const auto hw = e.int_or("high_watermark", -1);
     if (hw < 0) return;
     observed();
-    if (hw < max_hw_) {
+    const std::int64_t epoch = e.int_or("epoch", -1);
+    // The highest published by a leader of this or an earlier epoch.
+    const Published* before = nullptr;
+    for (auto it = by_epoch_.begin(); it != by_epoch_.end() && it->first <= epoch; ++it) {
+      if (before == nullptr || it->second.hw > before->hw) before = &it->second;
+    }
+    if (before != nullptr && hw < before->hw) {
       violate(e.t_us, fmt::format("leader {} of epoch {} published high watermark {} at {} ms, below {} published by "
                                   "leader {} of epoch {}",
-                                  e.node, e.int_or("epoch", -1), hw, e.t_us / 1000, max_hw_, max_leader_, max_epoch_));
+                                  e.node, epoch, hw, e.t_us / 1000, before->hw, before->leader, before->epoch));
     }
-    if (hw > max_hw_) {
-      max_hw_ = hw;
-      max_leader_ = e.node;
-      max_epoch_ = e.int_or("epoch", -1);
-    }
+    Published& mine = by_epoch_[epoch];
+    KS_ASSERT(by_epoch_.size() <= epochs_max);
+    if (hw > mine.hw) mine = Published{hw, e.node, epoch};
   }
 
  private:
-  std::int64_t max_hw_ = -1;
-  NodeId max_leader_ = no_node;
-  std::int64_t max_epoch_ = -1;
+  struct Published {
+    std::int64_t hw = -1;
+    NodeId leader = no_node;
+    std::int64_t epoch = -1;
+  };
+  static constexpr std::size_t epochs_max = 1u << 20;
+  std::map<std::int64_t, Published> by_epoch_;  // epoch -> the highest its leader published
 };
 
 class MajorityReachedHighWatermark final : public Checker {

@@ -113,6 +113,9 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
     case GeneratorBug::none: break;
     case GeneratorBug::unclean_election:
       s.config["unclean.leader.election.enable"] = "true";
+      // Fault episodes last up to 10 s: a follower must leave the ISR within one for the leader
+      // to be alone in it, and then an out-of-sync replica can be elected when it dies.
+      s.config["replica.lag.time.max.ms"] = "2000";
       for (auto& t : s.topics) t.config["min.insync.replicas"] = "1";
       break;
     case GeneratorBug::legacy_truncation:
