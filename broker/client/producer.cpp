@@ -442,8 +442,12 @@ void Producer::attempt_failed(std::uint64_t correlation_id, replication::ErrorCo
   if (!retry) {
     // The outcome of an expired batch is unknown: it may be in the log.
     if (expired && config_.idempotence && batch.base_sequence >= 0) partitions_[f.partition].unresolved = true;
+    // TransactionManager.handleFailedBatch: a gap is certain when the broker answered and the
+    // batch had retries left (Sender.failBatch's adjustSequenceNumbers), or refused its sequence;
+    // an expired batch fails as a timeout, its outcome unknown.
+    const bool gap = !expired && (!out_of_retries || error == replication::ErrorCode::out_of_order_sequence_number);
     fail_batch(f.partition, std::move(batch),
-               expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error), !expired && !out_of_retries);
+               expired ? std::string_view("DELIVERY_TIMEOUT") : replication::to_string(error), gap);
     return;
   }
   // Sender.reenqueueBatch: back to the front of its partition's queue, after the backoff.
@@ -490,7 +494,7 @@ void Producer::requeue(std::int32_t partition, Batch batch) {
   queue.insert(at, std::move(batch));
 }
 
-void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view error, bool adjust_sequences) {
+void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view error, bool sequence_gap) {
   const auto count = static_cast<std::int64_t>(batch.records.size());
   env_.record("produce-failed", {{"topic", config_.topic},
                                  {"partition", partition},
@@ -499,14 +503,11 @@ void Producer::fail_batch(std::int32_t partition, Batch batch, std::string_view 
                                  {"records", count}});
   failed_records_ += count;
   if (config_.idempotence && batch.base_sequence >= 0) {
-    // TransactionManager.handleFailedBatch: a sequence known never to be acknowledged leaves a
-    // gap later batches of this epoch could not pass, so the partition moves to a new epoch
-    // (KIP-360). An unknown outcome (expired) waits for resolve_sequences instead.
-    PartitionState& p = partitions_[partition];
-    p.outstanding_sequences.erase(batch.base_sequence);
-    if (adjust_sequences || error == replication::to_string(replication::ErrorCode::out_of_order_sequence_number)) {
-      request_epoch_bump(partition);
-    }
+    // A sequence known never to be acknowledged leaves a gap later batches of this epoch could
+    // not pass, so the partition moves to a new epoch (KIP-360). An unknown outcome (expired)
+    // waits for resolve_sequences instead.
+    partitions_[partition].outstanding_sequences.erase(batch.base_sequence);
+    if (sequence_gap) request_epoch_bump(partition);
   }
   complete_batch(partition, batch, -1, error);
 }

@@ -187,9 +187,9 @@ class Producer final : public env::Program {
   void init_producer_id();
   void on_init_producer_id_response(std::uint64_t correlation_id, const protocol::InitProducerIdResponse& response);
   void requeue(std::int32_t partition, Batch batch);
-  // adjust_sequences: the batch failed with an answer and retries left, so its sequence is known
-  // not to be in the log (Sender.failBatch's adjustSequenceNumbers).
-  void fail_batch(std::int32_t partition, Batch batch, std::string_view error, bool adjust_sequences);
+  // sequence_gap: the batch's sequence is known not to be in the log (an answer with retries
+  // left, or OUT_OF_ORDER_SEQUENCE_NUMBER), so its partition needs a new epoch.
+  void fail_batch(std::int32_t partition, Batch batch, std::string_view error, bool sequence_gap);
   // TransactionManager.canRetry for an idempotent producer (may request an epoch bump).
   bool can_retry_idempotent(std::int32_t partition, const Batch& batch, replication::ErrorCode error);
   // KIP-360: requestEpochBumpForPartition; the bump happens at the next drain.

@@ -75,6 +75,18 @@ struct Harness {
     drain();
     return reply<protocol::HeartbeatResponse>(token).error_code;
   }
+  // Two members form generation 1 and both send SyncGroup (the leader with an assignment of
+  // orders-0 and orders-1); the store of the assignment is left pending in `appends`.
+  std::pair<std::string, std::string> two_members_syncing_generation_1() {
+    const auto j1 = join("");
+    const auto j2 = join("");
+    advance(milliseconds(1000));
+    const std::string m1 = reply<protocol::JoinGroupResponse>(j1).member_id;
+    const std::string m2 = reply<protocol::JoinGroupResponse>(j2).member_id;
+    sync(m2, 1);
+    sync(m1, 1, {{m1, {{"orders", 0}}}, {m2, {{"orders", 1}}}});
+    return {m1, m2};
+  }
   void complete_appends(ErrorCode error = ErrorCode::none) {
     auto pending = std::move(appends);
     appends.clear();
@@ -116,13 +128,7 @@ TEST_CASE("coordinator: a generation forms after the initial delay, heartbeats t
 
 TEST_CASE("coordinator: a silent member expires after session.timeout.ms and the others get REBALANCE_IN_PROGRESS", "[groups][unit]") {
   Harness h;
-  const auto j1 = h.join("");
-  const auto j2 = h.join("");
-  h.advance(milliseconds(1000));
-  const std::string m1 = h.reply<protocol::JoinGroupResponse>(j1).member_id;
-  const std::string m2 = h.reply<protocol::JoinGroupResponse>(j2).member_id;
-  h.sync(m2, 1);
-  h.sync(m1, 1, {{m1, {{"orders", 0}}}, {m2, {{"orders", 1}}}});
+  const auto [m1, m2] = h.two_members_syncing_generation_1();
   h.complete_appends();
   for (int i = 0; i < 3; ++i) {
     h.advance(milliseconds(3000));
@@ -223,13 +229,7 @@ TEST_CASE("coordinator: a group stored at SyncGroup is loaded by the next coordi
 // (found by the generated-cluster search on a slow __consumer_offsets append).
 TEST_CASE("coordinator: a rebalance during the assignment's store does not block the next generation's sync", "[groups][unit]") {
   Harness h;
-  const auto j1 = h.join("");
-  const auto j2 = h.join("");
-  h.advance(milliseconds(1000));
-  const std::string m1 = h.reply<protocol::JoinGroupResponse>(j1).member_id;
-  const std::string m2 = h.reply<protocol::JoinGroupResponse>(j2).member_id;
-  h.sync(m2, 1);
-  h.sync(m1, 1, {{m1, {{"orders", 0}}}, {m2, {{"orders", 1}}}});
+  const auto [m1, m2] = h.two_members_syncing_generation_1();
   REQUIRE(h.appends.size() == 1);  // generation 1's store, not yet committed
   auto old_store = std::move(h.appends);
   h.appends.clear();

@@ -216,3 +216,20 @@ TEST_CASE("a link healed before the break is noticed still drops what is written
   REQUIRE(w.log(2).received.size() == 1);
   REQUIRE(w.log(2).received[0].sequence == 1);
 }
+
+// A write across a cut link after the break was noticed: like a connect attempt to an unreachable
+// host, the sender hears that it failed (a client must never think a request on its way that no
+// connection carries), and once per pending notice, not per message.
+TEST_CASE("a write across a cut link is dropped and the sender is told", "[network]") {
+  RecorderWorld w(2, fast_network());
+  w.world.isolate(2);
+  w.run_for(seconds(1));
+  const auto noticed = w.log(1).lost.size();
+  REQUIRE(noticed >= 1);
+  w.node(1).ping(2, 0);
+  w.node(1).ping(2, 1);  // the first one's notice is pending: no second notice
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
+  REQUIRE(w.log(1).lost.size() == noticed + 1);
+  REQUIRE(w.log(1).lost.back().first == 2);
+}
