@@ -8,11 +8,11 @@
 
 namespace kraftsim::client {
 
-std::uint64_t consumed_digest(std::uint64_t digest, std::int64_t offset, std::string_view value) {
+std::uint64_t consumed_digest(std::uint64_t digest, std::int64_t offset, std::uint64_t value_hash) {
   Hasher h;
   h.add_u64(digest);
   h.add_i64(offset);
-  h.add_bytes(value);
+  h.add_u64(value_hash);
   return h.value();
 }
 
@@ -162,9 +162,9 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
       if (group_mode()) {
         // Buffered until the application polls (Fetcher.collectFetch).
         KS_ASSERT_MSG(p.buffered.size() < buffered_records_max, "too many buffered records");
-        p.buffered.emplace_back(offset, std::string(value));
+        p.buffered.emplace_back(offset, hash_string(value));
       } else {
-        digest = consumed_digest(digest, offset, value);
+        digest = consumed_digest(digest, offset, hash_string(value));
         ++count;
       }
       p.position = offset + 1;
@@ -261,8 +261,8 @@ void Consumer::poll() {
     std::int64_t count = 0;
     std::int64_t next = from;
     while (!p.buffered.empty() && budget > 0) {
-      const auto& [offset, value] = p.buffered.front();
-      digest = consumed_digest(digest, offset, value);
+      const auto& [offset, value_hash] = p.buffered.front();
+      digest = consumed_digest(digest, offset, value_hash);
       next = offset + 1;
       ++count;
       --budget;

@@ -153,8 +153,7 @@ void Producer::send_record(const Pending& record) {
     KS_ASSERT_MSG(unassigned_.size() < producer_queued_records_max, "producer buffer full");
     unassigned_.push_back(record);
   } else {
-    append(partition_for(record), record);
-    drain();
+    if (append(partition_for(record), record)) drain();
   }
 }
 
@@ -217,7 +216,7 @@ void Producer::complete_batch(std::int32_t partition, const Batch& batch, std::i
 
 // ---------------------------------------------------------------- the accumulator
 
-void Producer::append(std::int32_t partition, const Pending& record) {
+bool Producer::append(std::int32_t partition, const Pending& record) {
   PartitionState& p = partitions_[partition];
   KS_ASSERT_MSG(p.queue.size() < producer_queued_records_max, "producer buffer full");
   const std::int64_t size = record_size_bytes();
@@ -228,7 +227,7 @@ void Producer::append(std::int32_t partition, const Pending& record) {
       open.size_bytes += size;
       if (open.size_bytes + size > config_.batch_size_bytes) open.closed = true;  // the next one would not fit
       ++p.next_seq;
-      return;
+      return open.closed;
     }
     open.closed = true;
   }
@@ -239,6 +238,7 @@ void Producer::append(std::int32_t partition, const Pending& record) {
   batch.created_us = env_.now().us();
   batch.closed = size * 2 > config_.batch_size_bytes;
   p.queue.push_back(std::move(batch));
+  return true;
 }
 
 bool Producer::sendable(const PartitionState& p, Time now) const {

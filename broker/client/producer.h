@@ -201,7 +201,10 @@ class Producer final : public env::Program {
   bool stop_drain(const PartitionState& p) const;
   std::int32_t partition_for(const Pending& record);
   std::int64_t next_key();
-  void append(std::int32_t partition, const Pending& record);
+  // RecordAccumulator.append; true when the sender must wake (RecordAppendResult's
+  // batchIsFull || newBatchCreated): a record joining an open batch changes nothing it would do
+  // before that batch's linger timer.
+  bool append(std::int32_t partition, const Pending& record);
   bool sendable(const PartitionState& p, Time now) const;
   // Sends every sendable batch the in-flight limits allow, then sets the linger timer.
   void drain();

@@ -4,20 +4,27 @@
 #include <algorithm>
 #include <cstring>
 
+#include "base/hash.h"
+
 namespace kraftsim::check {
 
-std::string_view ValueArena::keep(std::string_view text) {
-  if (text.empty()) return {};
-  if (text.size() > last_capacity_bytes_ - last_used_bytes_) {
-    // A value larger than a chunk gets a chunk of its own size.
-    last_capacity_bytes_ = std::max(chunk_bytes, text.size());
-    chunks_.push_back(std::make_unique<char[]>(last_capacity_bytes_));
+const RecordValue* ValueArena::keep(std::string_view text) {
+  RecordValue& value = values_.emplace_back();
+  value.size_bytes = text.size();
+  value.hash = hash_string(text);
+  const std::string_view head = text.substr(0, RecordValue::head_bytes_max);
+  if (head.empty()) return &value;
+  if (head.size() > last_capacity_bytes_ - last_used_bytes_) {
+    last_capacity_bytes_ = chunk_bytes;
+    // No zeroing: every byte handed out is written first.
+    chunks_.push_back(std::make_unique_for_overwrite<char[]>(last_capacity_bytes_));
     last_used_bytes_ = 0;
   }
   char* at = chunks_.back().get() + last_used_bytes_;
-  std::memcpy(at, text.data(), text.size());
-  last_used_bytes_ += text.size();
-  return {at, text.size()};
+  std::memcpy(at, head.data(), head.size());
+  last_used_bytes_ += head.size();
+  value.head = {at, head.size()};
+  return &value;
 }
 
 OffsetValues::const_iterator OffsetValues::lower_bound(std::int64_t offset) const {
@@ -30,7 +37,7 @@ OffsetValues::const_iterator OffsetValues::find(std::int64_t offset) const {
   return it != entries_.end() && it->first == offset ? it : entries_.end();
 }
 
-void OffsetValues::set(std::int64_t offset, std::string_view value) {
+void OffsetValues::set(std::int64_t offset, const RecordValue* value) {
   if (entries_.empty() || entries_.back().first < offset) {  // the usual case: batches in offset order
     entries_.emplace_back(offset, value);
     return;

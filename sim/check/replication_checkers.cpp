@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
+#include <tuple>
 #include <map>
 #include <optional>
 #include <set>
@@ -63,14 +65,16 @@ class AckedWriteDurable final : public Checker {
       std::int64_t lost = 0;
       std::string first;
       for (const Acked& a : batches) {
+        auto next = leader->values.lower_bound(a.base_offset);  // the batch's offsets, in step
         for (std::int64_t i = 0; i < a.records; ++i) {
           const std::int64_t offset = a.base_offset + i;
           if (offset < leader->log_start_offset) continue;  // deleted by retention, not lost
           observed();
           const std::string expected = client::producer_value(a.producer, a.first_seq + i, 0);
-          auto it = leader->values.find(offset);
-          const bool ok = it != leader->values.end() && it->second.rfind(expected, 0) == 0 &&
-                          (it->second.size() == expected.size() || it->second[expected.size()] == '.');
+          while (next != leader->values.end() && next->first < offset) ++next;
+          const auto it = next != leader->values.end() && next->first == offset ? next : leader->values.end();
+          const bool ok = it != leader->values.end() && it->second->head.rfind(expected, 0) == 0 &&
+                          (it->second->size_bytes == expected.size() || it->second->head[expected.size()] == '.');
           if (ok) continue;
           ++lost;
           if (first.empty()) {
@@ -78,7 +82,7 @@ class AckedWriteDurable final : public Checker {
                                 offset, a.t_us / 1000, a.acks, expected, leader->node, leader->leader_epoch,
                                 leader->log_end_offset,
                                 it == leader->values.end() ? std::string("does not have it")
-                                                           : fmt::format("holds {}", it->second.substr(0, 24)));
+                                                           : fmt::format("holds {}", it->second->head.substr(0, 24)));
           }
         }
       }
@@ -123,17 +127,27 @@ class ReplicasConsistent final : public Checker {
       for (const auto& r : replicas) {
         if (&r == leader) continue;
         const std::int64_t end = std::min(leader->high_watermark, r.log_end_offset);
-        for (std::int64_t offset = std::max(leader->log_start_offset, r.log_start_offset); offset < end; ++offset) {
-          const auto a = leader->values.find(offset);
-          const auto b = r.values.find(offset);
-          if (a == leader->values.end() && b == r.values.end()) continue;  // below both log starts
+        const std::int64_t start = std::max(leader->log_start_offset, r.log_start_offset);
+        // Both logs in step, offset by offset: an offset neither holds (below both log starts)
+        // is skipped, one that only one holds is a violation.
+        auto next_a = leader->values.lower_bound(start);
+        auto next_b = r.values.lower_bound(start);
+        while (true) {
+          const bool more_a = next_a != leader->values.end() && next_a->first < end;
+          const bool more_b = next_b != r.values.end() && next_b->first < end;
+          if (!more_a && !more_b) break;
+          const std::int64_t offset = !more_b ? next_a->first
+                                      : !more_a ? next_b->first
+                                                : std::min(next_a->first, next_b->first);
+          const auto a = more_a && next_a->first == offset ? next_a++ : leader->values.end();
+          const auto b = more_b && next_b->first == offset ? next_b++ : r.values.end();
           observed();
-          if (a != leader->values.end() && b != r.values.end() && a->second == b->second) continue;
+          if (a != leader->values.end() && b != r.values.end() && *a->second == *b->second) continue;
           violate(t_us, fmt::format("{}-{} offset {}: leader {} (epoch {}) has {} but replica {} has {} (leader high "
                                     "watermark {}, replica log end {})",
                                     topic, partition, offset, leader->node, leader->leader_epoch,
-                                    a == leader->values.end() ? std::string("nothing") : a->second.substr(0, 24), r.node,
-                                    b == r.values.end() ? std::string("nothing") : b->second.substr(0, 24),
+                                    a == leader->values.end() ? std::string("nothing") : a->second->head.substr(0, 24), r.node,
+                                    b == r.values.end() ? std::string("nothing") : b->second->head.substr(0, 24),
                                     leader->high_watermark, r.log_end_offset));
           break;
         }
@@ -179,7 +193,7 @@ class ConsumerReadStable final : public Checker {
         observed();
         std::uint64_t digest = 0;
         for (auto it = leader->values.lower_bound(r.from); it != leader->values.end() && it->first < r.next; ++it) {
-          digest = client::consumed_digest(digest, it->first, it->second);
+          digest = client::consumed_digest(digest, it->first, it->second->hash);
         }
         if (digest == r.digest) continue;
         violate(t_us, fmt::format("{}-{}: consumer {} read offsets {}..{} at {} ms, but the final leader {} (epoch {}) "
@@ -215,6 +229,33 @@ std::optional<std::pair<std::int64_t, std::int64_t>> parse_value(std::string_vie
   return std::make_pair(producer, seq);
 }
 
+// The producer records of a replica's log, in offset order, each marked when it is the first
+// copy of its (producer, record) in the log. Sorting instead of a set per producer: a partition
+// of a long run holds millions of records.
+struct ProducerRecordAt {
+  std::int64_t producer = 0, record = 0, offset = 0;
+  std::int64_t first_offset = 0;  // of the first copy of the same record (== offset for the first)
+};
+std::vector<ProducerRecordAt> producer_records(const OffsetValues& values) {
+  std::vector<ProducerRecordAt> out;
+  out.reserve(values.size());
+  for (const auto& [offset, value] : values) {
+    const auto id = parse_value(value->head);
+    if (id) out.push_back(ProducerRecordAt{id->first, id->second, offset, offset});
+  }
+  std::vector<std::size_t> by_record(out.size());
+  for (std::size_t i = 0; i < by_record.size(); ++i) by_record[i] = i;
+  std::stable_sort(by_record.begin(), by_record.end(), [&out](std::size_t x, std::size_t y) {
+    return std::tie(out[x].producer, out[x].record) < std::tie(out[y].producer, out[y].record);
+  });
+  for (std::size_t i = 1; i < by_record.size(); ++i) {
+    const ProducerRecordAt& before = out[by_record[i - 1]];
+    ProducerRecordAt& r = out[by_record[i]];
+    if (before.producer == r.producer && before.record == r.record) r.first_offset = before.first_offset;
+  }
+  return out;
+}
+
 class ProducerOrder final : public Checker {
  public:
   explicit ProducerOrder(const ClusterView& view) : view_(view) {}
@@ -233,21 +274,19 @@ class ProducerOrder final : public Checker {
       const auto& replicas = view_.partition_replicas(topic, partition);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) continue;
-      // Per producer: the records seen so far and the largest number among them. A number seen
-      // before is a duplicate (a retry appended twice), not a reordering.
-      std::map<std::int64_t, std::pair<std::set<std::int64_t>, std::int64_t>> seen;
-      for (const auto& [offset, value] : leader->values) {
-        const auto id = parse_value(value);
-        if (!id) continue;
-        auto& [numbers, highest] = seen.try_emplace(id->first, std::set<std::int64_t>{}, -1).first->second;
-        if (!numbers.insert(id->second).second) continue;
+      // Per producer: the largest record number so far. A record seen before is a duplicate (a
+      // retry appended twice), not a reordering.
+      std::map<std::int64_t, std::int64_t> highest;  // producer -> record
+      for (const ProducerRecordAt& r : producer_records(leader->values)) {
+        if (r.first_offset != r.offset) continue;
         observed();
-        if (id->second < highest) {
+        auto& top = highest.try_emplace(r.producer, -1).first->second;
+        if (r.record < top) {
           violate(t_us, fmt::format("{}-{} offset {}: producer {}'s record {} comes after its record {} (leader {})", topic,
-                                    partition, offset, id->first, id->second, highest, leader->node));
+                                    partition, r.offset, r.producer, r.record, top, leader->node));
           break;
         }
-        highest = id->second;
+        top = r.record;
       }
     }
   }
@@ -275,19 +314,15 @@ class NoDuplicates final : public Checker {
       const auto& replicas = view_.partition_replicas(topic, partition);
       const PartitionReplicaView* leader = final_leader(replicas);
       if (leader == nullptr) continue;
-      std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> first_offset;  // (producer, record) -> offset
       std::size_t reported = 0;
-      for (const auto& [offset, value] : leader->values) {
-        const auto id = parse_value(value);
-        if (!id) continue;
+      for (const ProducerRecordAt& r : producer_records(leader->values)) {  // in offset order
         observed();
-        const auto [it, fresh] = first_offset.emplace(*id, offset);
-        if (fresh) continue;
+        if (r.first_offset == r.offset) continue;
         add_records_affected(1);
         if (reported >= duplicates_reported_max) continue;
         ++reported;
         violate(t_us, fmt::format("{}-{}: producer {}'s record {} is at offset {} and again at offset {} (leader {})",
-                                  topic, partition, id->first, id->second, it->second, offset, leader->node));
+                                  topic, partition, r.producer, r.record, r.first_offset, r.offset, leader->node));
       }
     }
   }

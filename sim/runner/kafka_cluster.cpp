@@ -195,8 +195,8 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
   // same bytes) is not decoded again; a diverged replica's batch differs and is decoded anew.
   auto arena = std::make_shared<check::ValueArena>();
   struct DecodedBatch {
-    log::Bytes bytes;
-    std::vector<std::pair<std::int64_t, std::string_view>> records;  // offset, value
+    log::ByteView bytes;  // on a disk, which does not change while this runs
+    std::vector<std::pair<std::int64_t, const check::RecordValue*>> records;  // offset, value
   };
   std::map<std::int64_t, std::vector<DecodedBatch>> decoded;  // by base offset
   const auto decode = [&](log::ByteView bytes, std::int64_t base_offset) -> const DecodedBatch* {
@@ -206,12 +206,12 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     }
     auto batch = log::decode_batch(bytes);
     if (!batch.ok()) return nullptr;
-    DecodedBatch d{log::Bytes(bytes.begin(), bytes.end()), {}};
+    DecodedBatch d{bytes, {}};
     d.records.reserve(batch->records.size());
     for (const auto& record : batch->records) {
-      const std::string_view value =
-          record.value ? arena->keep({reinterpret_cast<const char*>(record.value->data()), record.value->size()})
-                       : std::string_view();
+      const check::RecordValue* value = arena->keep(
+          record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
+                       : std::string_view());
       d.records.emplace_back(log::record_offset(*batch, record), value);
     }
     same_base.push_back(std::move(d));
@@ -230,19 +230,20 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     v.log_end_offset = hosted->replica->log_end_offset();
     v.log_start_offset = hosted->log->log_start_offset();
     v.values.share(arena);
+    v.values.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, v.log_end_offset - v.log_start_offset)));
     // The segment files as they stand (read without side effects), in base-offset order (the
     // names are zero-padded offsets), batch after batch until the log end or a bad batch.
     const sim::Disk& disk = world_.node(id).disk();
     for (const std::string& path : disk.all_paths()) {
       if (path.rfind(dir, 0) != 0 || path.size() < 4 || path.substr(path.size() - 4) != ".log") continue;
-      auto bytes = disk.current_content(path);
+      auto bytes = disk.current_view(path);
       if (!bytes.ok()) break;
-      const log::Bytes& b = bytes.value();
+      const log::ByteView b = bytes.value();
       std::size_t at = 0;
       while (at < b.size()) {
-        auto header = log::peek_batch_header(log::ByteView(b).subspan(at), log::CrcCheck::skip);
+        auto header = log::peek_batch_header(b.subspan(at), log::CrcCheck::skip);
         if (!header.ok() || at + header->size_bytes() > b.size()) break;
-        const DecodedBatch* batch = decode(log::ByteView(b).subspan(at, header->size_bytes()), header->base_offset);
+        const DecodedBatch* batch = decode(b.subspan(at, header->size_bytes()), header->base_offset);
         if (batch == nullptr) break;
         for (const auto& [offset, value] : batch->records) {
           if (offset >= v.log_end_offset) break;

@@ -249,11 +249,16 @@ void Disk::write_into(Inode& inode, std::uint64_t offset, env::ByteView bytes) {
   KS_ASSERT(offset <= old_size);  // no holes (files.h)
   const std::uint64_t end = offset + bytes.size();
   save_durable_bytes(inode, offset, std::min({end, old_size, inode.durable_size}));
-  if (end > old_size) {
-    inode.data.resize(end);
-    used_bytes_ += end - old_size;
+  if (offset == old_size) {  // an append: no zero-fill before the copy
+    inode.data.insert(inode.data.end(), bytes.begin(), bytes.end());
+    used_bytes_ += bytes.size();
+  } else {
+    if (end > old_size) {
+      inode.data.resize(end);
+      used_bytes_ += end - old_size;
+    }
+    std::copy(bytes.begin(), bytes.end(), inode.data.begin() + static_cast<std::ptrdiff_t>(offset));
   }
-  std::copy(bytes.begin(), bytes.end(), inode.data.begin() + static_cast<std::ptrdiff_t>(offset));
   cache_pages(inode, offset, end);
   counters_.bytes_written += bytes.size();
   KS_ASSERT(inode.data.size() == std::max(old_size, end));
@@ -618,6 +623,12 @@ env::IoResult<env::Bytes> Disk::current_content(std::string_view path) const {
   const Inode* inode = find_current(path);
   if (inode == nullptr) return error_result<env::Bytes>(IoErrc::not_found, path);
   return inode->data;
+}
+
+env::IoResult<env::ByteView> Disk::current_view(std::string_view path) const {
+  const Inode* inode = find_current(path);
+  if (inode == nullptr) return error_result<env::ByteView>(IoErrc::not_found, path);
+  return env::ByteView(inode->data);
 }
 
 env::Bytes Disk::durable_bytes_of(const Inode& inode) const {

@@ -163,6 +163,9 @@ class Disk {
   // What a reader would see now (the page-cache view), without touching the page cache, the
   // counters or the latent read errors: for exporting files, never for node code.
   env::IoResult<env::Bytes> current_content(std::string_view path) const;
+  // The same bytes without a copy: the view is valid until the next write to this disk (for the
+  // end-of-run checkers, which read every segment of every replica once).
+  env::IoResult<env::ByteView> current_view(std::string_view path) const;
   // Sum of the current sizes of the files in the current namespace.
   std::uint64_t used_bytes() const { return used_bytes_; }
   // Bytes held in undo overlays (durable bytes overwritten since their file's last sync).

@@ -4,9 +4,11 @@
 #include <memory>
 #include <string>
 
+#include "base/hash.h"
 #include "sim/check/offset_values.h"
 
 using kraftsim::check::OffsetValues;
+using kraftsim::check::RecordValue;
 using kraftsim::check::ValueArena;
 
 namespace {
@@ -23,13 +25,13 @@ OffsetValues values_of(std::initializer_list<std::pair<std::int64_t, const char*
 TEST_CASE("offset values: find, lower_bound and iteration in offset order, as a map", "[check]") {
   const OffsetValues values = values_of({{10, "ten"}, {11, "eleven"}, {13, "thirteen"}});
   REQUIRE(values.size() == 3);
-  REQUIRE(values.find(11)->second == "eleven");
+  REQUIRE(values.find(11)->second->head == "eleven");
   REQUIRE(values.find(12) == values.end());
   REQUIRE(values.count(13) == 1);
   REQUIRE(values.lower_bound(12)->first == 13);
   REQUIRE(values.lower_bound(14) == values.end());
   std::string seen;
-  for (const auto& [offset, value] : values) seen += std::to_string(offset) + "=" + std::string(value) + " ";
+  for (const auto& [offset, value] : values) seen += std::to_string(offset) + "=" + std::string(value->head) + " ";
   REQUIRE(seen == "10=ten 11=eleven 13=thirteen ");
 }
 
@@ -38,12 +40,12 @@ TEST_CASE("offset values: a value set out of order is inserted in place, a repea
   const OffsetValues values = values_of({{5, "a"}, {7, "c"}, {6, "b"}, {7, "c2"}});
   REQUIRE(values.size() == 3);
   REQUIRE(values.begin()->first == 5);
-  REQUIRE(values.find(6)->second == "b");
-  REQUIRE(values.find(7)->second == "c2");
+  REQUIRE(values.find(6)->second->head == "b");
+  REQUIRE(values.find(7)->second->head == "c2");
   REQUIRE(values.find(6) + 1 == values.find(7));
 }
 
-TEST_CASE("value arena: views stay valid while the arena grows past a chunk, large values included", "[check]") {
+TEST_CASE("value arena: values stay valid while the arena grows past a chunk, large values included", "[check]") {
   auto arena = std::make_shared<ValueArena>();
   OffsetValues values;
   values.share(arena);
@@ -54,7 +56,25 @@ TEST_CASE("value arena: views stay valid while the arena grows past a chunk, lar
   }
   arena.reset();  // the values keep the arena alive
   REQUIRE(values.size() == 20000);
-  REQUIRE(values.find(0)->second == "value-1-0" + std::string(100, '.'));
-  REQUIRE(values.find(777)->second == large);
-  REQUIRE(values.find(19999)->second == "value-1-19999" + std::string(100, '.'));
+  // A value keeps its head, its size and the hash of all of it.
+  const std::string first = "value-1-0" + std::string(100, '.');
+  REQUIRE(values.find(0)->second->head == first.substr(0, RecordValue::head_bytes_max));
+  REQUIRE(values.find(0)->second->size_bytes == first.size());
+  REQUIRE(values.find(0)->second->hash == kraftsim::hash_string(first));
+  REQUIRE(values.find(777)->second->head == large.substr(0, RecordValue::head_bytes_max));
+  REQUIRE(values.find(777)->second->size_bytes == large.size());
+  REQUIRE(values.find(777)->second->hash == kraftsim::hash_string(large));
+  REQUIRE(values.find(19999)->second->head.substr(0, 13) == "value-1-19999");
+}
+
+TEST_CASE("record values: equal only when the whole texts are, beyond the head too", "[check]") {
+  ValueArena arena;
+  const std::string head(RecordValue::head_bytes_max, 'h');
+  const RecordValue* a = arena.keep(head + "tail-a");
+  const RecordValue* b = arena.keep(head + "tail-b");
+  const RecordValue* a_again = arena.keep(head + "tail-a");
+  REQUIRE(a->head == b->head);
+  REQUIRE_FALSE(*a == *b);
+  REQUIRE(*a == *a_again);
+  REQUIRE(arena.keep("")->head.empty());
 }
