@@ -154,7 +154,7 @@ int real_main(int argc, char** argv) {
   std::string run_trace;
   auto* run = app.add_subcommand("run", "Run a scenario file and judge its checks");
   run->add_option("FILE", run_file, "Scenario JSON file")->required();
-  run->add_option("--seed", run_seed, "Seed (overrides the scenario's)");
+  run->add_option("--seed", run_seed, "Seed (overrides the scenario's)")->check(cli::seed_value);
   run->add_flag("--json", run_json, "Print one JSON object with the result");
   run->add_option("--trace", run_trace, "Write the trace as JSON Lines to this file");
   std::string run_export;

@@ -100,7 +100,7 @@ Command add_shrink_command(CLI::App& app) {
   auto args = std::make_shared<ShrinkArgs>();
   auto* shrink = app.add_subcommand("shrink", "Shrink a failing scenario to a smaller one that fails the same check");
   shrink->add_option("FILE", args->file, "Scenario JSON file that fails")->required();
-  shrink->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(CLI::NonNegativeNumber);
+  shrink->add_option("--seed", args->seed, "Seed (overrides the scenario's)")->check(seed_value);
   shrink->add_option("--out", args->out, "Where to write the shrunk scenario")->required();
   shrink->add_option("--check", args->check, "The failed check to keep failing (default: the first failed one)");
   shrink->add_option("--max-runs", args->runs_max, fmt::format("At most this many runs (default {})", shrink_runs_max_default))

@@ -107,6 +107,13 @@ TEST_CASE("cli: bad input gives one clear line and exit code 2", "[cli]") {
     REQUIRE(o.exit_code == 2);
     REQUIRE(count_lines(o.err) == 1);
   }
+  SECTION("a negative seed (CLI11 would wrap it to a huge unsigned one)") {
+    const auto o = run_cli("run " + demo + " --seed -3");
+    REQUIRE(o.exit_code == 2);
+    REQUIRE(count_lines(o.err) == 1);
+    REQUIRE(o.err.find("--seed") != std::string::npos);
+    REQUIRE(o.err.find("a seed is a whole number from 0") != std::string::npos);
+  }
   SECTION("no command") {
     const auto o = run_cli("");
     REQUIRE(o.exit_code == 2);
