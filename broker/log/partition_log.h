@@ -230,6 +230,9 @@ class PartitionLog {
   std::int64_t log_end_offset() const;
   // Every offset below it is durable (fsynced); recovery after a crash scans from there.
   std::int64_t recovery_point() const { return recovery_point_; }
+  // The highest offset a flush in flight will make the recovery point (recovery_point() when
+  // none is in flight).
+  std::int64_t highest_flush_target_in_flight() const;
   std::uint64_t size_bytes() const;
   std::size_t segment_count() const { return segments_.size(); }
   std::vector<SegmentInfo> segment_infos() const;
@@ -311,7 +314,6 @@ class PartitionLog {
   void on_sync_done(std::uint64_t flush_id, SyncTarget target, std::uint64_t issued_at_sequence, env::IoStatus status);
   void finish_flush(std::uint64_t flush_id);
   FileSyncState* sync_state_of(SyncTarget target);
-  std::int64_t highest_flush_target_in_flight() const;
   bool flush_messages_due() const;
   void on_close_flushed(LogStatus status, Time now);
 

@@ -489,6 +489,14 @@ void ReplicaManager::on_connection_lost(NodeId peer) {
 
 // ---------------------------------------------------------------- the core's output
 
+void ReplicaManager::send_fetch(Hosted& p, const replication::FetchRequestToSend& f) {
+  const std::uint64_t correlation = next_correlation_++;
+  outgoing_[correlation] = Outgoing{{p.topic_partition.topic, p.topic_partition.partition}, f.request.request_id, f.leader_id};
+  protocol::FetchRequest req{p.topic_partition, f.request,
+                             static_cast<std::int32_t>(config_.int_or("replica.fetch.max.bytes", replica_fetch_max_bytes_default))};
+  env_.send(f.leader_id, protocol::KafkaRpc{correlation, std::move(req)});
+}
+
 void ReplicaManager::apply_output(Hosted& p) {
   replication::PartitionReplica& r = *p.replica;
   std::vector<std::pair<LocalAppendDone, replication::ProduceResponse>> local_done;
@@ -536,13 +544,29 @@ void ReplicaManager::apply_output(Hosted& p) {
       }
       env_.send(to, protocol::KafkaRpc{correlation, protocol::ProduceResponse{p.topic_partition, resp.error, resp.base_offset}});
     }
-    // 4. the follower's requests to its leader.
+    // 4. the follower's requests to its leader. Kafka's fetcher thread appends a response's
+    // records, and fsyncs them when flush.messages says so, inline (UnifiedLog.append ->
+    // flush) before it builds its next fetch, whose offset tells the leader the follower has
+    // them: that fetch waits for the flush the append started.
     for (auto& f : out.fetch_requests) {
-      const std::uint64_t correlation = next_correlation_++;
-      outgoing_[correlation] = Outgoing{{p.topic_partition.topic, p.topic_partition.partition}, f.request.request_id, f.leader_id};
-      protocol::FetchRequest req{p.topic_partition, f.request,
-                                 static_cast<std::int32_t>(config_.int_or("replica.fetch.max.bytes", replica_fetch_max_bytes_default))};
-      env_.send(f.leader_id, protocol::KafkaRpc{correlation, std::move(req)});
+      log::PartitionLog& log = p.log->partition_log();
+      if (f.request.fetch_offset > log.recovery_point() && log.highest_flush_target_in_flight() >= f.request.fetch_offset) {
+        KS_ASSERT_MSG(fetches_after_flush_.size() < fetches_after_flush_max, "too many fetches waiting for a flush");
+        const std::uint64_t token = next_fetch_after_flush_++;
+        fetches_after_flush_.emplace(token, FetchAfterFlush{p.topic_partition, p.replica.get(), f});
+        log.flush(f.request.fetch_offset, [this, token](log::LogStatus) {
+          // A failed flush is the log's to report (a storage error); the fetch still goes, or
+          // the follower would wait forever for its answer.
+          auto waiting = fetches_after_flush_.find(token);
+          if (waiting == fetches_after_flush_.end()) return;
+          const FetchAfterFlush pending = std::move(waiting->second);
+          fetches_after_flush_.erase(waiting);
+          Hosted* still = find(pending.partition);
+          if (still != nullptr && still->replica.get() == pending.replica && !shutting_down_) send_fetch(*still, pending.fetch);
+        });
+        continue;
+      }
+      send_fetch(p, f);
     }
     for (auto& o : out.offsets_for_leader_epoch_requests) {
       const std::uint64_t correlation = next_correlation_++;

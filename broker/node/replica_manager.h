@@ -48,6 +48,8 @@ inline constexpr std::size_t hosted_partitions_max = 4096;
 inline constexpr std::size_t parked_consumer_fetches_max = 1024;
 // Kafka caps fetch.max.wait.ms by the request's own timeout; kraftsim caps what it will hold.
 inline constexpr Duration consumer_fetch_wait_max = milliseconds(30'000);
+// Follower fetches held until a flush ends: at most one per hosted partition.
+inline constexpr std::size_t fetches_after_flush_max = hosted_partitions_max;
 inline constexpr const char* hw_checkpoint_file = "replication-offset-checkpoint";
 
 struct ReplicaManagerHooks {
@@ -132,6 +134,7 @@ class ReplicaManager {
   Hosted* host(const metadata::MetadataImage& image, const metadata::TopicImage& topic, std::int32_t index);
   replication::ReplicationConfig replication_config(const replication::TopicPartition& tp) const;
   void apply_output(Hosted& p);
+  void send_fetch(Hosted& p, const replication::FetchRequestToSend& f);
   void arm_timer(Hosted& p);
   void on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request);
   void on_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request);
@@ -174,6 +177,15 @@ class ReplicaManager {
     NodeId to = no_node;
   };
   std::map<std::uint64_t, Outgoing> outgoing_;
+  // Follower fetches waiting for the flush of what the previous response appended (see
+  // apply_output): token -> the fetch, for the replica core that asked for it.
+  struct FetchAfterFlush {
+    replication::TopicPartition partition;
+    const replication::PartitionReplica* replica = nullptr;
+    replication::FetchRequestToSend fetch;
+  };
+  std::uint64_t next_fetch_after_flush_ = 1;
+  std::map<std::uint64_t, FetchAfterFlush> fetches_after_flush_;
   // AlterPartition in flight or waiting for a retry: key -> (request, correlation id, target).
   struct PendingAlter {
     replication::AlterPartitionRequest request;

@@ -165,6 +165,10 @@ TEST_CASE("KIP-101 scenario 2 with the legacy switch: after a double power loss 
 TEST_CASE("KIP-101 scenario 2 with leader epochs: replicas never diverge", "[replication][scenario][kip101]") {
   const SeedStats modern = run_seeds(load("kip101-scenario-2-modern"), seed_count(200));
   REQUIRE(modern.diverged == 0);
+  // partition-hw-monotonic is among the others, and no longer among the scenario's may_violate:
+  // a follower's fetch waits for the flush.messages flush of what it appended. When it did not
+  // (seeds 40, 51, 71, 78, 141, 193), the follower elected after the power loss led with a log
+  // below the high watermark its own unflushed fetch offset had let the leader publish.
   REQUIRE(modern.other_violations == 0);
 }
 
