@@ -145,7 +145,7 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
   KS_ASSERT(p.position.has_value());
   const std::int64_t from = *p.position;
   for (const auto& batch : r.records) {
-    auto decoded = log::decode_batch(batch.payload);
+    auto decoded = log::decode_batch_view(batch.payload);  // the values are only hashed
     if (!decoded.ok()) {
       const std::string error = log::describe(decoded.error());
       env_.record("consumer-corrupt", {{"topic", config_.topic}, {"partition", partition}, {"offset", batch.base_offset},
@@ -154,7 +154,7 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
       break;
     }
     for (const auto& record : decoded->records) {
-      const std::int64_t offset = log::record_offset(*decoded, record);
+      const std::int64_t offset = log::record_offset(decoded->header, record);
       if (offset < *p.position) continue;  // a fetch returns whole batches
       const std::string_view value =
           record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())

@@ -26,7 +26,8 @@ void append_nullable(Bytes& out, const std::optional<Bytes>& bytes) {
 }
 
 // Reads a length-prefixed byte string; -1 is null. `size_bytes_max` is our limit for it.
-std::optional<Bytes> read_nullable(RecordReader& reader, std::size_t size_bytes_max, std::string_view field) {
+// nullopt for null and on failure (the caller asks the reader which).
+std::optional<ByteView> read_nullable(RecordReader& reader, std::size_t size_bytes_max, std::string_view field) {
   const std::size_t length_position = reader.position();
   const std::int32_t length = reader.read_varint(field);
   if (reader.failed() || length == null_length) return std::nullopt;
@@ -41,10 +42,15 @@ std::optional<Bytes> read_nullable(RecordReader& reader, std::size_t size_bytes_
   }
   const ByteView bytes = reader.read_bytes(static_cast<std::size_t>(length), field);
   if (reader.failed()) return std::nullopt;
-  return Bytes(bytes.begin(), bytes.end());
+  return bytes;
 }
 
-std::optional<Header> read_header(RecordReader& reader) {
+std::optional<Bytes> owned(const std::optional<ByteView>& view) {
+  if (!view.has_value()) return std::nullopt;
+  return Bytes(view->begin(), view->end());
+}
+
+std::optional<HeaderView> read_header(RecordReader& reader) {
   const std::size_t key_length_position = reader.position();
   const std::int32_t key_length = reader.read_varint("header key length");
   if (reader.failed()) return std::nullopt;
@@ -60,14 +66,14 @@ std::optional<Header> read_header(RecordReader& reader) {
     return std::nullopt;
   }
   const ByteView key = reader.read_bytes(static_cast<std::size_t>(key_length), "header key");
-  std::optional<Bytes> value = read_nullable(reader, header_value_bytes_max, "header value");
+  std::optional<ByteView> value = read_nullable(reader, header_value_bytes_max, "header value");
   if (reader.failed()) return std::nullopt;
-  return Header{std::string(key.begin(), key.end()), std::move(value)};
+  return HeaderView{std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), value};
 }
 
 // Reads the fields of a record from a reader over exactly its body.
-std::optional<Record> read_record_body(RecordReader& body) {
-  Record record;
+std::optional<RecordView> read_record_body(RecordReader& body) {
+  RecordView record;
   const std::int8_t attributes = body.read_int8("record attributes");
   if (body.failed()) return std::nullopt;
   if (attributes != 0) {
@@ -99,9 +105,9 @@ std::optional<Record> read_record_body(RecordReader& body) {
   }
   record.headers.reserve(static_cast<std::size_t>(header_count));
   for (std::int32_t i = 0; i < header_count; ++i) {
-    std::optional<Header> header = read_header(body);
+    std::optional<HeaderView> header = read_header(body);
     if (!header.has_value()) return std::nullopt;
-    record.headers.push_back(std::move(*header));
+    record.headers.push_back(*header);
   }
   if (body.remaining() != 0) {
     // Kafka: "Invalid record size: expected to read N bytes in record payload, but instead read M".
@@ -181,7 +187,18 @@ void append_record(Bytes& out, const Record& record) {
   KS_ASSERT(out.size() - size_before == record_size_bytes(record));
 }
 
-std::optional<Record> read_record(RecordReader& reader) {
+Record RecordView::to_record() const {
+  Record record;
+  record.timestamp_delta = timestamp_delta;
+  record.offset_delta = offset_delta;
+  record.key = owned(key);
+  record.value = owned(value);
+  record.headers.reserve(headers.size());
+  for (const HeaderView& header : headers) record.headers.push_back(Header{std::string(header.key), owned(header.value)});
+  return record;
+}
+
+std::optional<RecordView> read_record_view(RecordReader& reader) {
   if (reader.failed()) return std::nullopt;
   const std::size_t length_position = reader.position();
   const std::int32_t body_bytes = reader.read_varint("record length");
@@ -198,7 +215,7 @@ std::optional<Record> read_record(RecordReader& reader) {
   }
   RecordReader body = reader.read_nested(static_cast<std::size_t>(body_bytes), "record");
   if (reader.failed()) return std::nullopt;
-  std::optional<Record> record = read_record_body(body);
+  std::optional<RecordView> record = read_record_body(body);
   if (!record.has_value()) {
     reader.fail_with(body);
     return std::nullopt;

@@ -50,6 +50,23 @@ struct Record {
   bool operator==(const Record&) const = default;
 };
 
+// A record read in place (read_record_view): its key, value and header texts are views into the
+// bytes it was read from, valid while those are. Readers that only look (a consumer, the
+// checkers) use it to skip a copy of every key and value; to_record() makes the owned Record.
+struct HeaderView {
+  std::string_view key;
+  std::optional<ByteView> value;
+};
+struct RecordView {
+  std::int64_t timestamp_delta = 0;
+  std::int32_t offset_delta = 0;
+  std::optional<ByteView> key;
+  std::optional<ByteView> value;
+  std::vector<HeaderView> headers;  // allocates only for a record that has headers
+
+  Record to_record() const;
+};
+
 // nullopt when `record` is within the limits above, else what is too large (a user error).
 std::optional<std::string> check_record_limits(const Record& record);
 
@@ -61,7 +78,7 @@ std::size_t record_size_bytes(const Record& record);
 void append_record(Bytes& out, const Record& record);
 
 // Reads one record at the reader's position. nullopt exactly when the reader failed; its
-// error says why and where.
-std::optional<Record> read_record(RecordReader& reader);
+// error says why and where. The view's bytes are the reader's.
+std::optional<RecordView> read_record_view(RecordReader& reader);
 
 }  // namespace kraftsim::log

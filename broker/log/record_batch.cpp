@@ -86,19 +86,19 @@ RecordBatch batch_from_header(const BatchHeader& header) {
 }
 
 // Reads `records_count` records from `reader`, which spans exactly the records section.
-Result<std::vector<Record>, DecodeError> read_records(RecordReader& reader, const BatchHeader& header) {
+Result<std::vector<RecordView>, DecodeError> read_records(RecordReader& reader, const BatchHeader& header) {
   const auto count = static_cast<std::size_t>(header.records_count);
   if (count > reader.remaining() / record_size_bytes_min) {
     return unexpected(batch_error(batch_field::records_count, DecodeErrc::invalid_field,
                                   fmt::format("records count {} cannot fit in {} bytes of records", count,
                                               reader.remaining())));
   }
-  std::vector<Record> records;
+  std::vector<RecordView> records;
   records.reserve(count);
   std::int64_t previous_offset_delta = -1;
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t record_position = reader.position();
-    std::optional<Record> record = read_record(reader);
+    std::optional<RecordView> record = read_record_view(reader);
     if (!record.has_value()) return unexpected(reader.error());
     if (record->offset_delta <= previous_offset_delta || record->offset_delta > header.last_offset_delta) {
       reader.fail_at(record_position, DecodeErrc::invalid_field,
@@ -262,7 +262,7 @@ Result<BatchHeader, DecodeError> peek_batch_header(ByteView bytes, CrcCheck crc_
   return header;
 }
 
-Result<RecordBatch, DecodeError> decode_batch(ByteView bytes) {
+Result<BatchView, DecodeError> decode_batch_view(ByteView bytes) {
   auto header = peek_batch_header(bytes, CrcCheck::verify);
   if (!header.ok()) return unexpected(header.error());
   KS_ASSERT(bytes.size() >= header->size_bytes());
@@ -272,9 +272,9 @@ Result<RecordBatch, DecodeError> decode_batch(ByteView bytes) {
                                               header->size_bytes())));
   }
   const ByteView records_section = bytes.subspan(batch_header_size_bytes);
-  RecordBatch batch = batch_from_header(*header);
-
-  Result<std::vector<Record>, DecodeError> records = std::vector<Record>{};
+  BatchView view;
+  view.header = *header;
+  Result<std::vector<RecordView>, DecodeError> records = std::vector<RecordView>{};
   if (header->compression == Compression::none) {
     if (records_section.size() > batch_records_bytes_max) {
       return unexpected(batch_error(batch_header_size_bytes, DecodeErrc::limit_exceeded,
@@ -289,12 +289,22 @@ Result<RecordBatch, DecodeError> decode_batch(ByteView bytes) {
     if (!decompressed.ok()) {
       return unexpected(batch_error(batch_header_size_bytes, DecodeErrc::decompression_failed, decompressed.error()));
     }
-    RecordReader reader(*decompressed, ErrorRegion::decompressed_records, 0);
+    view.inflated = std::move(*decompressed);
+    RecordReader reader(view.inflated, ErrorRegion::decompressed_records, 0);
     records = read_records(reader, *header);
   }
   if (!records.ok()) return unexpected(records.error());
-  batch.records = std::move(*records);
-  KS_ASSERT(batch.records.size() == static_cast<std::size_t>(header->records_count));
+  view.records = std::move(*records);
+  KS_ASSERT(view.records.size() == static_cast<std::size_t>(header->records_count));
+  return view;
+}
+
+Result<RecordBatch, DecodeError> decode_batch(ByteView bytes) {
+  auto view = decode_batch_view(bytes);
+  if (!view.ok()) return unexpected(view.error());
+  RecordBatch batch = batch_from_header(view->header);
+  batch.records.reserve(view->records.size());
+  for (const RecordView& record : view->records) batch.records.push_back(record.to_record());
   KS_ASSERT(!check_batch(batch).has_value());
   return batch;
 }
@@ -320,6 +330,12 @@ std::int64_t record_offset(const RecordBatch& batch, const Record& record) {
   KS_ASSERT(record.offset_delta >= 0);
   KS_ASSERT(record.offset_delta <= batch.last_offset_delta);
   return batch.base_offset + record.offset_delta;
+}
+
+std::int64_t record_offset(const BatchHeader& header, const RecordView& record) {
+  KS_ASSERT(record.offset_delta >= 0);
+  KS_ASSERT(record.offset_delta <= header.last_offset_delta);
+  return header.base_offset + record.offset_delta;
 }
 
 std::int64_t record_timestamp(const RecordBatch& batch, const Record& record) {

@@ -160,6 +160,23 @@ Result<BatchHeader, DecodeError> peek_batch_header(ByteView bytes, CrcCheck crc_
 // whatever it returns, encode_batch accepts. Never reads outside `bytes`.
 Result<RecordBatch, DecodeError> decode_batch(ByteView bytes);
 
+// The same decoding and validation, in place: the records' keys and values are views into
+// `bytes` (uncompressed batches) or into `inflated`, for readers that only look at them (a
+// consumer, the checkers' final views). Views into `bytes` live as long as `bytes`; move a
+// BatchView, never copy it (copying would leave the copy's views in the original's buffer).
+struct BatchView {
+  BatchHeader header;
+  Bytes inflated;  // the decompressed records section (empty for an uncompressed batch)
+  std::vector<RecordView> records;
+
+  BatchView() = default;
+  BatchView(BatchView&&) = default;
+  BatchView& operator=(BatchView&&) = default;
+  BatchView(const BatchView&) = delete;
+  BatchView& operator=(const BatchView&) = delete;
+};
+Result<BatchView, DecodeError> decode_batch_view(ByteView bytes);
+
 // Rewrite the header fields the CRC does not cover, in place, as Kafka's log does on append
 // (DefaultRecordBatch.setLastOffset / setPartitionLeaderEpoch). `batch` must hold an
 // already-validated batch.
@@ -169,6 +186,7 @@ void set_partition_leader_epoch(MutableByteView batch, std::int32_t partition_le
 // The absolute offset and timestamp of a record of `batch` (DefaultRecord.offset/timestamp;
 // with LogAppendTime every record reads the batch's maxTimestamp, as in Kafka).
 std::int64_t record_offset(const RecordBatch& batch, const Record& record);
+std::int64_t record_offset(const BatchHeader& header, const RecordView& record);
 std::int64_t record_timestamp(const RecordBatch& batch, const Record& record);
 
 }  // namespace kraftsim::log

@@ -204,7 +204,7 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     for (const DecodedBatch& d : same_base) {
       if (std::equal(d.bytes.begin(), d.bytes.end(), bytes.begin(), bytes.end())) return &d;
     }
-    auto batch = log::decode_batch(bytes);
+    auto batch = log::decode_batch_view(bytes);
     if (!batch.ok()) return nullptr;
     DecodedBatch d{bytes, {}};
     d.records.reserve(batch->records.size());
@@ -212,7 +212,7 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
       const check::RecordValue* value = arena->keep(
           record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
                        : std::string_view());
-      d.records.emplace_back(log::record_offset(*batch, record), value);
+      d.records.emplace_back(log::record_offset(batch->header, record), value);
     }
     same_base.push_back(std::move(d));
     return &same_base.back();
