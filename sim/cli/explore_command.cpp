@@ -40,12 +40,11 @@ std::optional<std::uint64_t> parse_u64(const std::string& text) {
   return v;
 }
 
-std::optional<runner::GeneratorBug> parse_bug(const std::string& name) {
-  for (auto bug : {runner::GeneratorBug::none, runner::GeneratorBug::unclean_election, runner::GeneratorBug::legacy_truncation,
-                   runner::GeneratorBug::raft_vote_without_log_check, runner::GeneratorBug::raft_hw_without_epoch_commit}) {
-    if (name == runner::to_string(bug)) return bug;
-  }
-  return std::nullopt;
+// "none, unclean-election, ...": every name --bug takes.
+std::string bug_names() {
+  std::string out;
+  for (runner::GeneratorBug bug : runner::all_generator_bugs) out += (out.empty() ? "" : ", ") + std::string(runner::to_string(bug));
+  return out;
 }
 
 int bad_input(const std::string& message) {
@@ -62,8 +61,8 @@ int run_explore(const ExploreArgs& options) {
     return bad_input(fmt::format("--seeds: expected A..B with A <= B and at most {} seeds, got \"{}\"", explore_seeds_max,
                                  options.seeds));
   }
-  const auto bug = parse_bug(options.bug);
-  if (!bug) return bad_input(fmt::format("--bug: unknown switch \"{}\"", options.bug));
+  const auto bug = runner::generator_bug_named(options.bug);
+  if (!bug) return bad_input(fmt::format("--bug: unknown switch \"{}\" (expected one of: {})", options.bug, bug_names()));
 
   if (options.jobs < 1 || options.jobs > runner::sweep_jobs_max) {
     return bad_input(fmt::format("--jobs: expected 1..{}, got {}", runner::sweep_jobs_max, options.jobs));
@@ -118,9 +117,7 @@ std::function<int()> add_explore_command(CLI::App& app) {
   auto* explore = app.add_subcommand("explore", "Run generated scenarios over a range of seeds; save the failing ones");
   explore->add_option("--seeds", args->seeds, "Seeds A..B, both included")->required();
   explore->add_option("--out", args->out, "Folder for the failing scenarios (default explore-failures)");
-  explore->add_option("--bug", args->bug,
-                      "Turn on one legacy or test-only switch: none, unclean-election, legacy-truncation, "
-                      "raft-grant-vote-without-log-check, raft-advance-hw-without-own-epoch-commit");
+  explore->add_option("--bug", args->bug, "Turn on one legacy or test-only switch: " + bug_names());
   explore->add_flag("--save-all", args->save_all, "Save every generated scenario, the passing ones too");
   explore->add_option("--jobs", args->jobs, "Worker threads, one simulated world each (default 1)");
   return [args] { return run_explore(*args); };

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/random.h"
+#include "sim/runner/generator_bug_modes.h"
 
 namespace kraftsim::runner {
 
@@ -31,10 +32,22 @@ const char* to_string(GeneratorBug bug) {
     case GeneratorBug::none: return "none";
     case GeneratorBug::unclean_election: return "unclean-election";
     case GeneratorBug::legacy_truncation: return "legacy-truncation";
+    case GeneratorBug::legacy_hw_below_min_isr: return "legacy-advance-high-watermark-below-min-isr";
     case GeneratorBug::raft_vote_without_log_check: return "raft-grant-vote-without-log-check";
     case GeneratorBug::raft_hw_without_epoch_commit: return "raft-advance-hw-without-own-epoch-commit";
+    case GeneratorBug::leader_epoch_not_bumped: return "partition-leader-epoch-not-bumped";
+    case GeneratorBug::leader_hw_may_decrease: return "leader-hw-may-decrease";
+    case GeneratorBug::consumer_ignore_revocation: return "consumer-ignore-revocation";
+    case GeneratorBug::coordinator_accepts_stale_commits: return "coordinator-accepts-stale-generation-commits";
   }
   return "unknown";
+}
+
+std::optional<GeneratorBug> generator_bug_named(std::string_view name) {
+  for (GeneratorBug bug : all_generator_bugs) {
+    if (name == to_string(bug)) return bug;
+  }
+  return std::nullopt;
 }
 
 Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) {
@@ -54,14 +67,15 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
   // that waits for pending sends failed on 24 of 200 seeds.) The drawn duration is the part
   // before it, so the fault window does not shrink.
   s.quiet_phase = milliseconds(generator_quiet_phase_ms);
-  s.duration = milliseconds(options.duration_ms > 0 ? options.duration_ms : drawn_duration_ms) + s.quiet_phase -
-               milliseconds(generator_quiet_phase_floor_ms);
+  const std::int64_t duration_ms =
+      std::max(options.duration_ms > 0 ? options.duration_ms : drawn_duration_ms, bug_mode_duration_floor_ms(options.bug));
+  s.duration = milliseconds(duration_ms) + s.quiet_phase - milliseconds(generator_quiet_phase_floor_ms);
   s.network.latency_min = milliseconds(1);
   s.network.latency_max = milliseconds(5);
 
   // Cluster: 3 to 5 combined nodes, or (6) three dedicated controllers and three brokers, so
-  // that there are always three brokers for RF 3.
-  const int nodes = std::clamp(options.nodes > 0 ? options.nodes : drawn_nodes, 3, 6);
+  // that there are always three brokers for RF 3. Some bug modes need the dedicated layout.
+  const int nodes = bug_mode_nodes(options.bug, std::clamp(options.nodes > 0 ? options.nodes : drawn_nodes, 3, 6));
   const bool dedicated = nodes == 6;
   std::vector<NodeId> brokers;
   std::vector<NodeId> all;
@@ -94,9 +108,10 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
   producer.keys = static_cast<std::int32_t>(draw(shape, 0, 1) * 16);
   s.producers.push_back(producer);
 
-  // Power losses (the legacy-truncation bug) lose the unflushed group state too, which breaks
+  // Power losses (bug modes only) lose the unflushed group state too, which breaks
   // group-single-owner whatever the bug: no group there, so a failure is the bug's.
-  const bool group = shape.bernoulli(0.5) && options.bug != GeneratorBug::legacy_truncation;
+  const bool drawn_group = shape.bernoulli(0.5);
+  const bool group = (drawn_group || bug_mode_needs_group(options.bug)) && !bug_mode_forbids_group(options.bug);
   if (group) {
     const int members = static_cast<int>(draw(shape, 1, 3));
     for (int i = 0; i < members; ++i) {
@@ -109,29 +124,9 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
     }
   }
 
-  switch (options.bug) {
-    case GeneratorBug::none: break;
-    case GeneratorBug::unclean_election:
-      s.config["unclean.leader.election.enable"] = "true";
-      // Fault episodes last up to 10 s: a follower must leave the ISR within one for the leader
-      // to be alone in it, and then an out-of-sync replica can be elected when it dies.
-      s.config["replica.lag.time.max.ms"] = "2000";
-      for (auto& t : s.topics) t.config["min.insync.replicas"] = "1";
-      break;
-    case GeneratorBug::legacy_truncation:
-      s.config["legacy.truncate.to.high.watermark"] = "true";
-      for (auto& t : s.topics) {
-        t.config["min.insync.replicas"] = "1";
-        t.config["flush.messages"] = "1";
-      }
-      break;
-    case GeneratorBug::raft_vote_without_log_check:
-      s.test_only_mutations.push_back("raft-grant-vote-without-log-check");
-      break;
-    case GeneratorBug::raft_hw_without_epoch_commit:
-      s.test_only_mutations.push_back("raft-advance-hw-without-own-epoch-commit");
-      break;
-  }
+  // A stream of its own: the modern-defaults mode draws nothing from it.
+  Rng bug_rng(seed, "generator-bug");
+  shape_for_bug(s, options.bug, options.bug_switch, bug_rng);
 
   // Faults: episodes of a fault and, usually, its undo, all inside [producer start, quiet phase).
   // The quiet phase heals whatever is left. Every episode is drawn whether kept or not, so that
@@ -227,9 +222,13 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
       if (f.at.us() / 1000 <= window_end_ms) s.faults.push_back(f);
     }
   }
+  // The bug mode's targeted episode is always there: without it the search would have to meet
+  // the sequence the switch needs by chance.
+  for (const FaultSpec& f : bug_episode(s, options.bug, bug_rng, window_start_ms)) s.faults.push_back(f);
   std::stable_sort(s.faults.begin(), s.faults.end(), [](const FaultSpec& a, const FaultSpec& b) { return a.at < b.at; });
-  s.description = fmt::format("Generated from seed {} ({} nodes{}, {} faults, bug: {}).", seed, nodes,
-                              dedicated ? ", dedicated controllers" : "", s.faults.size(), to_string(options.bug));
+  s.description = fmt::format("Generated from seed {} ({} nodes{}, {} faults, bug: {}{}).", seed, nodes,
+                              dedicated ? ", dedicated controllers" : "", s.faults.size(), to_string(options.bug),
+                              options.bug_switch ? "" : ", its switch off");
   return s;
 }
 

@@ -11,6 +11,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sim/runner/scenario_generator.h"
+
 namespace {
 
 struct Outcome {
@@ -76,6 +78,12 @@ TEST_CASE("kraftsim explore saves failing generated scenarios that replay as fai
   REQUIRE(run_cli("explore --seeds 5..2").exit_code == 2);
   REQUIRE(run_cli("explore --seeds 1..x").exit_code == 2);
   REQUIRE(run_cli("explore --seeds 1..2 --bug no-such-bug").exit_code == 2);
+  // The help names every switch --bug takes (the list comes from the generator).
+  const auto help = run_cli("explore --help");
+  REQUIRE(help.exit_code == 0);
+  for (kraftsim::runner::GeneratorBug bug : kraftsim::runner::all_generator_bugs) {
+    REQUIRE(help.out.find(kraftsim::runner::to_string(bug)) != std::string::npos);
+  }
   REQUIRE(run_cli("explore --seeds 1..2 --jobs 0").exit_code == 2);
   std::filesystem::remove_all(dir);
 }

@@ -74,3 +74,60 @@ TEST_CASE("generator knobs keep the rest of the scenario", "[generate]") {
   bug.bug = runner::GeneratorBug::unclean_election;
   REQUIRE(runner::generate_scenario(7, bug).config.at("unclean.leader.election.enable") == "true");
 }
+
+TEST_CASE("every bug mode has a name explore takes, and makes a legal scenario whose control lacks only the switch",
+          "[generate]") {
+  REQUIRE(!runner::generator_bug_named("no-such-bug").has_value());
+  for (runner::GeneratorBug bug : runner::all_generator_bugs) {
+    INFO(runner::to_string(bug));
+    REQUIRE(runner::generator_bug_named(runner::to_string(bug)) == bug);
+    if (bug == runner::GeneratorBug::none) continue;
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+      INFO("seed " << seed);
+      GeneratorOptions on;
+      on.bug = bug;
+      GeneratorOptions off = on;
+      off.bug_switch = false;
+      const auto with_switch = runner::generate_scenario(seed, on);
+      const auto control = runner::generate_scenario(seed, off);
+      for (const auto* s : {&with_switch, &control}) {
+        const std::string text = runner::scenario_to_json(*s).dump(2);
+        auto loaded = runner::parse_scenario(text, "generated");
+        INFO((loaded.ok() ? std::string() : loaded.error().message));
+        REQUIRE(loaded.ok());  // what explore saves replays with `kraftsim run`
+        for (const auto& f : s->faults) REQUIRE(f.at < s->quiet_phase_start());
+      }
+      // The same cluster, clients and faults; only the switch differs.
+      const auto json_on = runner::scenario_to_json(with_switch);
+      const auto json_off = runner::scenario_to_json(control);
+      REQUIRE(json_on != json_off);
+      for (const char* part : {"faults", "producers", "topics"}) {
+        INFO(part);
+        REQUIRE(json_on.value(part, nlohmann::ordered_json()) == json_off.value(part, nlohmann::ordered_json()));
+      }
+      REQUIRE(json_on["cluster"]["nodes"] == json_off["cluster"]["nodes"]);
+      REQUIRE(with_switch.consumers.size() == control.consumers.size());
+    }
+  }
+}
+
+TEST_CASE("the bug modes that need a fault sequence always draw it, and the group modes a group", "[generate]") {
+  for (auto bug : {runner::GeneratorBug::unclean_election, runner::GeneratorBug::legacy_hw_below_min_isr,
+                   runner::GeneratorBug::leader_epoch_not_bumped, runner::GeneratorBug::leader_hw_may_decrease,
+                   runner::GeneratorBug::coordinator_accepts_stale_commits}) {
+    INFO(runner::to_string(bug));
+    GeneratorOptions no_random_faults;
+    no_random_faults.bug = bug;
+    no_random_faults.fault_mask = 0;
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) REQUIRE(runner::generate_scenario(seed, no_random_faults).faults.size() >= 2);
+  }
+  for (auto bug : {runner::GeneratorBug::consumer_ignore_revocation, runner::GeneratorBug::coordinator_accepts_stale_commits}) {
+    GeneratorOptions options;
+    options.bug = bug;
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+      const auto s = runner::generate_scenario(seed, options);
+      REQUIRE(s.consumers.size() >= 2);
+      REQUIRE(s.topics.front().partitions >= static_cast<std::int32_t>(s.consumers.size()));
+    }
+  }
+}
