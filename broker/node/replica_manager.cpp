@@ -497,6 +497,60 @@ void ReplicaManager::send_fetch(Hosted& p, const replication::FetchRequestToSend
   env_.send(f.leader_id, protocol::KafkaRpc{correlation, std::move(req)});
 }
 
+bool ReplicaManager::flush_pending_below(const log::PartitionLog& log, std::int64_t offset) {
+  return offset > log.recovery_point() && log.highest_flush_target_in_flight() >= offset;
+}
+
+void ReplicaManager::after_flush(Hosted& p, std::int64_t offset, std::optional<replication::FetchRequestToSend> fetch) {
+  KS_ASSERT_MSG(flush_waits_.size() < flush_waits_max, "too many waits for a flush");
+  const std::uint64_t token = next_flush_wait_++;
+  flush_waits_.emplace(token, FlushWait{p.topic_partition, p.replica.get(), std::move(fetch)});
+  p.log->partition_log().flush(offset, [this, token](log::LogStatus) {
+    // A failed flush is the log's to report (a storage error); what waited still goes, or a
+    // follower or a producer would wait forever for an answer.
+    auto waiting = flush_waits_.find(token);
+    if (waiting == flush_waits_.end()) return;
+    const FlushWait wait = std::move(waiting->second);
+    flush_waits_.erase(waiting);
+    Hosted* still = find(wait.partition);
+    if (still == nullptr || still->replica.get() != wait.replica || shutting_down_) return;
+    if (wait.fetch) {
+      send_fetch(*still, *wait.fetch);
+    } else {
+      still->answers_wait_for_flush = false;
+      send_flushed_answers(*still);
+    }
+  });
+}
+
+void ReplicaManager::answer_produce(Hosted& p, NodeId to, std::uint64_t correlation, const replication::ProduceResponse& resp) {
+  // Kafka's leader fsyncs inside the append when flush.messages says so (UnifiedLog.append ->
+  // flush), before the request handler answers: an answer waits for the flush of its batch. A
+  // flush that starts at the append covers the whole batch, so its first offset tells.
+  const std::int64_t flushed_below = resp.base_offset >= 0 && !resp.duplicate ? resp.base_offset + 1 : 0;
+  protocol::ProduceResponse answer{p.topic_partition, resp.error, resp.base_offset};
+  if (p.answers_after_flush.empty() && !flush_pending_below(p.log->partition_log(), flushed_below)) {
+    env_.send(to, protocol::KafkaRpc{correlation, std::move(answer)});
+    return;
+  }
+  KS_ASSERT_MSG(p.answers_after_flush.size() < answers_after_flush_max, "too many produce answers waiting for a flush");
+  p.answers_after_flush.push_back(Hosted::AnswerAfterFlush{to, correlation, std::move(answer), flushed_below});
+  send_flushed_answers(p);
+}
+
+void ReplicaManager::send_flushed_answers(Hosted& p) {
+  while (!p.answers_after_flush.empty() && !p.answers_wait_for_flush) {
+    Hosted::AnswerAfterFlush& next = p.answers_after_flush.front();
+    if (flush_pending_below(p.log->partition_log(), next.flushed_below)) {
+      p.answers_wait_for_flush = true;
+      after_flush(p, next.flushed_below, std::nullopt);
+      return;
+    }
+    env_.send(next.to, protocol::KafkaRpc{next.correlation, std::move(next.response)});
+    p.answers_after_flush.pop_front();
+  }
+}
+
 void ReplicaManager::apply_output(Hosted& p) {
   replication::PartitionReplica& r = *p.replica;
   std::vector<std::pair<LocalAppendDone, replication::ProduceResponse>> local_done;
@@ -542,28 +596,15 @@ void ReplicaManager::apply_output(Hosted& p) {
                                           {"producer", to}, {"base_offset", resp.base_offset},
                                           {"error", replication::to_string(resp.error)}});
       }
-      env_.send(to, protocol::KafkaRpc{correlation, protocol::ProduceResponse{p.topic_partition, resp.error, resp.base_offset}});
+      answer_produce(p, to, correlation, resp);
     }
     // 4. the follower's requests to its leader. Kafka's fetcher thread appends a response's
     // records, and fsyncs them when flush.messages says so, inline (UnifiedLog.append ->
     // flush) before it builds its next fetch, whose offset tells the leader the follower has
     // them: that fetch waits for the flush the append started.
     for (auto& f : out.fetch_requests) {
-      log::PartitionLog& log = p.log->partition_log();
-      if (f.request.fetch_offset > log.recovery_point() && log.highest_flush_target_in_flight() >= f.request.fetch_offset) {
-        KS_ASSERT_MSG(fetches_after_flush_.size() < fetches_after_flush_max, "too many fetches waiting for a flush");
-        const std::uint64_t token = next_fetch_after_flush_++;
-        fetches_after_flush_.emplace(token, FetchAfterFlush{p.topic_partition, p.replica.get(), f});
-        log.flush(f.request.fetch_offset, [this, token](log::LogStatus) {
-          // A failed flush is the log's to report (a storage error); the fetch still goes, or
-          // the follower would wait forever for its answer.
-          auto waiting = fetches_after_flush_.find(token);
-          if (waiting == fetches_after_flush_.end()) return;
-          const FetchAfterFlush pending = std::move(waiting->second);
-          fetches_after_flush_.erase(waiting);
-          Hosted* still = find(pending.partition);
-          if (still != nullptr && still->replica.get() == pending.replica && !shutting_down_) send_fetch(*still, pending.fetch);
-        });
+      if (flush_pending_below(p.log->partition_log(), f.request.fetch_offset)) {
+        after_flush(p, f.request.fetch_offset, f);
         continue;
       }
       send_fetch(p, f);

@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <deque>
 #include <optional>
 #include <string>
 #include <utility>
@@ -48,8 +49,11 @@ inline constexpr std::size_t hosted_partitions_max = 4096;
 inline constexpr std::size_t parked_consumer_fetches_max = 1024;
 // Kafka caps fetch.max.wait.ms by the request's own timeout; kraftsim caps what it will hold.
 inline constexpr Duration consumer_fetch_wait_max = milliseconds(30'000);
-// Follower fetches held until a flush ends: at most one per hosted partition.
-inline constexpr std::size_t fetches_after_flush_max = hosted_partitions_max;
+// Waits for a flush (a follower's next fetch, a leader's produce answers): at most two per
+// hosted partition.
+inline constexpr std::size_t flush_waits_max = 2 * hosted_partitions_max;
+// Produce answers held behind a flush on one partition: the producers' in-flight requests.
+inline constexpr std::size_t answers_after_flush_max = 1024;
 inline constexpr const char* hw_checkpoint_file = "replication-offset-checkpoint";
 
 struct ReplicaManagerHooks {
@@ -88,6 +92,17 @@ class ReplicaManager {
     std::map<std::uint64_t, std::pair<NodeId, std::uint64_t>> fetch_waiting;
     // Appends of the broker itself (append_local), by token.
     std::map<std::uint64_t, LocalAppendDone> local_waiting;
+    // Produce answers held until the flush.messages flush of their batch ends, in order (a later
+    // answer never overtakes an earlier one); flushed_below: the offset the flush must pass
+    // (0 for an answer that waits only for those ahead of it).
+    struct AnswerAfterFlush {
+      NodeId to = no_node;
+      std::uint64_t correlation = 0;
+      protocol::ProduceResponse response;
+      std::int64_t flushed_below = 0;
+    };
+    std::deque<AnswerAfterFlush> answers_after_flush;
+    bool answers_wait_for_flush = false;
     // Consumer fetches with nothing to read yet, parked until the high watermark passes their
     // offset or fetch.max.wait.ms ends (Kafka's DelayedFetch for consumers), oldest first.
     struct ParkedConsumerFetch {
@@ -135,6 +150,12 @@ class ReplicaManager {
   replication::ReplicationConfig replication_config(const replication::TopicPartition& tp) const;
   void apply_output(Hosted& p);
   void send_fetch(Hosted& p, const replication::FetchRequestToSend& f);
+  // Runs `wait` once the log has flushed below `offset` (or the flush in flight ends otherwise).
+  void after_flush(Hosted& p, std::int64_t offset, std::optional<replication::FetchRequestToSend> fetch);
+  // Whether a flush in flight will cover offsets below `offset` that are not flushed yet.
+  static bool flush_pending_below(const log::PartitionLog& log, std::int64_t offset);
+  void answer_produce(Hosted& p, NodeId to, std::uint64_t correlation, const replication::ProduceResponse& resp);
+  void send_flushed_answers(Hosted& p);
   void arm_timer(Hosted& p);
   void on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request);
   void on_fetch(NodeId from, std::uint64_t correlation_id, const protocol::FetchRequest& request);
@@ -179,13 +200,15 @@ class ReplicaManager {
   std::map<std::uint64_t, Outgoing> outgoing_;
   // Follower fetches waiting for the flush of what the previous response appended (see
   // apply_output): token -> the fetch, for the replica core that asked for it.
-  struct FetchAfterFlush {
+  // Work waiting for a flush of a partition's log (see apply_output), by token: the follower
+  // fetch to send then, or (none) the partition's produce answers to release.
+  struct FlushWait {
     replication::TopicPartition partition;
-    const replication::PartitionReplica* replica = nullptr;
-    replication::FetchRequestToSend fetch;
+    const replication::PartitionReplica* replica = nullptr;  // the core that asked
+    std::optional<replication::FetchRequestToSend> fetch;
   };
-  std::uint64_t next_fetch_after_flush_ = 1;
-  std::map<std::uint64_t, FetchAfterFlush> fetches_after_flush_;
+  std::uint64_t next_flush_wait_ = 1;
+  std::map<std::uint64_t, FlushWait> flush_waits_;
   // AlterPartition in flight or waiting for a retry: key -> (request, correlation id, target).
   struct PendingAlter {
     replication::AlterPartitionRequest request;
