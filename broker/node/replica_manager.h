@@ -150,7 +150,8 @@ class ReplicaManager {
   replication::ReplicationConfig replication_config(const replication::TopicPartition& tp) const;
   void apply_output(Hosted& p);
   void send_fetch(Hosted& p, const replication::FetchRequestToSend& f);
-  // Runs `wait` once the log has flushed below `offset` (or the flush in flight ends otherwise).
+  // Once the log has flushed below `offset` (or the flush ends without getting there): sends
+  // `fetch`, or, without one, releases the partition's produce answers (send_flushed_answers).
   void after_flush(Hosted& p, std::int64_t offset, std::optional<replication::FetchRequestToSend> fetch);
   // Whether a flush in flight will cover offsets below `offset` that are not flushed yet.
   static bool flush_pending_below(const log::PartitionLog& log, std::int64_t offset);

@@ -620,9 +620,9 @@ env::IoResult<env::Bytes> Disk::durable_content(std::string_view path) const {
 }
 
 env::IoResult<env::Bytes> Disk::current_content(std::string_view path) const {
-  const Inode* inode = find_current(path);
-  if (inode == nullptr) return error_result<env::Bytes>(IoErrc::not_found, path);
-  return inode->data;
+  auto view = current_view(path);
+  if (!view.ok()) return unexpected(view.error());
+  return env::Bytes(view->begin(), view->end());
 }
 
 env::IoResult<env::ByteView> Disk::current_view(std::string_view path) const {

@@ -30,6 +30,11 @@ Checker& find(std::vector<std::unique_ptr<Checker>>& checkers, std::string_view 
   return *checkers.front();
 }
 
+// A node's raft-state as the Leader of `epoch`, publishing `high_watermark`.
+kraftsim::testing::FedEvent leader_hw(std::int64_t t_ms, NodeId node, std::int64_t epoch, std::int64_t high_watermark) {
+  return state(t_ms, node, "raft-state", {{"role", "Leader"}, {"epoch", epoch}, {"high_watermark", high_watermark}});
+}
+
 }  // namespace
 
 TEST_CASE("single-controller-per-epoch reports two leaders in one epoch", "[checks][raft-checkers]") {
@@ -39,7 +44,7 @@ TEST_CASE("single-controller-per-epoch reports two leaders in one epoch", "[chec
   c.on_event(state(1, 1, "quorum-state-durable", {{"epoch", 5}, {"voted_id", 1}, {"leader_id", 1}}));
   c.on_event(state(2, 2, "quorum-state-durable", {{"epoch", 5}, {"voted_id", 1}, {"leader_id", 1}}));
   REQUIRE_FALSE(c.violation());
-  c.on_event(state(3, 3, "raft-state", {{"role", "Leader"}, {"epoch", 5}, {"high_watermark", -1}}));
+  c.on_event(leader_hw(3, 3, 5, -1));
   REQUIRE(c.violation());
   REQUIRE(c.violation()->detail.find("epoch 5 has two leaders") != std::string::npos);
 }
@@ -66,10 +71,10 @@ TEST_CASE("raft-hw-monotonic reports a leader publishing a lower high watermark"
   NoNodes view;
   auto checkers = make_raft_checkers(view);
   Checker& c = find(checkers, "raft-hw-monotonic");
-  c.on_event(state(1, 1, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 10}}));
-  c.on_event(state(2, 2, "raft-state", {{"role", "Leader"}, {"epoch", 2}, {"high_watermark", 10}}));
+  c.on_event(leader_hw(1, 1, 1, 10));
+  c.on_event(leader_hw(2, 2, 2, 10));
   REQUIRE_FALSE(c.violation());
-  c.on_event(state(3, 3, "raft-state", {{"role", "Leader"}, {"epoch", 3}, {"high_watermark", 8}}));
+  c.on_event(leader_hw(3, 3, 3, 8));
   REQUIRE(c.violation());
 }
 
@@ -80,11 +85,11 @@ TEST_CASE("raft-hw-monotonic orders by epoch: a resumed stale leader may publish
   NoNodes view;
   auto checkers = make_raft_checkers(view);
   Checker& c = find(checkers, "raft-hw-monotonic");
-  c.on_event(state(1, 3, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 50}}));
-  c.on_event(state(2, 4, "raft-state", {{"role", "Leader"}, {"epoch", 2}, {"high_watermark", 61}}));
-  c.on_event(state(3, 3, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 59}}));
+  c.on_event(leader_hw(1, 3, 1, 50));
+  c.on_event(leader_hw(2, 4, 2, 61));
+  c.on_event(leader_hw(3, 3, 1, 59));
   REQUIRE_FALSE(c.violation());
-  c.on_event(state(4, 3, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 55}}));
+  c.on_event(leader_hw(4, 3, 1, 55));
   REQUIRE(c.violation());
   REQUIRE(c.violation()->detail.find("below 59 published by leader 3 of epoch 1") != std::string::npos);
 }
@@ -95,10 +100,10 @@ TEST_CASE("raft-majority-reached-hw reports a high watermark no majority has flu
   Checker& c = find(checkers, "raft-majority-reached-hw");
   c.on_event(state(1, 1, "raft-flushed", {{"end_offset", 10}}));
   c.on_event(state(1, 2, "raft-flushed", {{"end_offset", 10}}));
-  c.on_event(state(2, 1, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 10}}));
+  c.on_event(leader_hw(2, 1, 1, 10));
   REQUIRE_FALSE(c.violation());
   c.on_event(state(3, 1, "raft-flushed", {{"end_offset", 12}}));
-  c.on_event(state(4, 1, "raft-state", {{"role", "Leader"}, {"epoch", 1}, {"high_watermark", 12}}));
+  c.on_event(leader_hw(4, 1, 1, 12));
   REQUIRE(c.violation());
   REQUIRE(c.violation()->detail.find("only 1 of 3 voters") != std::string::npos);
 }
