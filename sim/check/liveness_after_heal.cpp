@@ -3,11 +3,13 @@
 
 #include <fmt/format.h>
 
+#include <deque>
 #include <map>
 #include <set>
 #include <string>
 #include <tuple>
 
+#include "base/assert.h"
 #include "broker/raft/quorum_core.h"
 
 namespace kraftsim::check {
@@ -48,11 +50,21 @@ class LivenessAfterHeal final : public Checker {
     std::vector<std::string> problems;
     check_controller(problems);
     check_partitions(problems);
-    if (!pending_.empty()) {
-      const auto& [key, invoked_us] = *pending_.begin();
+    std::int64_t pending = 0;
+    const PendingSends* first = nullptr;
+    std::int64_t first_producer = -1;
+    for (const auto& [producer, sends] : pending_) {
+      pending += sends.count;
+      if (first == nullptr && sends.count > 0) {
+        first = &sends;
+        first_producer = producer;
+      }
+    }
+    if (first != nullptr) {
+      KS_ASSERT(!first->invoked_us.empty() && first->invoked_us.front() >= 0);  // completed heads are popped
       problems.push_back(fmt::format("{} send(s) invoked before the quiet phase never completed (first: producer {} "
                                      "send {} invoked at {} ms)",
-                                     pending_.size(), key.first, key.second, invoked_us / 1000));
+                                     pending, first_producer, first->first_id, first->invoked_us.front() / 1000));
     }
     check_consumers(problems);
     if (problems.empty()) return;
@@ -68,19 +80,55 @@ class LivenessAfterHeal final : public Checker {
     std::string isr;
   };
 
+  // A producer's sends invoked before the quiet phase and not completed yet. A producer numbers
+  // its sends 0, 1, 2, ... in invocation order, so a window that starts at the oldest pending
+  // send is enough: O(1) per send, where a map of (producer, id) cost a tree insert and erase
+  // for each of a long run's millions of records (docs/PERFORMANCE.md).
+  struct PendingSends {
+    std::int64_t first_id = 0;            // the send id of invoked_us.front()
+    std::deque<std::int64_t> invoked_us;  // from first_id on: invoke time, or -1 once completed
+    std::int64_t count = 0;               // entries that are not -1
+  };
+
   void on_history(const trace::EventRef& e) {
     if (e.string_or("f", "") != "send") return;
-    const std::pair<std::int64_t, std::int64_t> key{e.int_or("process", -1), e.int_or("id", -1)};
+    const std::int64_t id = e.int_or("id", -1);
+    if (id < 0) return;
     const std::string_view type = e.string_or("type", "");
+    PendingSends& sends = pending_[e.int_or("process", -1)];
     if (type == "invoke") {
-      if (e.t_us < quiet_start_us_ || quiet_start_us_ < 0) pending_[key] = e.t_us;
+      if (e.t_us >= quiet_start_us_ && quiet_start_us_ >= 0) return;  // judged by nothing: invoked in the quiet phase
+      if (sends.invoked_us.empty()) sends.first_id = id;
+      const std::int64_t next = sends.first_id + static_cast<std::int64_t>(sends.invoked_us.size());
+      if (id < next) return;  // invoked twice: the first invoke counts
+      while (sends.first_id + static_cast<std::int64_t>(sends.invoked_us.size()) < id) sends.invoked_us.push_back(-1);
+      sends.invoked_us.push_back(e.t_us);
+      ++sends.count;
       return;
     }
-    pending_.erase(key);
+    complete(sends, id);
     if (type == "ok" && e.t_us < quiet_start_us_) {
-      const TopicPartition tp{std::string(e.string_or("topic", "")), e.int_or("partition", -1)};
-      auto& offset = acked_end_[tp];
-      offset = std::max(offset, e.int_or("offset", -1) + 1);
+      const std::string_view topic = e.string_or("topic", "");
+      const std::int64_t partition = e.int_or("partition", -1);
+      if (last_acked_end_ == nullptr || last_acked_partition_ != partition || last_acked_topic_ != topic) {
+        last_acked_end_ = &acked_end_[TopicPartition{std::string(topic), partition}];
+        last_acked_topic_ = std::string(topic);
+        last_acked_partition_ = partition;
+      }
+      *last_acked_end_ = std::max(*last_acked_end_, e.int_or("offset", -1) + 1);
+    }
+  }
+
+  static void complete(PendingSends& sends, std::int64_t id) {
+    const std::int64_t index = id - sends.first_id;
+    if (index < 0 || index >= static_cast<std::int64_t>(sends.invoked_us.size())) return;
+    std::int64_t& entry = sends.invoked_us[static_cast<std::size_t>(index)];
+    if (entry < 0) return;
+    entry = -1;
+    --sends.count;
+    while (!sends.invoked_us.empty() && sends.invoked_us.front() < 0) {
+      sends.invoked_us.pop_front();
+      ++sends.first_id;
     }
   }
 
@@ -152,8 +200,12 @@ class LivenessAfterHeal final : public Checker {
   const ClusterView& view_;
   std::int64_t quiet_start_us_;
   std::map<TopicPartition, Leadership> partitions_;
-  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> pending_;  // (producer, send id) -> invoke time
+  std::map<std::int64_t, PendingSends> pending_;  // by producer
   std::map<TopicPartition, std::int64_t> acked_end_;  // one past the highest offset acknowledged before the quiet phase
+  // The acked_end_ entry of the last "ok" (a producer's sends run in batches per partition).
+  std::int64_t* last_acked_end_ = nullptr;  // map entries do not move
+  std::string last_acked_topic_;
+  std::int64_t last_acked_partition_ = -1;
   std::map<NodeId, std::map<TopicPartition, std::int64_t>> reach_;  // consumer -> partition -> reach
   std::map<NodeId, std::string> topic_of_;                            // consumer -> the topic it reads
   std::map<NodeId, std::string> group_of_;                            // consumer -> its group.id

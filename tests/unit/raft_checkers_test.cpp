@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 
 #include "sim/check/raft_checkers.h"
+#include "sim/check/liveness_after_heal.h"
 #include "sim/check/raft_liveness.h"
 #include "tests/support/checker_events.h"
 
@@ -119,3 +120,37 @@ TEST_CASE("raft-committed-consistent reports different snapshots of the same off
   REQUIRE(c.violation());
 }
 
+
+// liveness-after-heal keeps a window of each producer's pending sends (docs/PERFORMANCE.md): a
+// send completed out of order must not hide an older one still pending, and the evidence names
+// the oldest pending send of the first producer that has one.
+TEST_CASE("liveness-after-heal names the oldest send still pending when sends complete out of order", "[checks][liveness]") {
+  NoNodes view;
+  const auto send = [](std::int64_t t_ms, NodeId producer, const char* type, std::int64_t id) {
+    return state(t_ms, producer, "history",
+                 {{"process", producer}, {"type", type}, {"f", "send"}, {"id", id}, {"topic", "orders"},
+                  {"partition", 0}, {"offset", id}});
+  };
+  const auto run = [&](bool complete_all) {
+    auto c = make_liveness_after_heal_checker(view, 10'000);  // the quiet phase starts at 10 ms
+    for (std::int64_t id = 0; id < 4; ++id) c->on_event(send(1, 8, "invoke", id));
+    for (std::int64_t id = 0; id < 3; ++id) c->on_event(send(2, 9, "invoke", id));
+    c->on_event(send(3, 8, "ok", 2));  // out of order: 0 and 1 still pending
+    c->on_event(send(3, 8, "ok", 0));
+    c->on_event(send(4, 8, "ok", 3));
+    for (std::int64_t id = 0; id < 3; ++id) c->on_event(send(4, 9, "fail", id));
+    c->on_event(send(11, 8, "invoke", 4));  // in the quiet phase: not judged
+    if (complete_all) c->on_event(send(12, 8, "ok", 1));
+    c->on_end(20'000);
+    REQUIRE(c->violation());  // no controller runs in this view either
+    return c->violation()->detail;
+  };
+  const std::string pending = run(false);
+  INFO(pending);
+  REQUIRE(pending.find("1 send(s) invoked before the quiet phase never completed (first: producer 8 send 1 invoked at 1 ms)") !=
+          std::string::npos);
+  const std::string done = run(true);
+  INFO(done);
+  REQUIRE(done.find("never completed") == std::string::npos);
+  REQUIRE(done.find("no controller is running") != std::string::npos);
+}
