@@ -282,6 +282,49 @@ void ReplicaManager::on_metadata_request(NodeId from, std::uint64_t correlation_
 }
 
 void ReplicaManager::on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request) {
+  const PartitionKey partition{request.topic_partition.topic, request.topic_partition.partition};
+  auto [it, fresh] = produce_lanes_.try_emplace({from, partition});
+  ProduceLane& lane = it->second;
+  if (fresh) lane.id = next_lane_id_++;
+  if (lane.busy) {  // the channel is muted: the request waits in the socket until the answer goes out
+    KS_ASSERT_MSG(lane.queued.size() < produce_lane_queue_max, "too many produce requests queued on one connection");
+    lane.queued.emplace_back(correlation_id, request);
+    return;
+  }
+  lane.busy = true;
+  lane.correlation_id = correlation_id;
+  handle_produce(from, correlation_id, request);
+}
+
+void ReplicaManager::produce_answered(NodeId client, const replication::TopicPartition& tp, std::uint64_t correlation_id) {
+  const PartitionKey partition{tp.topic, tp.partition};
+  auto it = produce_lanes_.find({client, partition});
+  // The connection broke meanwhile: nothing waits on it, or a new connection's lane does not.
+  if (it == produce_lanes_.end() || !it->second.busy || it->second.correlation_id != correlation_id) return;
+  ProduceLane& lane = it->second;
+  if (lane.queued.empty()) {
+    produce_lanes_.erase(it);
+    return;
+  }
+  // The processor reads the next request after the response went out: a step of its own (an
+  // answer may go out from inside a replica's output). The lane stays busy until then.
+  const std::uint64_t id = lane.id;
+  env_.set_timer(Duration{}, "produce-read-next", [this, client, id] { read_next_produce(client, id); });
+}
+
+void ReplicaManager::read_next_produce(NodeId client, std::uint64_t lane_id) {
+  auto it = produce_lanes_.lower_bound({client, PartitionKey{}});
+  while (it != produce_lanes_.end() && it->first.first == client && it->second.id != lane_id) ++it;
+  if (it == produce_lanes_.end() || it->second.id != lane_id) return;  // dropped with its connection
+  ProduceLane& lane = it->second;
+  KS_ASSERT(lane.busy && !lane.queued.empty());
+  auto [correlation_id, request] = std::move(lane.queued.front());
+  lane.queued.pop_front();
+  lane.correlation_id = correlation_id;
+  handle_produce(client, correlation_id, request);
+}
+
+void ReplicaManager::handle_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request) {
   Hosted* p = shutting_down_ ? nullptr : find(request.topic_partition);
   if (p == nullptr) {
     // Kafka: NOT_LEADER_OR_FOLLOWER when the partition exists but is not hosted here.
@@ -292,6 +335,7 @@ void ReplicaManager::on_produce(NodeId from, std::uint64_t correlation_id, const
                                          : replication::ErrorCode::unknown_topic_or_partition,
                                   -1};
     if (request.request.acks != replication::Acks::none) env_.send(from, protocol::KafkaRpc{correlation_id, out});
+    produce_answered(from, request.topic_partition, correlation_id);
     return;
   }
   replication::ProduceRequest r = request.request;
@@ -473,6 +517,10 @@ void ReplicaManager::on_response(NodeId /*from*/, const protocol::KafkaRpc& rpc)
 }
 
 void ReplicaManager::on_connection_lost(NodeId peer) {
+  // The requests a client's broken connection had queued are gone with it (see ProduceLane).
+  for (auto it = produce_lanes_.begin(); it != produce_lanes_.end();) {
+    it = it->first.first == peer ? produce_lanes_.erase(it) : std::next(it);
+  }
   // Kafka's NetworkClient fails every in-flight request of a broken connection.
   for (auto it = outgoing_.begin(); it != outgoing_.end();) {
     it = it->second.to == peer ? outgoing_.erase(it) : std::next(it);
@@ -531,6 +579,7 @@ void ReplicaManager::answer_produce(Hosted& p, NodeId to, std::uint64_t correlat
   protocol::ProduceResponse answer{p.topic_partition, resp.error, resp.base_offset};
   if (p.answers_after_flush.empty() && !flush_pending_below(p.log->partition_log(), flushed_below)) {
     env_.send(to, protocol::KafkaRpc{correlation, std::move(answer)});
+    produce_answered(to, p.topic_partition, correlation);
     return;
   }
   KS_ASSERT_MSG(p.answers_after_flush.size() < answers_after_flush_max, "too many produce answers waiting for a flush");
@@ -546,8 +595,11 @@ void ReplicaManager::send_flushed_answers(Hosted& p) {
       after_flush(p, next.flushed_below, std::nullopt);
       return;
     }
-    env_.send(next.to, protocol::KafkaRpc{next.correlation, std::move(next.response)});
+    const NodeId to = next.to;
+    const std::uint64_t correlation = next.correlation;
+    env_.send(to, protocol::KafkaRpc{correlation, std::move(next.response)});
     p.answers_after_flush.pop_front();
+    produce_answered(to, p.topic_partition, correlation);
   }
 }
 
@@ -590,7 +642,10 @@ void ReplicaManager::apply_output(Hosted& p) {
       if (waiting == p.produce_waiting.end()) continue;
       const auto [to, correlation] = waiting->second;
       p.produce_waiting.erase(waiting);
-      if (!resp.send_to_producer) continue;
+      if (!resp.send_to_producer) {  // acks=0: handled, nothing to send
+        produce_answered(to, p.topic_partition, correlation);
+        continue;
+      }
       if (resp.duplicate) {
         env_.record("produce-duplicate", {{"topic", p.topic_partition.topic}, {"partition", p.topic_partition.partition},
                                           {"producer", to}, {"base_offset", resp.base_offset},

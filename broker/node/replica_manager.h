@@ -54,6 +54,9 @@ inline constexpr Duration consumer_fetch_wait_max = milliseconds(30'000);
 inline constexpr std::size_t flush_waits_max = 2 * hosted_partitions_max;
 // Produce answers held behind a flush on one partition: the producers' in-flight requests.
 inline constexpr std::size_t answers_after_flush_max = 1024;
+// Produce requests queued behind an unanswered one of the same client and partition: a producer
+// keeps at most max.in.flight.requests.per.connection (5 with idempotence) in flight.
+inline constexpr std::size_t produce_lane_queue_max = 64;
 inline constexpr const char* hw_checkpoint_file = "replication-offset-checkpoint";
 
 struct ReplicaManagerHooks {
@@ -156,6 +159,11 @@ class ReplicaManager {
   // Whether a flush in flight will cover offsets below `offset` that are not flushed yet.
   static bool flush_pending_below(const log::PartitionLog& log, std::int64_t offset);
   void answer_produce(Hosted& p, NodeId to, std::uint64_t correlation, const replication::ProduceResponse& resp);
+  // A client's produce request for a partition was answered (or needs no answer: acks=0): its
+  // next queued request for the partition, if any, is read next (see ProduceLane).
+  void produce_answered(NodeId client, const replication::TopicPartition& tp, std::uint64_t correlation_id);
+  void read_next_produce(NodeId client, std::uint64_t lane_id);
+  void handle_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request);
   void send_flushed_answers(Hosted& p);
   void arm_timer(Hosted& p);
   void on_produce(NodeId from, std::uint64_t correlation_id, const protocol::ProduceRequest& request);
@@ -199,8 +207,24 @@ class ReplicaManager {
     NodeId to = no_node;
   };
   std::map<std::uint64_t, Outgoing> outgoing_;
-  // Follower fetches waiting for the flush of what the previous response appended (see
-  // apply_output): token -> the fetch, for the replica core that asked for it.
+  // Kafka's SocketServer reads one request of a connection at a time: it mutes the channel when
+  // a request arrives and unmutes it once the response is sent (Processor.
+  // processCompletedReceives -> ChannelMuteEvent.REQUEST_RECEIVED ... RESPONSE_SENT; acks=0
+  // unmutes once handled), and a producer's ProduceRequest to a broker carries every partition
+  // it sends there. So a producer's next request for a partition is handled only after the
+  // previous one was answered, and its answers reach it in order: an idempotent producer sees
+  // sequence 1 acknowledged before a retried sequence 0 is rejected as out of order (the reorder
+  // of tests/regressions/idempotent-unknown-producer-no-reorder.json needs the opposite).
+  // kraftsim's requests carry one partition, so a lane is per (client, partition). A broken
+  // connection drops its lanes: the client resends on a new connection, which is not muted.
+  struct ProduceLane {
+    std::uint64_t id = 0;  // a new lane for a new connection: a stale unmute step finds another id
+    bool busy = false;     // a request is being handled or waits for its answer
+    std::uint64_t correlation_id = 0;  // of that request: an answer to an older connection's request does not free the lane
+    std::deque<std::pair<std::uint64_t, protocol::ProduceRequest>> queued;  // correlation id, request
+  };
+  std::uint64_t next_lane_id_ = 1;
+  std::map<std::pair<NodeId, PartitionKey>, ProduceLane> produce_lanes_;
   // Work waiting for a flush of a partition's log (see apply_output), by token: the follower
   // fetch to send then, or (none) the partition's produce answers to release.
   struct FlushWait {
