@@ -3,52 +3,89 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 
+#include "base/assert.h"
 #include "base/hash.h"
 
 namespace kraftsim::check {
 
-const RecordValue* ValueArena::keep(std::string_view text) {
-  RecordValue& value = values_.emplace_back();
-  value.size_bytes = text.size();
-  value.hash = hash_string(text);
-  const std::string_view head = text.substr(0, RecordValue::head_bytes_max);
-  if (head.empty()) return &value;
-  if (head.size() > last_capacity_bytes_ - last_used_bytes_) {
-    last_capacity_bytes_ = chunk_bytes;
+void* ValueArena::allocate(std::size_t bytes, std::size_t alignment) {
+  KS_ASSERT(bytes <= chunk_bytes && alignment <= alignof(std::max_align_t));
+  std::size_t pad = next_ == nullptr ? 0 : (alignment - reinterpret_cast<std::uintptr_t>(next_) % alignment) % alignment;
+  if (next_ == nullptr || static_cast<std::size_t>(end_ - next_) < pad + bytes) {
     // No zeroing: every byte handed out is written first.
-    chunks_.push_back(std::make_unique_for_overwrite<char[]>(last_capacity_bytes_));
-    last_used_bytes_ = 0;
+    chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(chunk_bytes));
+    next_ = chunks_.back().get();
+    end_ = next_ + chunk_bytes;
+    pad = 0;  // new[] memory is aligned for any fundamental type
   }
-  char* at = chunks_.back().get() + last_used_bytes_;
-  std::memcpy(at, head.data(), head.size());
-  last_used_bytes_ += head.size();
-  value.head = {at, head.size()};
-  return &value;
+  std::byte* at = next_ + pad;
+  next_ = at + bytes;
+  return at;
+}
+
+const RecordValue* ValueArena::keep(std::string_view text) {
+  const std::string_view head = text.substr(0, RecordValue::head_bytes_max);
+  auto* value = static_cast<RecordValue*>(allocate(sizeof(RecordValue) + head.size(), alignof(RecordValue)));
+  char* head_at = reinterpret_cast<char*>(value + 1);
+  if (!head.empty()) std::memcpy(head_at, head.data(), head.size());
+  return ::new (value) RecordValue{std::string_view(head_at, head.size()), text.size(), hash_string(text)};
+}
+
+ValueArena::Entry* ValueArena::entries(std::size_t count) {
+  static_assert(std::is_trivially_destructible_v<Entry>);
+  if (count == 0) return nullptr;
+  if (count * sizeof(Entry) > chunk_bytes) {  // a huge batch: a chunk of its own
+    chunks_.push_back(std::make_unique_for_overwrite<std::byte[]>(count * sizeof(Entry)));
+    return reinterpret_cast<Entry*>(chunks_.back().get());
+  }
+  return static_cast<Entry*>(allocate(count * sizeof(Entry), alignof(Entry)));
 }
 
 OffsetValues::const_iterator OffsetValues::lower_bound(std::int64_t offset) const {
-  return std::lower_bound(entries_.begin(), entries_.end(), offset,
-                          [](const value_type& entry, std::int64_t o) { return entry.first < o; });
+  // The first run whose last offset is at or past `offset`, then the entry within it.
+  const auto run = std::partition_point(runs_.begin(), runs_.end(), [offset](const Run& r) { return r.back().first < offset; });
+  if (run == runs_.end()) return end();
+  const auto at = std::partition_point(run->begin(), run->end(), [offset](const value_type& e) { return e.first < offset; });
+  return {&runs_, static_cast<std::size_t>(run - runs_.begin()), static_cast<std::size_t>(at - run->begin())};
 }
 
 OffsetValues::const_iterator OffsetValues::find(std::int64_t offset) const {
   const auto it = lower_bound(offset);
-  return it != entries_.end() && it->first == offset ? it : entries_.end();
+  return it != end() && it->first == offset ? it : end();
+}
+
+void OffsetValues::add_run(Run run) {
+  if (run.empty()) return;
+  KS_ASSERT(std::adjacent_find(run.begin(), run.end(), [](const value_type& a, const value_type& b) { return a.first >= b.first; }) ==
+            run.end());  // increasing offsets
+  if (runs_.empty() || runs_.back().back().first < run.front().first) {  // the usual case
+    runs_.push_back(run);
+    size_ += run.size();
+    return;
+  }
+  // Out of order or overlapping (a segment read after a later one): merge into one owned run,
+  // the new entries winning, as assignment in a map.
+  std::map<std::int64_t, const RecordValue*> merged;
+  for (const Run& r : runs_) {
+    for (const value_type& e : r) merged[e.first] = e.second;
+  }
+  for (const value_type& e : run) merged[e.first] = e.second;
+  auto owned = std::make_unique<value_type[]>(merged.size());
+  std::size_t i = 0;
+  for (const auto& [offset, value] : merged) owned[i++] = value_type{offset, value};
+  runs_.assign(1, Run(owned.get(), merged.size()));
+  size_ = merged.size();
+  owned_.push_back(std::move(owned));
 }
 
 void OffsetValues::set(std::int64_t offset, const RecordValue* value) {
-  if (entries_.empty() || entries_.back().first < offset) {  // the usual case: batches in offset order
-    entries_.emplace_back(offset, value);
-    return;
-  }
-  const auto it = std::lower_bound(entries_.begin(), entries_.end(), offset,
-                                   [](const value_type& entry, std::int64_t o) { return entry.first < o; });
-  if (it != entries_.end() && it->first == offset) {
-    entries_[static_cast<std::size_t>(it - entries_.begin())].second = value;
-  } else {
-    entries_.insert(it, value_type{offset, value});
-  }
+  auto owned = std::make_unique<value_type[]>(1);
+  owned[0] = value_type{offset, value};
+  const Run run(owned.get(), 1);
+  owned_.push_back(std::move(owned));
+  add_run(run);
 }
 
 void OffsetValues::share(std::shared_ptr<const ValueArena> arena) {

@@ -1,18 +1,23 @@
 // One replica's records as the end-of-run checkers read them: offset -> value, in offset order.
-// A flat sorted array of (offset, value) pairs whose values live in a ValueArena that the
-// replicas of one partition share: at the end of a long run a partition holds millions of
-// records, and a std::map of std::string per replica cost two allocations per record and
-// replica (the followers hold byte-identical copies of the leader's batches, so their values
-// are decoded once). A value is kept as its head and a hash of the whole (RecordValue): the
-// checkers compare values, read the producers' "value-<producer>-<seq>" prefix and quote a
-// head as evidence, so the rest of a 200-byte text would only cost memory. Read-only for
-// checkers; the interface is the subset of std::map's they use.
+//
+// At the end of a long run a partition holds millions of records on each of its replicas, and
+// the followers hold byte-identical copies of the leader's batches. So a batch is decoded once
+// per partition into an array of (offset, value) entries that lives in a ValueArena the
+// replicas share, and a replica's OffsetValues is a list of runs: spans of such arrays, one per
+// batch, in offset order. Building a replica's view costs one entry per batch, not per record
+// (a flat array of pairs per replica was 16 bytes per record and replica, and its page faults).
+//
+// A value is kept as its head and a hash of the whole (RecordValue): the checkers compare
+// values, read the producers' "value-<producer>-<seq>" prefix and quote a head as evidence, so
+// the rest of a 200-byte text would only cost memory. Read-only for checkers; the interface is
+// the subset of std::map's they use.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
-#include <deque>
+#include <iterator>
 #include <memory>
-#include <string>
+#include <span>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -22,50 +27,97 @@ namespace kraftsim::check {
 // A record's value as the checkers compare it. Two values are equal when their sizes, heads and
 // 64-bit hashes (hash_string of the whole value, as the consumers' digests use) are.
 struct RecordValue {
-  static constexpr std::size_t head_bytes_max = 64;  // longer than any producer prefix
+  static constexpr std::size_t head_bytes_max = 32;  // longer than any producer prefix
   std::string_view head;  // the first min(size, head_bytes_max) bytes
   std::uint64_t size_bytes = 0;
   std::uint64_t hash = 0;
   bool operator==(const RecordValue&) const = default;
 };
 
-// Append-only storage of values whose pointers stay valid for the arena's lifetime (chunks
-// never move).
+// Append-only storage whose pointers stay valid for the arena's lifetime (chunks never move):
+// values with their heads, and the entry arrays that runs point into. A bump allocator: the
+// values of one partition are millions of small objects that all die together.
 class ValueArena {
  public:
+  using Entry = std::pair<std::int64_t, const RecordValue*>;  // offset, value
+
+  ValueArena() = default;
+  ValueArena(const ValueArena&) = delete;
+  ValueArena& operator=(const ValueArena&) = delete;
+
   const RecordValue* keep(std::string_view text);
+  // Room for `count` entries, uninitialized until written (the caller fills them all).
+  Entry* entries(std::size_t count);
 
  private:
+  void* allocate(std::size_t bytes, std::size_t alignment);
   static constexpr std::size_t chunk_bytes = 1 << 20;
-  std::vector<std::unique_ptr<char[]>> chunks_;
-  std::size_t last_capacity_bytes_ = 0;  // of chunks_.back(); 0 before the first chunk
-  std::size_t last_used_bytes_ = 0;      // bytes used in chunks_.back()
-  std::deque<RecordValue> values_;
+  std::vector<std::unique_ptr<std::byte[]>> chunks_;
+  std::byte* next_ = nullptr;  // free space of chunks_.back(): [next_, end_)
+  std::byte* end_ = nullptr;
 };
 
 class OffsetValues {
  public:
-  using value_type = std::pair<std::int64_t, const RecordValue*>;
-  using const_iterator = std::vector<value_type>::const_iterator;
+  using value_type = ValueArena::Entry;
+  using Run = std::span<const value_type>;  // entries with increasing offsets
 
-  const_iterator begin() const { return entries_.begin(); }
-  const_iterator end() const { return entries_.end(); }
-  std::size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
+  class const_iterator {
+   public:
+    using iterator_category = std::forward_iterator_tag;
+    using value_type = OffsetValues::value_type;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const value_type*;
+    using reference = const value_type&;
+
+    const_iterator() = default;
+    reference operator*() const { return (*runs_)[run_][at_]; }
+    pointer operator->() const { return &(*runs_)[run_][at_]; }
+    const_iterator& operator++() {
+      if (++at_ == (*runs_)[run_].size()) {
+        ++run_;
+        at_ = 0;
+      }
+      return *this;
+    }
+    const_iterator operator++(int) {
+      const_iterator before = *this;
+      ++*this;
+      return before;
+    }
+    bool operator==(const const_iterator& other) const { return run_ == other.run_ && at_ == other.at_; }
+
+   private:
+    friend class OffsetValues;
+    const_iterator(const std::vector<Run>* runs, std::size_t run, std::size_t at) : runs_(runs), run_(run), at_(at) {}
+    const std::vector<Run>* runs_ = nullptr;
+    std::size_t run_ = 0;  // runs_->size() at the end
+    std::size_t at_ = 0;   // within the run; 0 at the end
+  };
+
+  const_iterator begin() const { return {&runs_, 0, 0}; }
+  const_iterator end() const { return {&runs_, runs_.size(), 0}; }
+  std::size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
   const_iterator lower_bound(std::int64_t offset) const;
   const_iterator find(std::int64_t offset) const;  // end() when absent
   std::size_t count(std::int64_t offset) const { return find(offset) == end() ? 0 : 1; }
 
-  // Sets the value at `offset`; a later set of the same offset wins, as assignment in a map.
-  // `value` must live in an arena passed to share().
+  // Appends a run whose entries live in an arena passed to share(), as long as these values.
+  // A run that starts above every offset so far is the usual case (a log's batches in offset
+  // order). Otherwise the values are merged as a map would be: a later entry for an offset
+  // wins.
+  void add_run(Run run);
+  // Sets one value (a run of one entry, kept here); a later set of the same offset wins.
   void set(std::int64_t offset, const RecordValue* value);
-  void reserve(std::size_t entries) { entries_.reserve(entries); }
   // Keeps the arena the values point into alive as long as these values.
   void share(std::shared_ptr<const ValueArena> arena);
 
  private:
-  std::vector<value_type> entries_;
+  std::vector<Run> runs_;  // non-empty, in offset order, not overlapping
+  std::size_t size_ = 0;
   std::vector<std::shared_ptr<const ValueArena>> arenas_;
+  std::vector<std::unique_ptr<value_type[]>> owned_;  // runs made here (set, merges)
 };
 
 }  // namespace kraftsim::check

@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <string_view>
+#include <unistd.h>
 #include <filesystem>
 #include <cstdio>
 #include <fstream>
@@ -35,6 +38,12 @@ using namespace kraftsim;
 using runner::exit_bad_input;
 using runner::exit_internal;
 using runner::exit_passed;
+
+// Whether malloc was told to use transparent huge pages (see use_huge_pages in main()).
+bool heap_uses_huge_pages() {
+  const char* tunables = std::getenv("GLIBC_TUNABLES");
+  return tunables != nullptr && std::string_view(tunables).find("glibc.malloc.hugetlb=1") != std::string_view::npos;
+}
 
 int fail_input(const std::string& message) {
   std::fprintf(stderr, "kraftsim: error: %s\n", message.c_str());
@@ -92,7 +101,9 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   }
   if (auto error = cli::write_run_report(report, r, !json)) return fail_input(*error);
   if (json) {
-    std::cout << runner::result_json(r, wall_ms).dump() << '\n';
+    nlohmann::ordered_json j = runner::result_json(r, wall_ms);
+    j["huge_pages"] = heap_uses_huge_pages();  // process tuning, like wall_ms: never in the trace
+    std::cout << j.dump() << '\n';
   } else {
     print_human(r);
   }
@@ -222,7 +233,32 @@ int real_main(int argc, char** argv) {
 
 }  // namespace
 
+// Transparent huge pages for the heap. A run touches a few hundred MB of fresh memory (segment
+// files, the end-of-run replica views), and with 4 KiB pages it pays a page fault and TLB misses
+// for every page: glibc's malloc can ask the kernel for huge pages (its glibc.malloc.hugetlb=1
+// tunable madvises its heap), which made s1 about 1.12x faster (docs/PERFORMANCE.md). Tunables
+// are read only when a process starts, so the commands that run simulations re-execute the
+// binary once with the tunable set. Not when GLIBC_TUNABLES is already set (a user's own
+// tunables, or this re-execution) or KRAFTSIM_NO_HUGEPAGES is, nor under the sanitizers (they
+// bring their own allocator). Process tuning only: no effect on what a run computes.
+namespace {
+void use_huge_pages(int argc, char** argv) {
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  (void)argc;
+  (void)argv;
+#else
+  if (argc < 2 || std::getenv("GLIBC_TUNABLES") != nullptr || std::getenv("KRAFTSIM_NO_HUGEPAGES") != nullptr) return;
+  const std::string_view command = argv[1];
+  if (command != "run" && command != "sweep" && command != "explore" && command != "shrink" && command != "bench") return;
+  if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) != 0) return;
+  execv("/proc/self/exe", argv);
+  unsetenv("GLIBC_TUNABLES");  // execv failed (no /proc): carry on without
+#endif
+}
+}  // namespace
+
 int main(int argc, char** argv) {
+  use_huge_pages(argc, argv);
   // glibc gives blocks above its (dynamic) mmap threshold back to the kernel when they are
   // freed, and trims the heap's top: a run grows and frees large buffers all the time (segment
   // files, fetch responses, the checkers' end-of-run views), and each new one then costs page

@@ -192,11 +192,12 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
   const std::string dir = fmt::format("{}-{}/", topic, partition);
   // The replicas' values live in one arena. A follower's batch is a byte-for-byte copy of the
   // leader's, so a batch whose bytes were already decoded for another replica (same base offset,
-  // same bytes) is not decoded again; a diverged replica's batch differs and is decoded anew.
+  // same bytes) is not decoded again, and the replicas' views share its entries (a run each); a
+  // diverged replica's batch differs and is decoded anew.
   auto arena = std::make_shared<check::ValueArena>();
   struct DecodedBatch {
     log::ByteView bytes;  // on a disk, which does not change while this runs
-    std::vector<std::pair<std::int64_t, const check::RecordValue*>> records;  // offset, value
+    check::OffsetValues::Run entries;  // in the arena
   };
   std::map<std::int64_t, std::vector<DecodedBatch>> decoded;  // by base offset
   const auto decode = [&](log::ByteView bytes, std::int64_t base_offset) -> const DecodedBatch* {
@@ -206,15 +207,15 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     }
     auto batch = log::decode_batch_view(bytes);
     if (!batch.ok()) return nullptr;
-    DecodedBatch d{bytes, {}};
-    d.records.reserve(batch->records.size());
-    for (const auto& record : batch->records) {
+    check::ValueArena::Entry* entries = arena->entries(batch->records.size());
+    for (std::size_t i = 0; i < batch->records.size(); ++i) {
+      const auto& record = batch->records[i];
       const check::RecordValue* value = arena->keep(
           record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
                        : std::string_view());
-      d.records.emplace_back(log::record_offset(batch->header, record), value);
+      entries[i] = {log::record_offset(batch->header, record), value};
     }
-    same_base.push_back(std::move(d));
+    same_base.push_back(DecodedBatch{bytes, check::OffsetValues::Run(entries, batch->records.size())});
     return &same_base.back();
   };
   for (NodeId id : world_.node_ids()) {
@@ -230,7 +231,6 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     v.log_end_offset = hosted->replica->log_end_offset();
     v.log_start_offset = hosted->log->log_start_offset();
     v.values.share(arena);
-    v.values.reserve(static_cast<std::size_t>(std::max<std::int64_t>(0, v.log_end_offset - v.log_start_offset)));
     // The segment files as they stand (read without side effects), in base-offset order (the
     // names are zero-padded offsets), batch after batch until the log end or a bad batch.
     const sim::Disk& disk = world_.node(id).disk();
@@ -245,10 +245,10 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
         if (!header.ok() || at + header->size_bytes() > b.size()) break;
         const DecodedBatch* batch = decode(b.subspan(at, header->size_bytes()), header->base_offset);
         if (batch == nullptr) break;
-        for (const auto& [offset, value] : batch->records) {
-          if (offset >= v.log_end_offset) break;
-          v.values.set(offset, value);
-        }
+        // Up to the log end: bytes past it (a torn or unflushed tail) are not the replica's.
+        const auto below_end = std::partition_point(batch->entries.begin(), batch->entries.end(),
+                                                    [&v](const auto& e) { return e.first < v.log_end_offset; });
+        v.values.add_run(batch->entries.first(static_cast<std::size_t>(below_end - batch->entries.begin())));
         at += header->size_bytes();
       }
     }

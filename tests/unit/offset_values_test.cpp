@@ -1,6 +1,7 @@
 // OffsetValues and ValueArena: the end-of-run checkers' offset -> value view of one replica.
 #include <catch2/catch.hpp>
 
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -42,7 +43,7 @@ TEST_CASE("offset values: a value set out of order is inserted in place, a repea
   REQUIRE(values.begin()->first == 5);
   REQUIRE(values.find(6)->second->head == "b");
   REQUIRE(values.find(7)->second->head == "c2");
-  REQUIRE(values.find(6) + 1 == values.find(7));
+  REQUIRE(std::next(values.find(6)) == values.find(7));
 }
 
 TEST_CASE("value arena: values stay valid while the arena grows past a chunk, large values included", "[check]") {
@@ -77,4 +78,44 @@ TEST_CASE("record values: equal only when the whole texts are, beyond the head t
   REQUIRE_FALSE(*a == *b);
   REQUIRE(*a == *a_again);
   REQUIRE(arena.keep("")->head.empty());
+}
+
+TEST_CASE("offset values: runs shared by replicas, looked up across runs; an overlapping run wins where it overlaps",
+          "[check]") {
+  auto arena = std::make_shared<ValueArena>();
+  // Two batches' entries, as partition_replicas decodes them once for every replica.
+  const auto batch = [&](std::int64_t base, std::initializer_list<const char*> texts) {
+    ValueArena::Entry* entries = arena->entries(texts.size());
+    std::size_t i = 0;
+    for (const char* text : texts) {
+      entries[i] = {base + static_cast<std::int64_t>(i), arena->keep(text)};
+      ++i;
+    }
+    return OffsetValues::Run(entries, texts.size());
+  };
+  const OffsetValues::Run first = batch(0, {"a", "b", "c"});
+  const OffsetValues::Run second = batch(3, {"d", "e"});
+  OffsetValues leader, follower;
+  leader.share(arena);
+  follower.share(arena);
+  leader.add_run(first);
+  leader.add_run(second);
+  follower.add_run(first);
+  follower.add_run(second.first(1));  // a follower one record behind
+  REQUIRE(leader.size() == 5);
+  REQUIRE(follower.size() == 4);
+  REQUIRE(leader.find(3)->second == follower.find(3)->second);  // one value, shared
+  REQUIRE(leader.lower_bound(2)->second->head == "c");
+  REQUIRE(std::next(leader.lower_bound(2))->first == 3);  // across runs
+  REQUIRE(follower.find(4) == follower.end());
+  REQUIRE(leader.lower_bound(5) == leader.end());
+  std::string seen;
+  for (const auto& [offset, value] : leader) seen += std::string(value->head);
+  REQUIRE(seen == "abcde");
+  // A run that starts inside the values (a segment read after a later one): the later wins.
+  leader.add_run(batch(1, {"B", "C"}));
+  REQUIRE(leader.size() == 5);
+  seen.clear();
+  for (const auto& [offset, value] : leader) seen += std::string(value->head);
+  REQUIRE(seen == "aBCde");
 }
