@@ -232,28 +232,40 @@ std::optional<std::pair<std::int64_t, std::int64_t>> parse_value(std::string_vie
 }
 
 // The producer records of a replica's log, in offset order, each marked when it is the first
-// copy of its (producer, record) in the log. Sorting instead of a set per producer: a partition
-// of a long run holds millions of records.
+// copy of its (producer, record) in the log. A producer numbers its records per partition from 0,
+// so the first offset of each record is kept in an array per producer indexed by record number
+// (a set or a sort per producer cost most of this for the millions of records of a long run); a
+// record number past records_dense_max (not a kraftsim producer's) goes to a map instead.
 struct ProducerRecordAt {
   std::int64_t producer = 0, record = 0, offset = 0;
   std::int64_t first_offset = 0;  // of the first copy of the same record (== offset for the first)
 };
 std::vector<ProducerRecordAt> producer_records(const OffsetValues& values) {
+  constexpr std::int64_t records_dense_max = std::int64_t{1} << 26;
   std::vector<ProducerRecordAt> out;
   out.reserve(values.size());
+  std::map<std::int64_t, std::vector<std::int64_t>> first_offsets;  // producer -> record -> offset (-1: not yet)
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> sparse;  // (producer, record) -> offset
+  std::int64_t last_producer = -1;
+  std::vector<std::int64_t>* last = nullptr;  // first_offsets[last_producer]
   for (const auto& [offset, value] : values) {
     const auto id = parse_value(value->head);
-    if (id) out.push_back(ProducerRecordAt{id->first, id->second, offset, offset});
-  }
-  std::vector<std::size_t> by_record(out.size());
-  for (std::size_t i = 0; i < by_record.size(); ++i) by_record[i] = i;
-  std::stable_sort(by_record.begin(), by_record.end(), [&out](std::size_t x, std::size_t y) {
-    return std::tie(out[x].producer, out[x].record) < std::tie(out[y].producer, out[y].record);
-  });
-  for (std::size_t i = 1; i < by_record.size(); ++i) {
-    const ProducerRecordAt& before = out[by_record[i - 1]];
-    ProducerRecordAt& r = out[by_record[i]];
-    if (before.producer == r.producer && before.record == r.record) r.first_offset = before.first_offset;
+    if (!id) continue;
+    const auto [producer, record] = *id;
+    std::int64_t first = offset;
+    if (record >= 0 && record < records_dense_max) {
+      if (last == nullptr || producer != last_producer) {
+        last = &first_offsets[producer];
+        last_producer = producer;
+      }
+      if (static_cast<std::size_t>(record) >= last->size()) last->resize(static_cast<std::size_t>(record) + 1, -1);
+      std::int64_t& seen = (*last)[static_cast<std::size_t>(record)];
+      if (seen < 0) seen = offset;
+      first = seen;
+    } else {
+      first = sparse.try_emplace({producer, record}, offset).first->second;
+    }
+    out.push_back(ProducerRecordAt{producer, record, offset, first});
   }
   return out;
 }

@@ -80,7 +80,7 @@ TEST_CASE("record values: equal only when the whole texts are, beyond the head t
   REQUIRE(arena.keep("")->head.empty());
 }
 
-TEST_CASE("offset values: runs shared by replicas, looked up across runs; an overlapping run wins where it overlaps",
+TEST_CASE("offset values: runs shared by replicas, looked up across runs, and an overlapping run wins where it overlaps",
           "[check]") {
   auto arena = std::make_shared<ValueArena>();
   // Two batches' entries, as partition_replicas decodes them once for every replica.
