@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,6 +66,12 @@ class Checker {
   // The kinds of event on_event must see; the runner does not call it for others (most of a
   // run's events are sends and deliveries, which the Raft checkers never read).
   virtual trace::KindSet kinds() const = 0;
+  // The names of the state events on_event reads; the runner shows it no other state event.
+  // Empty: every state event. Most of a long run's state events are the clients' per-record
+  // `history`, which few checkers read, and offering each to every checker cost about a tenth of
+  // s1's run (docs/PERFORMANCE.md). A test runs the scenarios with and without this routing and
+  // requires the same verdicts, so a name missing here shows.
+  virtual std::span<const std::string_view> state_names() const { return {}; }
   virtual void on_event(const trace::EventRef& event) = 0;
   virtual void on_end(std::int64_t /*t_us*/) {}
 

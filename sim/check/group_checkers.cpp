@@ -29,6 +29,10 @@ class GroupSingleOwner final : public Checker {
            "one live member owns each partition";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::process}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"group-revoked", "group-joined"};
+    return names;
+  }
 
   void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::process) {
@@ -113,6 +117,10 @@ class CommittedOffsetMonotonic final : public Checker {
            "committing consumer reset its position (auto.offset.reset) since";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"group-joined", "consumer-position", "offset-commit"};
+    return names;
+  }
 
   void on_event(const trace::EventRef& e) override {
     if (e.name == "group-joined") {

@@ -27,6 +27,10 @@ class LivenessAfterHeal final : public Checker {
            "produces completed, consumers caught up";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"partition-state", "history", "consumed", "consumer-position", "group-joined"};
+    return names;
+  }
 
   void on_event(const trace::EventRef& e) override {
     if (e.name == "partition-state") {

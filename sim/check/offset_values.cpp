@@ -1,7 +1,10 @@
 // OffsetValues and ValueArena (see offset_values.h).
 #include "sim/check/offset_values.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <map>
 
@@ -25,12 +28,32 @@ void* ValueArena::allocate(std::size_t bytes, std::size_t alignment) {
   return at;
 }
 
+RecordValue RecordValue::of(std::string_view text) {
+  RecordValue value;
+  value.size_bytes = text.size();
+  value.hash = hash_string(text);
+  // "value-<producer>-<record>" then only '.' (client::producer_value's padding).
+  if (text.rfind("value-", 0) != 0) return value;
+  std::int64_t producer = -1, record = -1;
+  const char* end = text.data() + text.size();
+  const auto p = std::from_chars(text.data() + 6, end, producer);
+  if (p.ec != std::errc() || p.ptr == end || *p.ptr != '-' || producer < 0) return value;
+  const auto r = std::from_chars(p.ptr + 1, end, record);
+  if (r.ec != std::errc() || record < 0) return value;
+  if (std::find_if(r.ptr, end, [](char c) { return c != '.'; }) != end) return value;
+  value.producer = producer;
+  value.record = record;
+  return value;
+}
+
+std::string RecordValue::describe() const {
+  if (is_producer_record()) return fmt::format("value-{}-{}", producer, record);
+  return fmt::format("a {}-byte value", size_bytes);
+}
+
 const RecordValue* ValueArena::keep(std::string_view text) {
-  const std::string_view head = text.substr(0, RecordValue::head_bytes_max);
-  auto* value = static_cast<RecordValue*>(allocate(sizeof(RecordValue) + head.size(), alignof(RecordValue)));
-  char* head_at = reinterpret_cast<char*>(value + 1);
-  if (!head.empty()) std::memcpy(head_at, head.data(), head.size());
-  return ::new (value) RecordValue{std::string_view(head_at, head.size()), text.size(), hash_string(text)};
+  auto* value = static_cast<RecordValue*>(allocate(sizeof(RecordValue), alignof(RecordValue)));
+  return ::new (value) RecordValue(RecordValue::of(text));
 }
 
 ValueArena::Entry* ValueArena::entries(std::size_t count) {

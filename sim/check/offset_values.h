@@ -7,10 +7,11 @@
 // batch, in offset order. Building a replica's view costs one entry per batch, not per record
 // (a flat array of pairs per replica was 16 bytes per record and replica, and its page faults).
 //
-// A value is kept as its head and a hash of the whole (RecordValue): the checkers compare
-// values, read the producers' "value-<producer>-<seq>" prefix and quote a head as evidence, so
-// the rest of a 200-byte text would only cost memory. Read-only for checkers; the interface is
-// the subset of std::map's they use.
+// A value is kept as a hash of the whole and, when it is a producer's record, which one
+// (RecordValue): the checkers compare values, ask which producer record an offset holds and
+// name it in evidence, so the 200 bytes of a value would only cost memory (and in a VM, fresh
+// memory costs about 2 ms per MB in page faults: docs/PERFORMANCE.md). Read-only for checkers;
+// the interface is the subset of std::map's they use.
 #pragma once
 
 #include <cstddef>
@@ -18,20 +19,29 @@
 #include <iterator>
 #include <memory>
 #include <span>
+#include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace kraftsim::check {
 
-// A record's value as the checkers compare it. Two values are equal when their sizes, heads and
-// 64-bit hashes (hash_string of the whole value, as the consumers' digests use) are.
+// A record's value as the checkers compare it: equal when the sizes, the 64-bit hashes
+// (hash_string of the whole value, as the consumers' digests use) and so the producer records
+// are.
 struct RecordValue {
-  static constexpr std::size_t head_bytes_max = 32;  // longer than any producer prefix
-  std::string_view head;  // the first min(size, head_bytes_max) bytes
-  std::uint64_t size_bytes = 0;
   std::uint64_t hash = 0;
+  std::uint64_t size_bytes = 0;
+  // The producer record this value is, when it is exactly client::producer_value(producer,
+  // record, size): "value-<producer>-<record>" padded with '.'; -1 and -1 for any other value.
+  std::int64_t producer = -1;
+  std::int64_t record = -1;
   bool operator==(const RecordValue&) const = default;
+
+  static RecordValue of(std::string_view text);
+  bool is_producer_record() const { return producer >= 0; }
+  // For evidence: "value-7-12" (a producer's record) or "a 37-byte value".
+  std::string describe() const;
 };
 
 // Append-only storage whose pointers stay valid for the arena's lifetime (chunks never move):

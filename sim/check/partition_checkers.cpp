@@ -48,6 +48,10 @@ class SinglePartitionLeaderPerEpoch final : public Checker {
     return "for each topic-partition and leader epoch, at most one broker ever acts as leader";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"partition-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (!is_partition_state(e) || !is_leader(e)) return;
     observed();
@@ -79,6 +83,10 @@ class PartitionHighWatermarkMonotonic final : public Checker {
            "every high watermark published before";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::process}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"partition-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (ends_process(e)) {
       partitions_.for_each([&e](Partition& p) { p.tenures.erase(e.node); });

@@ -25,6 +25,10 @@ class SingleControllerPerEpoch final : public Checker {
     return "every durable election state and Leader role of an epoch names the same controller";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"quorum-state-durable", "raft-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     NodeId named = no_node;
     if (is_state(e, "quorum-state-durable")) named = static_cast<NodeId>(e.int_or("leader_id", -1));
@@ -48,6 +52,10 @@ class EpochMonotonic final : public Checker {
   std::string_view id() const override { return "raft-epoch-monotonic"; }
   std::string_view meaning() const override { return "a node's durable epoch never decreases, across restarts too"; }
   trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::disk}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"quorum-state-durable", "raft-recovered"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::disk && e.name == "disk-replaced") {
       durable_.erase(e.node);  // a new, empty disk starts a new durable history
@@ -81,6 +89,10 @@ class HighWatermarkMonotonic final : public Checker {
     return "no leader publishes a high watermark below one a leader of its own or an earlier epoch already published";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"raft-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (!is_state(e, "raft-state") || e.string_or("role", "") != "Leader") return;
     const auto hw = e.int_or("high_watermark", -1);
@@ -120,6 +132,10 @@ class MajorityReachedHighWatermark final : public Checker {
     return "a leader's published high watermark is flushed on a majority of voters";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"raft-flushed", "raft-truncated", "raft-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (is_state(e, "raft-flushed")) {
       flushed_[e.node] = e.int_or("end_offset", 0);
@@ -165,6 +181,10 @@ class CommittedConsistent final : public Checker {
     return "no two nodes hold different records below their high watermarks, in their logs or snapshots";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"raft-recovered", "metadata-snapshot-written", "raft-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (is_state(e, "raft-recovered")) {
       checked_[e.node] = 0;  // a restarted node's log is compared again from its start

@@ -20,6 +20,10 @@ class QuorumLiveness final : public Checker {
     return "after the faults, connected voters agree on one leader and the metadata log makes progress";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::fault}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"raft-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::fault && e.name != "components") {
       last_fault_us_ = e.t_us;

@@ -41,6 +41,10 @@ class AckedWriteDurable final : public Checker {
   }
 
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"produce-acked"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.kind != trace::Kind::state || e.name != "produce-acked") return;
     Acked a;
@@ -70,20 +74,18 @@ class AckedWriteDurable final : public Checker {
           const std::int64_t offset = a.base_offset + i;
           if (offset < leader->log_start_offset) continue;  // deleted by retention, not lost
           observed();
-          const std::string expected = client::producer_value(a.producer, a.first_seq + i, 0);
+          const std::int64_t record = a.first_seq + i;
           while (next != leader->values.end() && next->first < offset) ++next;
           const auto it = next != leader->values.end() && next->first == offset ? next : leader->values.end();
-          const bool ok = it != leader->values.end() && it->second->head.rfind(expected, 0) == 0 &&
-                          (it->second->size_bytes == expected.size() ||
-                           (expected.size() < it->second->head.size() && it->second->head[expected.size()] == '.'));
+          const bool ok = it != leader->values.end() && it->second->producer == a.producer && it->second->record == record;
           if (ok) continue;
           ++lost;
           if (first.empty()) {
             first = fmt::format("offset {} acked at {} ms with acks={} as {}, but the final leader {} (epoch {}, log end {}) {}",
-                                offset, a.t_us / 1000, a.acks, expected, leader->node, leader->leader_epoch,
-                                leader->log_end_offset,
+                                offset, a.t_us / 1000, a.acks, client::producer_value(a.producer, record, 0), leader->node,
+                                leader->leader_epoch, leader->log_end_offset,
                                 it == leader->values.end() ? std::string("does not have it")
-                                                           : fmt::format("holds {}", it->second->head.substr(0, 24)));
+                                                           : fmt::format("holds {}", it->second->describe()));
           }
         }
       }
@@ -114,6 +116,10 @@ class ReplicasConsistent final : public Checker {
   }
 
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"partition-state"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.kind == trace::Kind::state && e.name == "partition-state") {
       partitions_.insert(partition_of(e));
@@ -148,8 +154,8 @@ class ReplicasConsistent final : public Checker {
           violate(t_us, fmt::format("{}-{} offset {}: leader {} (epoch {}) has {} but replica {} has {} (leader high "
                                     "watermark {}, replica log end {})",
                                     topic, partition, offset, leader->node, leader->leader_epoch,
-                                    a == leader->values.end() ? std::string("nothing") : a->second->head.substr(0, 24), r.node,
-                                    b == r.values.end() ? std::string("nothing") : b->second->head.substr(0, 24),
+                                    a == leader->values.end() ? std::string("nothing") : a->second->describe(), r.node,
+                                    b == r.values.end() ? std::string("nothing") : b->second->describe(),
                                     leader->high_watermark, r.log_end_offset));
           break;
         }
@@ -171,6 +177,10 @@ class ConsumerReadStable final : public Checker {
   }
 
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"consumer-corrupt", "consumed"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.kind != trace::Kind::state) return;
     if (e.name == "consumer-corrupt") {
@@ -218,19 +228,6 @@ class ConsumerReadStable final : public Checker {
   std::map<PartitionKey, std::vector<Read>> reads_;
 };
 
-// "value-<producer>-<seq>[...]" -> (producer, seq); nullopt for other values.
-std::optional<std::pair<std::int64_t, std::int64_t>> parse_value(std::string_view value) {
-  if (value.rfind("value-", 0) != 0) return std::nullopt;
-  std::int64_t producer = 0, seq = 0;
-  const char* p = value.data() + 6;
-  const char* end = value.data() + value.size();
-  auto r1 = std::from_chars(p, end, producer);
-  if (r1.ec != std::errc() || r1.ptr == end || *r1.ptr != '-') return std::nullopt;
-  auto r2 = std::from_chars(r1.ptr + 1, end, seq);
-  if (r2.ec != std::errc()) return std::nullopt;
-  return std::make_pair(producer, seq);
-}
-
 // The producer records of a replica's log, in offset order, each marked when it is the first
 // copy of its (producer, record) in the log. A producer numbers its records per partition from 0,
 // so the first offset of each record is kept in an array per producer indexed by record number
@@ -249,9 +246,8 @@ std::vector<ProducerRecordAt> producer_records(const OffsetValues& values) {
   std::int64_t last_producer = -1;
   std::vector<std::int64_t>* last = nullptr;  // first_offsets[last_producer]
   for (const auto& [offset, value] : values) {
-    const auto id = parse_value(value->head);
-    if (!id) continue;
-    const auto [producer, record] = *id;
+    if (!value->is_producer_record()) continue;
+    const std::int64_t producer = value->producer, record = value->record;
     std::int64_t first = offset;
     if (record >= 0 && record < records_dense_max) {
       if (last == nullptr || producer != last_producer) {
@@ -278,6 +274,10 @@ class ProducerOrder final : public Checker {
     return "in each partition's final log, each producer's records first appear in the order it sent them";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"produce-acked"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.name == "produce-acked") {
       partitions_.insert(partition_of(e));
@@ -318,6 +318,10 @@ class NoDuplicates final : public Checker {
     return "no producer record is in its partition's final log twice (a retry appended again)";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"produce-acked", "produce-error"};
+    return names;
+  }
   void on_event(const trace::EventRef& e) override {
     if (e.name == "produce-acked" || e.name == "produce-error") {
       partitions_.insert(partition_of(e));

@@ -19,6 +19,10 @@ class TopicsCreatedAsExpected final : public Checker {
            "never reached the metadata log";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state}; }
+  std::span<const std::string_view> state_names() const override {
+    static constexpr std::string_view names[] = {"create-topic-result", "metadata-committed"};
+    return names;
+  }
 
   void on_event(const trace::EventRef& e) override {
     if (e.name == "create-topic-result") {

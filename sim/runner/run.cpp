@@ -10,6 +10,7 @@
 #include "broker/coordinator/group_hash.h"
 #include "broker/demo/pinger.h"
 #include "broker/node/kafka_node.h"
+#include "sim/check/event_router.h"
 #include "sim/check/raft_checkers.h"
 #include "sim/check/group_checkers.h"
 #include "sim/check/liveness_after_heal.h"
@@ -301,26 +302,22 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
       checkers.push_back(check::make_committed_offset_monotonic_checker());
     }
   }
-  // Each event goes to the checkers that read its kind; the trace does not call the observer at
-  // all for kinds nobody reads.
+  // Each event goes to the checkers that read it (by kind, and state events by name); the trace
+  // does not call the observer at all for kinds nobody reads.
   const bool demo = scenario.program == "pinger";
-  std::array<std::vector<check::Checker*>, trace::kind_count> checkers_by_kind;
-  trace::KindSet observed = demo ? DemoObserver::kinds() : StatsCollector::kinds();
+  std::vector<check::Checker*> checker_list;
+  for (auto& c : checkers) checker_list.push_back(c.get());
+  check::EventRouter router(checker_list, options.route_state_events_by_name);
   StatsCollector stats;
-  for (auto& c : checkers) {
-    for (int k = 0; k < trace::kind_count; ++k) {
-      if (c->kinds().contains(static_cast<trace::Kind>(k))) checkers_by_kind[static_cast<std::size_t>(k)].push_back(c.get());
-    }
-    observed = observed | c->kinds();
-  }
+  const trace::KindSet observed = (demo ? DemoObserver::kinds() : StatsCollector::kinds()) | router.kinds();
   world.trace().set_observer(
-      [&observer, &checkers_by_kind, &stats, demo](const trace::EventRef& e) {
+      [&observer, &router, &stats, demo](const trace::EventRef& e) {
         if (demo) {
           observer.on_event(e);
         } else if (e.kind == trace::Kind::state) {
           stats.on_event(e);
         }
-        for (check::Checker* c : checkers_by_kind[static_cast<std::size_t>(e.kind)]) c->on_event(e);
+        router.on_event(e);
       },
       observed);
 

@@ -36,6 +36,9 @@ struct RunOptions {
   // Capture every node's files at this time (or at the end when `export_files` and no time).
   bool export_files = false;
   std::optional<Time> export_at = std::nullopt;
+  // Show each checker only the state events it names (Checker::state_names). Off: every checker
+  // sees every event of its kinds, the reference a test compares the routing with.
+  bool route_state_events_by_name = true;
 };
 
 struct RunResult {

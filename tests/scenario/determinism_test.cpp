@@ -2,11 +2,13 @@
 // seeds => different runs. Checked for every scenario file in scenarios/.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 #include <sstream>
 
 #include "sim/runner/run.h"
+#include "sim/runner/scenario_generator.h"
 #include "sim/runner/scenario_loader.h"
 #include "trace/trace.h"
 
@@ -32,9 +34,10 @@ std::string jsonl(const runner::RunResult& r) {
 }
 }  // namespace
 
-TEST_CASE("every scenario file gives the same fingerprint and trace twice with the same seed", "[determinism]") {
+TEST_CASE("every scenario file gives the same fingerprint and trace twice with the same seed, and the same verdicts unrouted", "[determinism]") {
   const auto files = scenario_files();
   REQUIRE_FALSE(files.empty());
+  std::set<std::string> violated;  // check ids some scenario violates
   for (const auto& file : files) {
     INFO("scenario " << file);
     auto scenario = runner::load_scenario_file(file);
@@ -47,10 +50,66 @@ TEST_CASE("every scenario file gives the same fingerprint and trace twice with t
     REQUIRE(a.fingerprint == b.fingerprint);
     REQUIRE(a.events == b.events);
     REQUIRE(jsonl(a) == jsonl(b));
-    // Not keeping events must not change the run.
-    const auto c = runner::run_scenario(*scenario, {7, false});
+    // Not keeping events must not change the run. Nor must routing state events to checkers by
+    // name (Checker::state_names): without it every checker sees every state event, and the
+    // verdicts and their evidence must be the same, violations included.
+    runner::RunOptions unrouted{7, false};
+    unrouted.route_state_events_by_name = false;
+    const auto c = runner::run_scenario(*scenario, unrouted);
     REQUIRE(c.fingerprint == a.fingerprint);
+    REQUIRE(c.checks.size() == a.checks.size());
+    for (std::size_t i = 0; i < a.checks.size(); ++i) {
+      INFO(a.checks[i].id);
+      REQUIRE(c.checks[i].id == a.checks[i].id);
+      REQUIRE(c.checks[i].status == a.checks[i].status);
+      REQUIRE(c.checks[i].detail == a.checks[i].detail);
+      if (a.checks[i].status == runner::CheckStatus::violated || a.checks[i].status == runner::CheckStatus::expected_violation) {
+        violated.insert(a.checks[i].id);
+      }
+    }
   }
+  // The library violates most checkers on purpose (teaching scenarios), so the comparison covers
+  // their evidence, not only their silence.
+  std::string seen;
+  for (const auto& id : violated) seen += id + " ";
+  INFO("violated somewhere: " << seen);
+  REQUIRE(violated.size() >= 7);
+}
+
+// The checkers the library never violates (the Raft checks, producer-order, the partition and
+// group checks) break under the generator's bug switches: routed and unrouted runs of those must
+// agree too.
+TEST_CASE("with each bug switch on, routing state events by name gives the same verdicts", "[determinism]") {
+  std::set<std::string> violated;
+  for (const runner::GeneratorBug bug : runner::all_generator_bugs) {
+    if (bug == runner::GeneratorBug::none) continue;
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+      runner::GeneratorOptions options;
+      options.bug = bug;
+      const runner::Scenario s = runner::generate_scenario(seed, options);
+      const auto routed = runner::run_scenario(s, {seed, false});
+      runner::RunOptions reference{seed, false};
+      reference.route_state_events_by_name = false;
+      const auto unrouted = runner::run_scenario(s, reference);
+      INFO(routed.replay_command);
+      REQUIRE(routed.fingerprint == unrouted.fingerprint);
+      REQUIRE(routed.checks.size() == unrouted.checks.size());
+      for (std::size_t i = 0; i < routed.checks.size(); ++i) {
+        INFO(routed.checks[i].id);
+        REQUIRE(routed.checks[i].status == unrouted.checks[i].status);
+        REQUIRE(routed.checks[i].detail == unrouted.checks[i].detail);
+        if (routed.checks[i].status == runner::CheckStatus::violated) violated.insert(routed.checks[i].id);
+      }
+    }
+  }
+  std::string seen;
+  for (const auto& id : violated) seen += id + " ";
+  INFO("violated somewhere: " << seen);
+  for (const char* id : {"single-partition-leader-per-epoch", "committed-offset-monotonic", "group-single-owner",
+                         "partition-hw-monotonic", "acked-write-durable"}) {
+    REQUIRE(violated.count(id) == 1);
+  }
+  REQUIRE(std::any_of(violated.begin(), violated.end(), [](const std::string& id) { return id.rfind("raft-", 0) == 0; }));
 }
 
 TEST_CASE("different seeds give different fingerprints over 50 seeds", "[determinism]") {

@@ -26,14 +26,14 @@ OffsetValues values_of(std::initializer_list<std::pair<std::int64_t, const char*
 TEST_CASE("offset values: find, lower_bound and iteration in offset order, as a map", "[check]") {
   const OffsetValues values = values_of({{10, "ten"}, {11, "eleven"}, {13, "thirteen"}});
   REQUIRE(values.size() == 3);
-  REQUIRE(values.find(11)->second->head == "eleven");
+  REQUIRE(*values.find(11)->second == RecordValue::of("eleven"));
   REQUIRE(values.find(12) == values.end());
   REQUIRE(values.count(13) == 1);
   REQUIRE(values.lower_bound(12)->first == 13);
   REQUIRE(values.lower_bound(14) == values.end());
   std::string seen;
-  for (const auto& [offset, value] : values) seen += std::to_string(offset) + "=" + std::string(value->head) + " ";
-  REQUIRE(seen == "10=ten 11=eleven 13=thirteen ");
+  for (const auto& [offset, value] : values) seen += std::to_string(offset) + "=" + std::to_string(value->size_bytes) + " ";
+  REQUIRE(seen == "10=3 11=6 13=8 ");
 }
 
 TEST_CASE("offset values: a value set out of order is inserted in place, a repeated offset overwrites", "[check]") {
@@ -41,8 +41,8 @@ TEST_CASE("offset values: a value set out of order is inserted in place, a repea
   const OffsetValues values = values_of({{5, "a"}, {7, "c"}, {6, "b"}, {7, "c2"}});
   REQUIRE(values.size() == 3);
   REQUIRE(values.begin()->first == 5);
-  REQUIRE(values.find(6)->second->head == "b");
-  REQUIRE(values.find(7)->second->head == "c2");
+  REQUIRE(*values.find(6)->second == RecordValue::of("b"));
+  REQUIRE(*values.find(7)->second == RecordValue::of("c2"));
   REQUIRE(std::next(values.find(6)) == values.find(7));
 }
 
@@ -57,27 +57,32 @@ TEST_CASE("value arena: values stay valid while the arena grows past a chunk, la
   }
   arena.reset();  // the values keep the arena alive
   REQUIRE(values.size() == 20000);
-  // A value keeps its head, its size and the hash of all of it.
+  // A value keeps its size and the hash of all of it, and which producer record it is.
   const std::string first = "value-1-0" + std::string(100, '.');
-  REQUIRE(values.find(0)->second->head == first.substr(0, RecordValue::head_bytes_max));
   REQUIRE(values.find(0)->second->size_bytes == first.size());
   REQUIRE(values.find(0)->second->hash == kraftsim::hash_string(first));
-  REQUIRE(values.find(777)->second->head == large.substr(0, RecordValue::head_bytes_max));
+  REQUIRE(values.find(0)->second->describe() == "value-1-0");
   REQUIRE(values.find(777)->second->size_bytes == large.size());
   REQUIRE(values.find(777)->second->hash == kraftsim::hash_string(large));
-  REQUIRE(values.find(19999)->second->head.substr(0, 13) == "value-1-19999");
+  REQUIRE(values.find(777)->second->describe() == "a 3145728-byte value");
+  REQUIRE(values.find(19999)->second->record == 19999);
 }
 
-TEST_CASE("record values: equal only when the whole texts are, beyond the head too", "[check]") {
-  ValueArena arena;
-  const std::string head(RecordValue::head_bytes_max, 'h');
-  const RecordValue* a = arena.keep(head + "tail-a");
-  const RecordValue* b = arena.keep(head + "tail-b");
-  const RecordValue* a_again = arena.keep(head + "tail-a");
-  REQUIRE(a->head == b->head);
-  REQUIRE_FALSE(*a == *b);
-  REQUIRE(*a == *a_again);
-  REQUIRE(arena.keep("")->head.empty());
+TEST_CASE("record values: equal only when the whole texts are, and a producer record only when exactly one", "[check]") {
+  const std::string head(40, 'h');
+  REQUIRE_FALSE(RecordValue::of(head + "tail-a") == RecordValue::of(head + "tail-b"));
+  REQUIRE(RecordValue::of(head + "tail-a") == RecordValue::of(head + "tail-a"));
+  REQUIRE(RecordValue::of("").size_bytes == 0);
+  // client::producer_value: "value-<producer>-<record>" padded with '.'.
+  const RecordValue padded = RecordValue::of("value-1004-12......");
+  REQUIRE(padded.producer == 1004);
+  REQUIRE(padded.record == 12);
+  REQUIRE(RecordValue::of("value-1004-12").record == 12);
+  for (const char* other : {"value-1004-12x", "value-1004-", "value--1-2", "value-7", "xvalue-1-2", "value-1-2.x", "value-1-2 "}) {
+    INFO(other);
+    REQUIRE_FALSE(RecordValue::of(other).is_producer_record());
+  }
+  REQUIRE_FALSE(RecordValue::of("value-1-2") == RecordValue::of("value-1-2."));  // sizes differ
 }
 
 TEST_CASE("offset values: runs shared by replicas, looked up across runs, and an overlapping run wins where it overlaps",
@@ -105,17 +110,22 @@ TEST_CASE("offset values: runs shared by replicas, looked up across runs, and an
   REQUIRE(leader.size() == 5);
   REQUIRE(follower.size() == 4);
   REQUIRE(leader.find(3)->second == follower.find(3)->second);  // one value, shared
-  REQUIRE(leader.lower_bound(2)->second->head == "c");
+  REQUIRE(*leader.lower_bound(2)->second == RecordValue::of("c"));
   REQUIRE(std::next(leader.lower_bound(2))->first == 3);  // across runs
   REQUIRE(follower.find(4) == follower.end());
   REQUIRE(leader.lower_bound(5) == leader.end());
-  std::string seen;
-  for (const auto& [offset, value] : leader) seen += std::string(value->head);
-  REQUIRE(seen == "abcde");
+  const auto texts = [](const OffsetValues& values) {
+    std::string out;
+    for (const auto& [offset, value] : values) {
+      for (const char* t : {"a", "b", "c", "d", "e", "B", "C"}) {
+        if (*value == RecordValue::of(t)) out += t;
+      }
+    }
+    return out;
+  };
+  REQUIRE(texts(leader) == "abcde");
   // A run that starts inside the values (a segment read after a later one): the later wins.
   leader.add_run(batch(1, {"B", "C"}));
   REQUIRE(leader.size() == 5);
-  seen.clear();
-  for (const auto& [offset, value] : leader) seen += std::string(value->head);
-  REQUIRE(seen == "aBCde");
+  REQUIRE(texts(leader) == "aBCde");
 }
