@@ -152,7 +152,7 @@ Result<std::optional<LogAppendInfo>, LogError> PartitionLog::check_producer_stat
   for (std::size_t i = 0; i < headers.size(); ++i) {
     const BatchHeader& header = headers[i];
     if (header.producer_id == no_producer_id) continue;
-    const ProducerCheck check = state->check(header);
+    const ProducerCheck check = state->check(header, log_end_offset() == 0);
     switch (check.verdict) {
       case ProducerVerdict::append: break;
       case ProducerVerdict::duplicate: {

@@ -27,11 +27,18 @@ std::int32_t last_sequence(const BatchHeader& header) {
   return static_cast<std::int32_t>(last > sequence_max ? last - sequence_max - 1 : last);
 }
 
-ProducerCheck ProducerStateManager::check(const BatchHeader& header) const {
+ProducerCheck ProducerStateManager::check(const BatchHeader& header, bool log_never_written) const {
   ProducerCheck result;
   if (header.producer_id == no_producer_id) return result;
   auto it = producers_.find(header.producer_id);
-  if (it == producers_.end()) return result;  // unknown producer: any sequence (KIP-360)
+  if (it == producers_.end()) {  // unknown producer: any sequence (KIP-360), but 0 on a new log (KAFKA-15591)
+    if (log_never_written && header.base_sequence != 0) {
+      result.verdict = ProducerVerdict::out_of_order;
+      result.message = fmt::format("producer {} starts at sequence {} on a log that never held a record, expected 0",
+                                   header.producer_id, header.base_sequence);
+    }
+    return result;
+  }
   const ProducerStateEntry& entry = it->second;
   const std::int32_t first_seq = header.base_sequence;
   const std::int32_t last_seq = last_sequence(header);

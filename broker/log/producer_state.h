@@ -72,8 +72,13 @@ struct ProducerCheck {
 
 class ProducerStateManager {
  public:
-  // The leader's check of one produced batch against the state (see above).
-  ProducerCheck check(const BatchHeader& header) const;
+  // The leader's check of one produced batch against the state (see above). A producer the
+  // partition has no state for may start at any sequence (KIP-360: its records may have been
+  // deleted by retention), except on a partition whose log has never held a record
+  // (`log_never_written`), which takes only sequence 0 (KAFKA-15591, Kafka 4.5): otherwise a
+  // retried first batch that failed while the partition was being created, overtaken by the
+  // next one, could never be written.
+  ProducerCheck check(const BatchHeader& header, bool log_never_written = false) const;
   // A batch now in the log (header carries its offsets). Batches without a producer id are
   // ignored.
   void update(const BatchHeader& header);

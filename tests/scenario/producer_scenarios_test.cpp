@@ -493,3 +493,33 @@ TEST_CASE("a broker answers a producer's requests for a partition in the order t
   REQUIRE(answers > 10);
   REQUIRE(waited_turn > 0);
 }
+
+// KAFKA-15591 (Kafka 4.5), found by the explorer (seed 42778,
+// tests/regressions/idempotent-first-batch-overtaken.json): a producer's first batch for a
+// partition failed while its leader restarted, and the next batch reached the leader first. A
+// log that never held a record now refuses that later first sequence, so it is retried after
+// sequence 0; accepting it (KIP-360's "any first sequence") left sequence 0 refused as out of
+// order at every retry until delivery.timeout.ms, never written.
+TEST_CASE("a log that never held a record takes a producer's sequence 0 first, so an overtaken first batch is written",
+          "[producer][idempotence][scenario]") {
+  auto loaded = runner::load_scenario_file(KRAFTSIM_SOURCE_DIR "/tests/regressions/idempotent-first-batch-overtaken.json");
+  REQUIRE(loaded.ok());
+  const runner::Scenario& s = loaded.value();
+  const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
+  INFO(r.replay_command);
+  REQUIRE(r.passed);
+  REQUIRE(held(find_check(r, "liveness-after-heal")));
+  REQUIRE(r.stats.records_failed == 0);
+  REQUIRE(r.stats.records_acknowledged == r.stats.records_sent);
+  // The refusal: a first sequence above 0 rejected on a partition nothing was acknowledged on yet.
+  std::set<std::int64_t> acked_partitions;
+  bool refused_first = false;
+  for (const auto& e : r.trace_events) {
+    if (e.name == "produce-acked") acked_partitions.insert(e.int_or("partition", -1));
+    if (e.name == "produce-error" && e.string_or("error", "") == "OUT_OF_ORDER_SEQUENCE_NUMBER" &&
+        e.int_or("first_seq", 0) > 0 && acked_partitions.count(e.int_or("partition", -1)) == 0) {
+      refused_first = true;
+    }
+  }
+  REQUIRE(refused_first);
+}

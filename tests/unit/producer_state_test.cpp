@@ -79,12 +79,14 @@ TEST_CASE("idempotence: only the last 5 batches of a producer are remembered", "
 TEST_CASE("idempotence: a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older epoch INVALID_PRODUCER_EPOCH", "[idempotence]") {
   testing::RecorderWorld w(1);
   auto log = open_log(w.node(1).env().files());
-  // A producer the log does not know may start anywhere (KIP-360: its state may have expired).
+  // A producer the log does not know may start anywhere once the log has held a record (KIP-360:
+  // its state may have expired).
+  REQUIRE(log->append_as_leader(idempotent_batch(4, 0, 0, 1), 1, Time::zero()).ok());
   REQUIRE(log->append_as_leader(idempotent_batch(3, 2, 10, 2), 1, Time::zero()).ok());
   auto gap = log->append_as_leader(idempotent_batch(3, 2, 13, 1), 1, Time::zero());
   REQUIRE_FALSE(gap.ok());
   REQUIRE(gap.error().code == LogErrc::out_of_order_sequence_number);
-  REQUIRE(log->log_end_offset() == 2);
+  REQUIRE(log->log_end_offset() == 3);
   auto fenced = log->append_as_leader(idempotent_batch(3, 1, 12, 1), 1, Time::zero());
   REQUIRE_FALSE(fenced.ok());
   REQUIRE(fenced.error().code == LogErrc::invalid_producer_epoch);
@@ -92,13 +94,30 @@ TEST_CASE("idempotence: a sequence gap is OUT_OF_ORDER_SEQUENCE_NUMBER, an older
   auto new_epoch_late = log->append_as_leader(idempotent_batch(3, 3, 5, 1), 1, Time::zero());
   REQUIRE_FALSE(new_epoch_late.ok());
   REQUIRE(new_epoch_late.error().code == LogErrc::out_of_order_sequence_number);
-  REQUIRE(log->append_as_leader(idempotent_batch(3, 3, 0, 1), 1, Time::zero())->first_offset == 2);
+  REQUIRE(log->append_as_leader(idempotent_batch(3, 3, 0, 1), 1, Time::zero())->first_offset == 3);
   REQUIRE(log->producer_state().entry(3)->epoch == 3);
   // The next sequence after Integer.MAX_VALUE is 0.
   BatchHeader wrapping;
   wrapping.base_sequence = 2147483646;
   wrapping.last_offset_delta = 2;
   REQUIRE(last_sequence(wrapping) == 0);
+}
+
+// KAFKA-15591 (Kafka 4.5): a log that never held a record takes only sequence 0 from a producer
+// it does not know. Without it, a producer's first batch that failed while the partition was
+// being created, overtaken by its second, was refused as out of order at every retry and expired.
+TEST_CASE("idempotence: a log that never held a record refuses a first sequence other than 0", "[idempotence]") {
+  testing::RecorderWorld w(1);
+  auto log = open_log(w.node(1).env().files());
+  auto overtaking = log->append_as_leader(idempotent_batch(5, 0, 3, 2), 1, Time::zero());
+  REQUIRE_FALSE(overtaking.ok());
+  REQUIRE(overtaking.error().code == LogErrc::out_of_order_sequence_number);
+  REQUIRE(overtaking.error().message.find("never held a record") != std::string::npos);
+  REQUIRE(log->log_end_offset() == 0);
+  REQUIRE(log->append_as_leader(idempotent_batch(5, 0, 0, 3), 1, Time::zero())->first_offset == 0);
+  REQUIRE(log->append_as_leader(idempotent_batch(5, 0, 3, 2), 1, Time::zero())->first_offset == 3);
+  // Another producer it does not know, now that the log has held records: any sequence.
+  REQUIRE(log->append_as_leader(idempotent_batch(6, 0, 40, 1), 1, Time::zero())->first_offset == 5);
 }
 
 TEST_CASE("idempotence: the producer state follows truncation and survives a reopen", "[idempotence]") {
