@@ -270,7 +270,7 @@ Result<LogAppendInfo, LogError> PartitionLog::append_validated(Bytes records, co
   if (info.rolled) flush_rolled_segments(now);
   if (flush_messages_due()) {
     last_flush_started_at_ = now;
-    start_flush(log_end_offset(), {});
+    start_flush(log_end_offset(), {}, /*in_append=*/true);
   }
   return info;
 }

@@ -233,6 +233,11 @@ class PartitionLog {
   // The highest offset a flush in flight will make the recovery point (recovery_point() when
   // none is in flight).
   std::int64_t highest_flush_target_in_flight() const;
+  // The log end a leader counts toward the high watermark: the log end, but only the recovery
+  // point while a flush that an append started under flush.messages is in flight. Kafka flushes
+  // inside that append (UnifiedLog.append), before Partition.appendRecordsToLeader raises the
+  // high watermark, so a leader never publishes offsets that flush has not made durable yet.
+  std::int64_t high_watermark_end_offset() const;
   std::uint64_t size_bytes() const;
   std::size_t segment_count() const { return segments_.size(); }
   std::vector<SegmentInfo> segment_infos() const;
@@ -268,6 +273,7 @@ class PartitionLog {
     int syncs_outstanding = 0;
     LogStatus status;
     FlushDone done;
+    bool in_append = false;  // started by an append under flush.messages
   };
   // A checkpoint-like file of the partition directory and whether its last write failed.
   struct CheckpointFile {
@@ -309,7 +315,7 @@ class PartitionLog {
   void mark_directory_written() { directory_sync_.written_sequence = ++write_sequence_; }
 
   // Flushing (partition_log_flush.cpp).
-  void start_flush(std::int64_t target_offset, FlushDone done);
+  void start_flush(std::int64_t target_offset, FlushDone done, bool in_append = false);
   void issue_sync(std::uint64_t flush_id, SyncTarget target, const std::string& path);
   void on_sync_done(std::uint64_t flush_id, SyncTarget target, std::uint64_t issued_at_sequence, env::IoStatus status);
   void finish_flush(std::uint64_t flush_id);

@@ -21,13 +21,14 @@ void PartitionLog::flush(std::int64_t up_to_offset, FlushDone done) {
   start_flush(std::min(up_to_offset, log_end_offset()), std::move(done));
 }
 
-void PartitionLog::start_flush(std::int64_t target_offset, FlushDone done) {
+void PartitionLog::start_flush(std::int64_t target_offset, FlushDone done, bool in_append) {
   KS_ASSERT(target_offset <= log_end_offset());
   KS_ASSERT_MSG(pending_flushes_.size() < pending_flushes_max, "too many flushes in flight");
   const std::uint64_t flush_id = next_flush_id_++;
   // syncs_outstanding starts at 1 for this function itself, so that completions arriving while
   // it still issues fsyncs cannot finish the flush early.
-  pending_flushes_.emplace(flush_id, PendingFlush{target_offset, truncation_generation_, 1, LogStatus::success(), std::move(done)});
+  pending_flushes_.emplace(flush_id,
+                           PendingFlush{target_offset, truncation_generation_, 1, LogStatus::success(), std::move(done), in_append});
 
   if (leader_epoch_checkpoint_.sync.dirty()) {
     issue_sync(flush_id, {SyncTargetKind::leader_epoch_checkpoint, 0}, path_of(leader_epoch_checkpoint_file_name));
@@ -135,6 +136,14 @@ std::int64_t PartitionLog::highest_flush_target_in_flight() const {
     if (flush.truncation_generation == truncation_generation_) highest = std::max(highest, flush.target_offset);
   }
   return highest;
+}
+
+std::int64_t PartitionLog::high_watermark_end_offset() const {
+  for (const auto& [id, flush] : pending_flushes_) {
+    // A flush a truncation overtook completes without moving the recovery point: not waited for.
+    if (flush.in_append && flush.truncation_generation == truncation_generation_) return recovery_point_;
+  }
+  return log_end_offset();
 }
 
 bool PartitionLog::flush_messages_due() const {

@@ -26,6 +26,7 @@ class PartitionReplicaLog final : public replication::ReplicaLog {
 
   replication::Offset log_start_offset() const override { return log_->log_start_offset(); }
   replication::Offset log_end_offset() const override { return log_->log_end_offset(); }
+  replication::Offset high_watermark_end_offset() const override { return log_->high_watermark_end_offset(); }
   std::optional<replication::Epoch> latest_epoch() const override;
   replication::EpochEndOffset end_offset_for_epoch(replication::Epoch requested) const override;
 

@@ -549,10 +549,12 @@ bool ReplicaManager::flush_pending_below(const log::PartitionLog& log, std::int6
   return offset > log.recovery_point() && log.highest_flush_target_in_flight() >= offset;
 }
 
-void ReplicaManager::after_flush(Hosted& p, std::int64_t offset, std::optional<replication::FetchRequestToSend> fetch) {
+void ReplicaManager::after_flush(Hosted& p, std::int64_t offset, AfterFlush then,
+                                 std::optional<replication::FetchRequestToSend> fetch) {
   KS_ASSERT_MSG(flush_waits_.size() < flush_waits_max, "too many waits for a flush");
+  KS_ASSERT((then == AfterFlush::send_fetch) == fetch.has_value());
   const std::uint64_t token = next_flush_wait_++;
-  flush_waits_.emplace(token, FlushWait{p.topic_partition, p.replica.get(), std::move(fetch)});
+  flush_waits_.emplace(token, FlushWait{p.topic_partition, p.replica.get(), then, std::move(fetch)});
   p.log->partition_log().flush(offset, [this, token](log::LogStatus) {
     // A failed flush is the log's to report (a storage error); what waited still goes, or a
     // follower or a producer would wait forever for an answer.
@@ -562,11 +564,17 @@ void ReplicaManager::after_flush(Hosted& p, std::int64_t offset, std::optional<r
     flush_waits_.erase(waiting);
     Hosted* still = find(wait.partition);
     if (still == nullptr || still->replica.get() != wait.replica || shutting_down_) return;
-    if (wait.fetch) {
-      send_fetch(*still, *wait.fetch);
-    } else {
-      still->answers_wait_for_flush = false;
-      send_flushed_answers(*still);
+    switch (wait.then) {
+      case AfterFlush::send_fetch: send_fetch(*still, *wait.fetch); break;
+      case AfterFlush::send_answers:
+        still->answers_wait_for_flush = false;
+        send_flushed_answers(*still);
+        break;
+      case AfterFlush::advance_high_watermark:
+        still->high_watermark_waits_for_flush = false;
+        still->replica->on_log_flushed(env_.now());
+        apply_output(*still);
+        break;
     }
   });
 }
@@ -592,7 +600,7 @@ void ReplicaManager::send_flushed_answers(Hosted& p) {
     Hosted::AnswerAfterFlush& next = p.answers_after_flush.front();
     if (flush_pending_below(p.log->partition_log(), next.flushed_below)) {
       p.answers_wait_for_flush = true;
-      after_flush(p, next.flushed_below, std::nullopt);
+      after_flush(p, next.flushed_below, AfterFlush::send_answers);
       return;
     }
     const NodeId to = next.to;
@@ -659,7 +667,7 @@ void ReplicaManager::apply_output(Hosted& p) {
     // them: that fetch waits for the flush the append started.
     for (auto& f : out.fetch_requests) {
       if (flush_pending_below(p.log->partition_log(), f.request.fetch_offset)) {
-        after_flush(p, f.request.fetch_offset, f);
+        after_flush(p, f.request.fetch_offset, AfterFlush::send_fetch, f);
         continue;
       }
       send_fetch(p, f);
@@ -678,6 +686,13 @@ void ReplicaManager::apply_output(Hosted& p) {
     // 6. state changes for the trace.
     for (const auto& change : out.state_changes) record_state(p, change);
     changed = changed || !out.state_changes.empty();
+  }
+  // A leader whose own log end counts toward its high watermark only once a flush.messages flush
+  // ends (ReplicaLog::high_watermark_end_offset) hears when it does.
+  if (!p.high_watermark_waits_for_flush && r.role() == replication::Role::leader &&
+      p.log->partition_log().high_watermark_end_offset() < p.log->log_end_offset()) {
+    p.high_watermark_waits_for_flush = true;
+    after_flush(p, p.log->log_end_offset(), AfterFlush::advance_high_watermark);
   }
   arm_timer(p);
   // A higher high watermark or a lost leadership answers the consumers waiting on this partition.

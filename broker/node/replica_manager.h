@@ -106,6 +106,8 @@ class ReplicaManager {
     };
     std::deque<AnswerAfterFlush> answers_after_flush;
     bool answers_wait_for_flush = false;
+    // The leader's high watermark waits for a flush.messages flush (see apply_output).
+    bool high_watermark_waits_for_flush = false;
     // Consumer fetches with nothing to read yet, parked until the high watermark passes their
     // offset or fetch.max.wait.ms ends (Kafka's DelayedFetch for consumers), oldest first.
     struct ParkedConsumerFetch {
@@ -149,13 +151,16 @@ class ReplicaManager {
   const Hosted* partition(const std::string& topic, std::int32_t index) const;
 
  private:
+  // What waits for a flush of a partition's log (after_flush).
+  enum class AfterFlush { send_fetch, send_answers, advance_high_watermark };
   Hosted* host(const metadata::MetadataImage& image, const metadata::TopicImage& topic, std::int32_t index);
   replication::ReplicationConfig replication_config(const replication::TopicPartition& tp) const;
   void apply_output(Hosted& p);
   void send_fetch(Hosted& p, const replication::FetchRequestToSend& f);
   // Once the log has flushed below `offset` (or the flush ends without getting there): sends
-  // `fetch`, or, without one, releases the partition's produce answers (send_flushed_answers).
-  void after_flush(Hosted& p, std::int64_t offset, std::optional<replication::FetchRequestToSend> fetch);
+  // `fetch`, releases the partition's produce answers (send_flushed_answers), or tells the
+  // leader's core (PartitionReplica::on_log_flushed).
+  void after_flush(Hosted& p, std::int64_t offset, AfterFlush then, std::optional<replication::FetchRequestToSend> fetch = {});
   // Whether a flush in flight will cover offsets below `offset` that are not flushed yet.
   static bool flush_pending_below(const log::PartitionLog& log, std::int64_t offset);
   void answer_produce(Hosted& p, NodeId to, std::uint64_t correlation, const replication::ProduceResponse& resp);
@@ -230,7 +235,8 @@ class ReplicaManager {
   struct FlushWait {
     replication::TopicPartition partition;
     const replication::PartitionReplica* replica = nullptr;  // the core that asked
-    std::optional<replication::FetchRequestToSend> fetch;
+    AfterFlush then = AfterFlush::send_answers;
+    std::optional<replication::FetchRequestToSend> fetch;  // for send_fetch
   };
   std::uint64_t next_flush_wait_ = 1;
   std::map<std::uint64_t, FlushWait> flush_waits_;

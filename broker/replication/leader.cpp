@@ -323,13 +323,21 @@ void PartitionReplica::answer_parked_fetches_after_role_change(std::vector<Parke
 
 // ---------------------------------------------------------------- High watermark
 
+void PartitionReplica::on_log_flushed(Time now) {
+  begin_input(now);
+  maybe_advance_high_watermark(now, "flushed");
+  end_input(now);
+}
+
 bool PartitionReplica::maybe_advance_high_watermark(Time now, const char* reason) {
   if (role() != Role::leader) return false;
   // KIP-966 (Kafka 3.7+): records only an under-sized ISR holds are not committed.
   if (!config_.legacy_advance_high_watermark_below_min_isr && under_min_isr()) return false;
-  // The smallest log end over the maximal ISR, the leader's own included. A member that has not
-  // fetched in this leadership holds it back (Kafka's UnknownOffset).
-  Offset candidate = log_.log_end_offset();
+  // The smallest log end over the maximal ISR, the leader's own included (as far as its
+  // flush.messages flushes made it durable: ReplicaLog::high_watermark_end_offset). A member that
+  // has not fetched in this leadership holds it back (Kafka's UnknownOffset).
+  Offset candidate = log_.high_watermark_end_offset();
+  KS_ASSERT(candidate <= log_.log_end_offset());
   for (NodeId id : maximal_isr()) {
     if (id == config_.node_id) continue;
     const FollowerProgress* follower = find_follower(id);

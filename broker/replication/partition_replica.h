@@ -90,6 +90,9 @@ class PartitionReplica {
   OffsetsForLeaderEpochResponse on_offsets_for_leader_epoch(Time now,
                                                             const OffsetsForLeaderEpochRequest& request) const;
   void on_alter_partition_response(Time now, const AlterPartitionResponse& response);
+  // A flush of the log ended: a leader may count more of its own log toward the high watermark
+  // (ReplicaLog::high_watermark_end_offset).
+  void on_log_flushed(Time now);
 
   // ---- Follower inputs ----
   void on_fetch_response(Time now, const FetchResponse& response);

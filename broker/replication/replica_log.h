@@ -47,6 +47,11 @@ class ReplicaLog {
   // ---- State ----
   virtual Offset log_start_offset() const = 0;
   virtual Offset log_end_offset() const = 0;
+  // The log end a leader counts toward the high watermark (at most log_end_offset()): lower
+  // while a flush.messages flush the last appends started is in flight (Kafka flushes inside the
+  // append, before the leader raises its high watermark). The driver calls
+  // PartitionReplica::on_log_flushed when such a flush ends.
+  virtual Offset high_watermark_end_offset() const { return log_end_offset(); }
   // The latest epoch in the epoch cache (UnifiedLog.latestEpoch); nullopt when it is empty.
   virtual std::optional<Epoch> latest_epoch() const = 0;
   // Kafka's LeaderEpochFileCache.endOffsetFor(requested, logEndOffset):
