@@ -45,7 +45,7 @@ struct RecordValue {
 };
 
 // Append-only storage whose pointers stay valid for the arena's lifetime (chunks never move):
-// values with their heads, and the entry arrays that runs point into. A bump allocator: the
+// record values and the entry arrays that runs point into. A bump allocator: the
 // values of one partition are millions of small objects that all die together.
 class ValueArena {
  public:
