@@ -155,7 +155,7 @@ void Network::schedule_delivery(std::size_t from, std::size_t to, std::uint64_t 
   Link& l = link(from, to);
   const std::uint64_t delivery_id = next_delivery_id_++;
   const EventId event = scheduler_.schedule_at(arrival, [this, from, to, delivery_id] { deliver(from, to, delivery_id); });
-  l.in_flight.push_back(InFlight{message_id, delivery_id, event, std::move(message)});
+  l.in_flight.push_back(InFlight{message_id, delivery_id, l.epoch, event, std::move(message)});
 }
 
 void Network::deliver(std::size_t from, std::size_t to, std::uint64_t delivery_id) {
@@ -167,7 +167,14 @@ void Network::deliver(std::size_t from, std::size_t to, std::uint64_t delivery_i
   KS_ASSERT(it != l.in_flight.end());
   protocol::Message message = std::move(it->message);
   const std::uint64_t message_id = it->message_id;
+  const std::uint64_t epoch = it->epoch;
   l.in_flight.erase(it);
+  if (epoch > l.epoch_delivered) {
+    l.epoch_delivered = epoch;
+    // The sender opened a new connection since its last message here: whatever the receiver
+    // has yet to hear about the old one, it hears now, and its replies use the new one.
+    if (from != to && link(to, from).notifications_pending > 0) tell_connection_lost_now(to, from);
+  }
 
   const std::int64_t size_bytes = protocol::wire_size_bytes(message.body);
   counters_.messages_delivered++;
@@ -201,15 +208,33 @@ void Network::notify_broken(std::size_t a, std::size_t b) {
 
 void Network::schedule_connection_lost(std::size_t who, std::size_t peer, bool writes_lost) {
   KS_ASSERT(who != peer);
-  if (writes_lost) ++link(who, peer).broken_notifications_pending;
-  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, who, peer, writes_lost] {
+  Link& l = link(who, peer);
+  if (writes_lost) ++l.broken_notifications_pending;
+  ++l.notifications_pending;
+  const std::uint64_t generation = l.notify_generation;
+  scheduler_.schedule_after(config_.disconnect_detection_delay, [this, who, peer, writes_lost, generation] {
+    Link& told = link(who, peer);
+    if (generation != told.notify_generation) return;  // voided: `who` was told early
     if (writes_lost) {
-      Link& l = link(who, peer);
-      KS_ASSERT(l.broken_notifications_pending > 0);
-      --l.broken_notifications_pending;
+      KS_ASSERT(told.broken_notifications_pending > 0);
+      --told.broken_notifications_pending;
     }
+    KS_ASSERT(told.notifications_pending > 0);
+    --told.notifications_pending;
+    ++told.epoch;
     if (connection_lost_) connection_lost_(ids_[who], ids_[peer]);
   });
+}
+
+void Network::tell_connection_lost_now(std::size_t who, std::size_t peer) {
+  KS_ASSERT(who != peer);
+  Link& l = link(who, peer);
+  KS_ASSERT(l.notifications_pending > 0);
+  ++l.notify_generation;
+  l.notifications_pending = 0;
+  l.broken_notifications_pending = 0;
+  ++l.epoch;
+  if (connection_lost_) connection_lost_(ids_[who], ids_[peer]);
 }
 
 void Network::set_link(std::size_t from, std::size_t to, bool up, const char* reason) {
@@ -278,6 +303,13 @@ void Network::reset_connections(NodeId node, const char* reason) {
     if (other == n) continue;
     drop_in_flight(n, other, reason);
     drop_in_flight(other, n, reason);
+    // The dead process's connections die with it: a restarted one opens new connections, and
+    // what the old one was about to hear is void.
+    Link& own = link(n, other);
+    ++own.notify_generation;
+    own.notifications_pending = 0;
+    own.broken_notifications_pending = 0;
+    ++own.epoch;
     // The peer learns of the broken connection after the delay; the dead node learns nothing.
     schedule_connection_lost(other, n, true);
   }

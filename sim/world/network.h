@@ -7,6 +7,10 @@
 // message in flight on it is dropped and both ends are told the connection broke after a
 // detection delay; until it is told, what a sender writes to that peer is dropped too (a dead
 // socket), so no message crosses from a broken connection to a restarted peer or a healed link.
+// A message that arrives on a connection its sender opened after hearing of a break (or after
+// its process restarted) proves the peer is on a new connection: if the receiver has not been
+// told of the old one's loss yet, it is told now, before the message, and its replies go back
+// on the new connection (in TCP they would travel on the socket the request came in on).
 // Loss, duplication and reordering are optional knobs beyond TCP, off by default.
 //
 // Reachability: direct links are a directed graph (an edge A->B when A's messages reach B);
@@ -104,6 +108,7 @@ class Network {
   struct InFlight {
     std::uint64_t message_id;   // as traced; a duplicated message has two deliveries
     std::uint64_t delivery_id;  // unique per scheduled delivery
+    std::uint64_t epoch;        // the sender's connection epoch when it was sent
     EventId event;
     protocol::Message message;
   };
@@ -116,6 +121,15 @@ class Network {
     // what it writes on the dead connection goes nowhere, as on a TCP socket after a reset, even
     // if the link or the peer is back meanwhile. The next connection starts after the news.
     int broken_notifications_pending = 0;
+    // Notifications of any kind scheduled for the sender about this peer, and their generation:
+    // telling the sender early (a newer connection arrived) voids those already scheduled.
+    int notifications_pending = 0;
+    std::uint64_t notify_generation = 0;
+    // The sender's connection epoch: it grows each time the sender is told its connection to
+    // the peer broke, and when the sender's process dies (a new process opens new connections).
+    std::uint64_t epoch = 0;
+    // The highest epoch among messages delivered on this link: a higher one is a new connection.
+    std::uint64_t epoch_delivered = 0;
     std::deque<InFlight> in_flight;  // oldest first
   };
 
@@ -129,6 +143,9 @@ class Network {
   // Tells `who` (after the detection delay) that its connection to `peer` broke; writes_lost:
   // what `who` writes to `peer` until then goes nowhere.
   void schedule_connection_lost(std::size_t who, std::size_t peer, bool writes_lost);
+  // Tells `who` now that its old connection to `peer` broke and voids the notifications already
+  // scheduled: `peer` reached it on a newer connection.
+  void tell_connection_lost_now(std::size_t who, std::size_t peer);
   void trace_drop(std::uint64_t message_id, NodeId from, NodeId to, const char* reason);
   void schedule_delivery(std::size_t from, std::size_t to, std::uint64_t message_id, Time arrival,
                          protocol::Message message);

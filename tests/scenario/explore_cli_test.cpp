@@ -44,25 +44,25 @@ TEST_CASE("kraftsim explore saves failing generated scenarios that replay as fai
   REQUIRE(modern.out.find("explored seeds 1..20 (bug: none, 1 jobs): 0 failed") != std::string::npos);
   REQUIRE(!std::filesystem::exists(dir / "generated-1.json"));
 
-  // With this mutation, seeds 182..186 all fail: elections that ignore the log break liveness in
-  // most, and seed 184 breaks Raft safety (raft-committed-consistent), which replays with exit
+  // With this mutation, seeds 189..193 all fail: elections that ignore the log break liveness in
+  // most, and seed 193 breaks Raft safety (raft-committed-consistent), which replays with exit
   // code 1.
-  const auto buggy = run_cli("explore --seeds 182..186 --bug raft-grant-vote-without-log-check --out " + dir.string());
+  const auto buggy = run_cli("explore --seeds 189..193 --bug raft-grant-vote-without-log-check --out " + dir.string());
   INFO(buggy.out);
   REQUIRE(buggy.exit_code == 1);  // the worst over the runs: a safety violation
-  REQUIRE(buggy.out.find("seed 184: FAILED (raft-") != std::string::npos);
-  const auto saved = dir / "generated-184.json";
+  REQUIRE(buggy.out.find("seed 193: FAILED (raft-") != std::string::npos);
+  const auto saved = dir / "generated-193.json";
   REQUIRE(std::filesystem::exists(saved));
-  const auto replay = run_cli("run " + saved.string() + " --seed 184");
+  const auto replay = run_cli("run " + saved.string() + " --seed 193");
   INFO(replay.out);
   REQUIRE(replay.exit_code == 1);
 
   // Two jobs: the same seeds fail with the same checks (the lines come in completion order).
-  const auto parallel = run_cli("explore --seeds 182..186 --jobs 2 --bug raft-grant-vote-without-log-check --out " +
+  const auto parallel = run_cli("explore --seeds 189..193 --jobs 2 --bug raft-grant-vote-without-log-check --out " +
                                 (dir / "jobs2").string());
   INFO(parallel.out);
   REQUIRE(parallel.exit_code == buggy.exit_code);
-  for (int seed = 182; seed <= 186; ++seed) {
+  for (int seed = 189; seed <= 193; ++seed) {
     const auto line_of = [seed](const std::string& out) {
       const auto at = out.find("seed " + std::to_string(seed) + ":");
       return at == std::string::npos ? std::string() : out.substr(at, out.find('\n', at) - at);

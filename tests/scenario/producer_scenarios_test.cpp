@@ -31,6 +31,26 @@ runner::Scenario load(const std::string& name) { return kraftsim::testing::load_
 
 bool held(const runner::CheckResult* c) { return c != nullptr && c->status == runner::CheckStatus::held; }
 
+// A scenario of tests/regressions/.
+runner::Scenario load_regression(const std::string& name) {
+  auto loaded = runner::load_scenario_file(std::string(KRAFTSIM_SOURCE_DIR "/tests/regressions/") + name + ".json");
+  INFO(name);
+  REQUIRE(loaded.ok());
+  return loaded.value();
+}
+
+// Runs it at its own seed, trace kept.
+runner::RunResult run_regression(const runner::Scenario& s) { return runner::run_scenario(s, {s.seed, true}); }
+
+// A regression's run passes and, by the quiet phase's end, every record was acknowledged.
+void require_all_acknowledged(const runner::RunResult& r) {
+  INFO(r.replay_command);
+  REQUIRE(r.passed);
+  REQUIRE(held(find_check(r, "liveness-after-heal")));
+  REQUIRE(r.stats.records_failed == 0);
+  REQUIRE(r.stats.records_acknowledged == r.stats.records_sent);
+}
+
 // Two or three windows in which every broker's answers to the producer are lost (a one-way cut:
 // its requests still arrive and are appended), at times drawn from the seed.
 void lose_answers_randomly(runner::Scenario& s, std::uint64_t seed) {
@@ -391,10 +411,8 @@ TEST_CASE("a run's stats count what the clients did and what the checkers found"
 TEST_CASE("idempotent producer regressions: retries keep sequence order across timeouts and restarts",
           "[producer][idempotence][scenario]") {
   for (const std::string name : {"idempotent-order-request-timeout", "idempotent-order-restarted-leader"}) {
-    auto loaded = runner::load_scenario_file(std::string(KRAFTSIM_SOURCE_DIR "/tests/regressions/") + name + ".json");
-    REQUIRE(loaded.ok());
-    const runner::Scenario& s = loaded.value();
-    const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
+    const runner::Scenario s = load_regression(name);
+    const runner::RunResult r = run_regression(s);
     INFO(name << ": " << r.replay_command);
     REQUIRE(held(find_check(r, "producer-order")));
     REQUIRE(held(find_check(r, "idempotent-no-duplicates")));
@@ -452,10 +470,8 @@ TEST_CASE("a produce request timeout fails every request in flight to that broke
 // partition go out in the order the requests arrived, and some request did wait its turn.
 TEST_CASE("a broker answers a producer's requests for a partition in the order they arrived",
           "[producer][idempotence][scenario]") {
-  auto loaded = runner::load_scenario_file(KRAFTSIM_SOURCE_DIR "/tests/regressions/idempotent-unknown-producer-no-reorder.json");
-  REQUIRE(loaded.ok());
-  const runner::Scenario& s = loaded.value();
-  const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
+  const runner::Scenario s = load_regression("idempotent-unknown-producer-no-reorder");
+  const runner::RunResult r = run_regression(s);
   INFO(r.replay_command);
   REQUIRE(held(find_check(r, "producer-order")));
   REQUIRE(r.passed);
@@ -502,15 +518,9 @@ TEST_CASE("a broker answers a producer's requests for a partition in the order t
 // order at every retry until delivery.timeout.ms, never written.
 TEST_CASE("a log that never held a record takes a producer's sequence 0 first, so an overtaken first batch is written",
           "[producer][idempotence][scenario]") {
-  auto loaded = runner::load_scenario_file(KRAFTSIM_SOURCE_DIR "/tests/regressions/idempotent-first-batch-overtaken.json");
-  REQUIRE(loaded.ok());
-  const runner::Scenario& s = loaded.value();
-  const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
-  INFO(r.replay_command);
-  REQUIRE(r.passed);
-  REQUIRE(held(find_check(r, "liveness-after-heal")));
-  REQUIRE(r.stats.records_failed == 0);
-  REQUIRE(r.stats.records_acknowledged == r.stats.records_sent);
+  const runner::Scenario s = load_regression("idempotent-first-batch-overtaken");
+  const runner::RunResult r = run_regression(s);
+  require_all_acknowledged(r);
   // The refusal: a first sequence above 0 rejected on a partition nothing was acknowledged on yet.
   std::set<std::int64_t> acked_partitions;
   bool refused_first = false;
@@ -522,4 +532,32 @@ TEST_CASE("a log that never held a record takes a producer's sequence 0 first, s
     }
   }
   REQUIRE(refused_first);
+}
+
+// Found by the explorer (seed 74030, tests/regressions/response-dropped-on-new-connection.json):
+// the producer reconnected after a heal and resent while its partition's leader still counted
+// its own writes to the producer as going into the old, dead connection (it had answered an old
+// request across the cut link). The answers on the new connection were dropped, the producer
+// waited request.timeout.ms, and its retries fell outside the duplicate window: refused as out of
+// order until delivery.timeout.ms. Now the new connection carries the answers back.
+TEST_CASE("answers to a producer's resent requests go back on its new connection after a heal",
+          "[producer][idempotence][scenario]") {
+  const runner::Scenario s = load_regression("response-dropped-on-new-connection");
+  const runner::RunResult r = run_regression(s);
+  require_all_acknowledged(r);
+  // No produce was refused as out of order, and the leader heard of the old connection's loss
+  // when the producer's new one arrived: a connection-lost right before, at the same instant as,
+  // a Produce delivered from that peer.
+  bool told_on_arrival = false;
+  for (std::size_t i = 0; i < r.trace_events.size(); ++i) {
+    const auto& e = r.trace_events[i];
+    INFO("t=" << e.t_us << " node " << e.node << " " << e.name);
+    REQUIRE_FALSE((e.name == "produce-error" && e.string_or("error", "") == "OUT_OF_ORDER_SEQUENCE_NUMBER"));
+    if (e.name == "connection-lost" && i + 1 < r.trace_events.size()) {
+      const auto& next = r.trace_events[i + 1];
+      told_on_arrival |= next.kind == trace::Kind::deliver && next.name == "Produce" && next.t_us == e.t_us &&
+                         next.node == e.node && next.int_or("from", -1) == e.int_or("peer", -2);
+    }
+  }
+  REQUIRE(told_on_arrival);
 }

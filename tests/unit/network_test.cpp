@@ -233,3 +233,51 @@ TEST_CASE("a write across a cut link is dropped and the sender is told", "[netwo
   REQUIRE(w.log(1).lost.size() == noticed + 1);
   REQUIRE(w.log(1).lost.back().first == 2);
 }
+
+// Found by the explorer (seed 74030, tests/regressions/response-dropped-on-new-connection.json):
+// a broker answered a request from before a partition while the link was still down, so its
+// writes to the producer counted as lost for the detection delay. The producer, told long
+// before, reconnected after the heal and resent; the broker's answers to the resent requests
+// were dropped on the dead connection, and the producer waited request.timeout.ms. In TCP the
+// answers go back on the socket the requests came in on: a message on a connection its sender
+// opened after hearing of the break tells the receiver of the old one's loss first.
+TEST_CASE("a message on a connection opened after the break carries the receiver's replies back",
+          "[network]") {
+  RecorderWorld w(2, fast_network());
+  w.world.partition({{1}, {2}});
+  w.run_for(milliseconds(60));  // both ends told (detection delay 50 ms)
+  const std::size_t lost_1 = w.log(1).lost.size();
+  const std::size_t lost_2 = w.log(2).lost.size();
+  REQUIRE(lost_1 >= 1);
+  REQUIRE(lost_2 >= 1);
+  w.node(1).ping(2, 0);  // an answer across the cut link: dropped, 1 hears again in 50 ms
+  w.world.heal();
+  w.node(2).ping(1, 1);  // 2 reconnects: a new connection
+  w.run_for(milliseconds(11));  // delivered (latency <= 10 ms), 1's notice not yet due
+  REQUIRE(w.log(1).received.size() == 1);
+  REQUIRE(w.log(1).lost.size() == lost_1 + 1);  // told of the old connection's loss on arrival
+  REQUIRE(w.log(1).lost.back().second == w.log(1).received.back().at_us);
+  w.node(1).ping(2, 2);  // the reply goes back on the new connection
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.size() == 1);
+  REQUIRE(w.log(2).received[0].sequence == 2);
+  REQUIRE(w.log(1).lost.size() == lost_1 + 1);  // the voided notice never fires
+  REQUIRE(w.log(2).lost.size() == lost_2);
+}
+
+// The other side of the rule: a message on the connection that broke (its sender has not heard
+// of the break) is no proof of a new one, so the receiver's writes stay lost until it is told.
+TEST_CASE("a message on the old connection does not revive the receiver's dead writes", "[network]") {
+  RecorderWorld w(2, fast_network());
+  w.world.block_one_way(1, 2);
+  w.run_for(milliseconds(5));
+  w.world.heal();           // before either end heard of the cut
+  w.node(2).ping(1, 0);     // 2's link to 1 never broke and 2 was not told: the old connection
+  w.run_for(milliseconds(11));
+  REQUIRE(w.log(1).received.size() == 1);
+  REQUIRE(w.log(1).lost.empty());
+  w.node(1).ping(2, 1);     // still the dead connection
+  w.run_for(seconds(1));
+  REQUIRE(w.log(2).received.empty());
+  REQUIRE(w.log(1).lost.size() == 1);
+}
