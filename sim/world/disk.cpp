@@ -250,7 +250,7 @@ void Disk::write_into(Inode& inode, std::uint64_t offset, env::ByteView bytes) {
   const std::uint64_t end = offset + bytes.size();
   save_durable_bytes(inode, offset, std::min({end, old_size, inode.durable_size}));
   if (offset == old_size) {  // an append: no zero-fill before the copy
-    inode.data.insert(inode.data.end(), bytes.begin(), bytes.end());
+    inode.data.append(bytes);
     used_bytes_ += bytes.size();
   } else {
     if (end > old_size) {
@@ -628,7 +628,7 @@ env::IoResult<env::Bytes> Disk::current_content(std::string_view path) const {
 env::IoResult<env::ByteView> Disk::current_view(std::string_view path) const {
   const Inode* inode = find_current(path);
   if (inode == nullptr) return error_result<env::ByteView>(IoErrc::not_found, path);
-  return env::ByteView(inode->data);
+  return inode->data.view();
 }
 
 env::Bytes Disk::durable_bytes_of(const Inode& inode) const {

@@ -30,6 +30,7 @@
 #include "base/random.h"
 #include "base/time.h"
 #include "broker/env/files.h"
+#include "sim/world/file_bytes.h"
 
 namespace kraftsim::sim {
 
@@ -200,7 +201,7 @@ class Disk {
 
   struct Inode {
     // Current content: what reads see (the page-cache view).
-    env::Bytes data;
+    FileBytes data;
     // Length of the durable content.
     std::uint64_t durable_size = 0;
     // Undo overlay: disjoint ranges offset -> the durable bytes there, saved the first time a
