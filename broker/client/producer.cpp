@@ -191,8 +191,8 @@ void Producer::record_history(std::string_view type, const Pending& record, std:
   if (type == "invoke" && config_.key_count > 0) f.add("key", fmt::format("key-{}", record.key));
   if (partition >= 0) f.add("partition", partition);
   if (offset >= 0) f.add("offset", offset);
-  const ProducerValueText value(env_.self(), std::max<std::int64_t>(seq, 0));  // outlives the record call
-  if (seq >= 0) f.add("value", value.view());
+  std::optional<ProducerValueText> value;  // outlives the record call
+  if (seq >= 0) f.add("value", value.emplace(env_.self(), seq).view());
   if (!error.empty()) f.add("error", error);
   env_.record("history", std::move(f));
 }
