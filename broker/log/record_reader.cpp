@@ -52,38 +52,11 @@ const DecodeError& RecordReader::error() const {
   return error_;
 }
 
-bool RecordReader::ensure(std::size_t count, std::string_view field) {
-  if (failed_) return false;
-  if (count <= remaining()) return true;
-  fail_at(position_, DecodeErrc::truncated,
-          fmt::format("{} needs {} bytes, {} left", field, count, remaining()));
-  return false;
+void RecordReader::fail_short(std::size_t count, std::string_view field) {
+  fail_at(position_, DecodeErrc::truncated, fmt::format("{} needs {} bytes, {} left", field, count, remaining()));
 }
 
-std::uint64_t RecordReader::read_big_endian(std::size_t width_bytes, std::string_view field) {
-  if (!ensure(width_bytes, field)) return 0;
-  const std::uint64_t value = load_big_endian(bytes_, position_, width_bytes);
-  position_ += width_bytes;
-  return value;
-}
-
-std::int8_t RecordReader::read_int8(std::string_view field) {
-  return static_cast<std::int8_t>(read_big_endian(1, field));
-}
-std::int16_t RecordReader::read_int16(std::string_view field) {
-  return static_cast<std::int16_t>(read_big_endian(2, field));
-}
-std::int32_t RecordReader::read_int32(std::string_view field) {
-  return static_cast<std::int32_t>(read_big_endian(4, field));
-}
-std::uint32_t RecordReader::read_uint32(std::string_view field) {
-  return static_cast<std::uint32_t>(read_big_endian(4, field));
-}
-std::int64_t RecordReader::read_int64(std::string_view field) {
-  return static_cast<std::int64_t>(read_big_endian(8, field));
-}
-
-std::int32_t RecordReader::read_varint(std::string_view field) {
+std::int32_t RecordReader::read_varint_slow(std::string_view field) {
   if (failed_) return 0;
   const auto read = log::read_varint(bytes_.subspan(position_));
   if (!read.ok()) {
@@ -97,7 +70,7 @@ std::int32_t RecordReader::read_varint(std::string_view field) {
   return read->value;
 }
 
-std::int64_t RecordReader::read_varlong(std::string_view field) {
+std::int64_t RecordReader::read_varlong_slow(std::string_view field) {
   if (failed_) return 0;
   const auto read = log::read_varlong(bytes_.subspan(position_));
   if (!read.ok()) {
@@ -109,13 +82,6 @@ std::int64_t RecordReader::read_varlong(std::string_view field) {
   position_ += read->size_bytes;
   KS_ASSERT(position_ <= bytes_.size());
   return read->value;
-}
-
-ByteView RecordReader::read_bytes(std::size_t count, std::string_view field) {
-  if (!ensure(count, field)) return {};
-  const ByteView view = bytes_.subspan(position_, count);
-  position_ += count;
-  return view;
 }
 
 RecordReader RecordReader::read_nested(std::size_t count, std::string_view field) {

@@ -12,15 +12,6 @@ void append_unsigned(Bytes& out, std::uint64_t value) {
   out.push_back(static_cast<std::uint8_t>(value));
 }
 
-std::size_t unsigned_size_bytes(std::uint64_t value) {
-  std::size_t size_bytes = 1;
-  while (value >= 0x80) {
-    value >>= 7;
-    ++size_bytes;
-  }
-  return size_bytes;
-}
-
 // Reads an unsigned varint of at most `size_bytes_max` groups whose value fits `value_bits`.
 Result<VarintRead<std::uint64_t>, VarintErrc> read_unsigned(ByteView bytes, std::size_t size_bytes_max,
                                                             unsigned value_bits) {
@@ -56,18 +47,6 @@ void append_varlong(Bytes& out, std::int64_t value) {
   const std::size_t size_before = out.size();
   append_unsigned(out, zigzag_encode(value));
   KS_ASSERT(out.size() - size_before == varlong_size_bytes(value));
-}
-
-std::size_t varint_size_bytes(std::int32_t value) {
-  const std::size_t size_bytes = unsigned_size_bytes(zigzag_encode(value));
-  KS_ASSERT(size_bytes <= varint_size_bytes_max);
-  return size_bytes;
-}
-
-std::size_t varlong_size_bytes(std::int64_t value) {
-  const std::size_t size_bytes = unsigned_size_bytes(zigzag_encode(value));
-  KS_ASSERT(size_bytes <= varlong_size_bytes_max);
-  return size_bytes;
 }
 
 Result<VarintRead<std::int32_t>, VarintErrc> read_varint(ByteView bytes) {

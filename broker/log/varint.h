@@ -31,8 +31,21 @@ constexpr std::int64_t zigzag_decode(std::uint64_t value) {
 
 void append_varint(Bytes& out, std::int32_t value);
 void append_varlong(Bytes& out, std::int64_t value);
-std::size_t varint_size_bytes(std::int32_t value);
-std::size_t varlong_size_bytes(std::int64_t value);
+// Inline: the record codecs size every field of every record with them.
+constexpr std::size_t unsigned_varint_size_bytes(std::uint64_t value) {
+  std::size_t size_bytes = 1;
+  while (value >= 0x80) {
+    value >>= 7;
+    ++size_bytes;
+  }
+  return size_bytes;
+}
+constexpr std::size_t varint_size_bytes(std::int32_t value) { return unsigned_varint_size_bytes(zigzag_encode(value)); }
+constexpr std::size_t varlong_size_bytes(std::int64_t value) {
+  return unsigned_varint_size_bytes(zigzag_encode(value));
+}
+static_assert(varint_size_bytes(INT32_MIN) == varint_size_bytes_max);
+static_assert(varlong_size_bytes(INT64_MIN) == varlong_size_bytes_max);
 
 enum class VarintErrc {
   truncated,  // the bytes end while the high bit still says "more follows"
