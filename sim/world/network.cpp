@@ -226,14 +226,18 @@ void Network::schedule_connection_lost(std::size_t who, std::size_t peer, bool w
   });
 }
 
-void Network::tell_connection_lost_now(std::size_t who, std::size_t peer) {
-  KS_ASSERT(who != peer);
-  Link& l = link(who, peer);
-  KS_ASSERT(l.notifications_pending > 0);
+void Network::start_new_connection(Link& l) {
   ++l.notify_generation;
   l.notifications_pending = 0;
   l.broken_notifications_pending = 0;
   ++l.epoch;
+}
+
+void Network::tell_connection_lost_now(std::size_t who, std::size_t peer) {
+  KS_ASSERT(who != peer);
+  Link& l = link(who, peer);
+  KS_ASSERT(l.notifications_pending > 0);
+  start_new_connection(l);
   if (connection_lost_) connection_lost_(ids_[who], ids_[peer]);
 }
 
@@ -305,11 +309,7 @@ void Network::reset_connections(NodeId node, const char* reason) {
     drop_in_flight(other, n, reason);
     // The dead process's connections die with it: a restarted one opens new connections, and
     // what the old one was about to hear is void.
-    Link& own = link(n, other);
-    ++own.notify_generation;
-    own.notifications_pending = 0;
-    own.broken_notifications_pending = 0;
-    ++own.epoch;
+    start_new_connection(link(n, other));
     // The peer learns of the broken connection after the delay; the dead node learns nothing.
     schedule_connection_lost(other, n, true);
   }

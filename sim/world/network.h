@@ -143,6 +143,9 @@ class Network {
   // Tells `who` (after the detection delay) that its connection to `peer` broke; writes_lost:
   // what `who` writes to `peer` until then goes nowhere.
   void schedule_connection_lost(std::size_t who, std::size_t peer, bool writes_lost);
+  // The sender's next write opens a new connection: the notices scheduled about the old one are
+  // void, its writes are no longer lost, and its epoch grows.
+  void start_new_connection(Link& l);
   // Tells `who` now that its old connection to `peer` broke and voids the notifications already
   // scheduled: `peer` reached it on a newer connection.
   void tell_connection_lost_now(std::size_t who, std::size_t peer);
