@@ -10,6 +10,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "broker/env/node_id.h"
@@ -40,6 +41,9 @@ struct PartitionReplicaView {
   OffsetValues values;
 };
 
+// A topic-partition, as the end-of-run pass names it.
+using PartitionKey = std::pair<std::string, std::int32_t>;
+
 // Read-only access to node state for checkers. A node that is down has no quorum (nullptr).
 class ClusterView {
  public:
@@ -50,7 +54,8 @@ class ClusterView {
   // Whether messages from `from` currently reach `to` (the network's view).
   virtual bool link_up(NodeId from, NodeId to) const = 0;
   // Every running broker's replica of topic-partition (empty when none hosts it). The reference
-  // stays valid until the next call for another partition or the world moves on.
+  // stays valid until the next call for another partition or the world moves on. Checkers get
+  // these through on_end_partition (end_of_run.h), one partition at a time.
   virtual const std::vector<PartitionReplicaView>& partition_replicas(const std::string& /*topic*/,
                                                                       std::int32_t /*partition*/) const {
     static const std::vector<PartitionReplicaView> none;
@@ -73,6 +78,14 @@ class Checker {
   // requires the same verdicts, so a name missing here shows.
   virtual std::span<const std::string_view> state_names() const { return {}; }
   virtual void on_event(const trace::EventRef& event) = 0;
+  // The partitions whose final replicas this checker judges at the end of the run. The end of a
+  // run (check::finish_run) decodes one partition's replicas at a time, from their disks, and
+  // shows them to every checker that named the partition, in (topic, partition) order, before
+  // any on_end: a long run's millions of records are then in memory one partition at a time,
+  // not all at once (docs/PERFORMANCE.md).
+  virtual std::vector<PartitionKey> end_partitions() const { return {}; }
+  virtual void on_end_partition(std::int64_t /*t_us*/, const PartitionKey& /*partition*/,
+                                const std::vector<PartitionReplicaView>& /*replicas*/) {}
   virtual void on_end(std::int64_t /*t_us*/) {}
 
   const std::optional<Violation>& violation() const { return first_violation_; }

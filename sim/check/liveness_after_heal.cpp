@@ -48,12 +48,33 @@ class LivenessAfterHeal final : public Checker {
     if (e.name == "group-joined") group_of_[e.node] = std::string(e.string_or("group", ""));
   }
 
+  std::vector<PartitionKey> end_partitions() const override {
+    if (quiet_start_us_ < 0) return {};
+    std::vector<PartitionKey> out;
+    for (const auto& [tp, l] : partitions_) out.emplace_back(tp.first, static_cast<std::int32_t>(tp.second));
+    return out;
+  }
+  // Whether the partition's last leader (from its partition-state events) is running as leader
+  // in that epoch, and is in its ISR.
+  void on_end_partition(std::int64_t /*t_us*/, const PartitionKey& key, const std::vector<PartitionReplicaView>& replicas) override {
+    const Leadership& l = partitions_.at(TopicPartition{key.first, key.second});
+    bool led = false;
+    for (const PartitionReplicaView& r : replicas) {
+      if (r.leader && r.node == l.leader && r.leader_epoch == l.epoch) led = true;
+    }
+    const bool in_isr = ("," + l.isr + ",").find(fmt::format(",{},", l.leader)) != std::string::npos;  // "1,2,3"
+    if (!led || !in_isr) {
+      partition_problems_.push_back(fmt::format("{}-{} has no running leader in its ISR (last leader {} in epoch {}, ISR [{}])",
+                                                key.first, key.second, l.leader, l.epoch, l.isr));
+    }
+  }
+
   void on_end(std::int64_t t_us) override {
     if (quiet_start_us_ < 0) return;  // no quiet phase: not applicable
     observed();
     std::vector<std::string> problems;
     check_controller(problems);
-    check_partitions(problems);
+    problems.insert(problems.end(), partition_problems_.begin(), partition_problems_.end());
     std::int64_t pending = 0;
     const PendingSends* first = nullptr;
     std::int64_t first_producer = -1;
@@ -163,20 +184,6 @@ class LivenessAfterHeal final : public Checker {
     }
   }
 
-  void check_partitions(std::vector<std::string>& problems) const {
-    for (const auto& [tp, l] : partitions_) {
-      bool led = false;
-      for (const PartitionReplicaView& r : view_.partition_replicas(tp.first, static_cast<std::int32_t>(tp.second))) {
-        if (r.leader && r.node == l.leader && r.leader_epoch == l.epoch) led = true;
-      }
-      const bool in_isr = ("," + l.isr + ",").find(fmt::format(",{},", l.leader)) != std::string::npos;  // "1,2,3"
-      if (!led || !in_isr) {
-        problems.push_back(fmt::format("{}-{} has no running leader in its ISR (last leader {} in epoch {}, ISR [{}])",
-                                       tp.first, tp.second, l.leader, l.epoch, l.isr));
-      }
-    }
-  }
-
   // Members of a group count together: the group reads a partition, not a member.
   void check_consumers(std::vector<std::string>& problems) const {
     std::map<std::string, std::map<TopicPartition, std::int64_t>> reach;  // reader -> partition -> reach
@@ -204,6 +211,7 @@ class LivenessAfterHeal final : public Checker {
   const ClusterView& view_;
   std::int64_t quiet_start_us_;
   std::map<TopicPartition, Leadership> partitions_;
+  std::vector<std::string> partition_problems_;  // from on_end_partition, in partition order
   std::map<std::int64_t, PendingSends> pending_;  // by producer
   std::map<TopicPartition, std::int64_t> acked_end_;  // one past the highest offset acknowledged before the quiet phase
   // The acked_end_ entry of the last "ok" (a producer's sends run in batches per partition).

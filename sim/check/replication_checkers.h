@@ -28,10 +28,10 @@
 
 namespace kraftsim::check {
 
-std::unique_ptr<Checker> make_acked_write_durable_checker(const ClusterView& view);
-std::unique_ptr<Checker> make_replicas_consistent_checker(const ClusterView& view);
-std::unique_ptr<Checker> make_consumer_read_stable_checker(const ClusterView& view);
-std::unique_ptr<Checker> make_producer_order_checker(const ClusterView& view);
-std::unique_ptr<Checker> make_no_duplicates_checker(const ClusterView& view);
+std::unique_ptr<Checker> make_acked_write_durable_checker();
+std::unique_ptr<Checker> make_replicas_consistent_checker();
+std::unique_ptr<Checker> make_consumer_read_stable_checker();
+std::unique_ptr<Checker> make_producer_order_checker();
+std::unique_ptr<Checker> make_no_duplicates_checker();
 
 }  // namespace kraftsim::check

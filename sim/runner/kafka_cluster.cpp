@@ -183,12 +183,15 @@ const raft::QuorumCore* WorldClusterView::quorum(NodeId node) const {
 
 const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_replicas(const std::string& topic,
                                                                                     std::int32_t partition) const {
-  CachedReplicas& cached = replicas_cache_[{topic, partition}];
+  CachedReplicas& cached = replicas_cache_;
   const std::uint64_t now = world_.trace().size();
-  if (cached.trace_size == now && now != 0) return cached.replicas;
+  if (cached.trace_size == now && now != 0 && cached.partition.first == topic && cached.partition.second == partition) {
+    return cached.replicas;
+  }
+  cached.partition = {topic, partition};
   cached.trace_size = now;
   std::vector<check::PartitionReplicaView>& out = cached.replicas;
-  out.clear();
+  out.clear();  // frees the last partition's arena before this one's is filled
   const std::string dir = fmt::format("{}-{}/", topic, partition);
   // The replicas' values live in one arena. A follower's batch is a byte-for-byte copy of the
   // leader's, so a batch whose bytes were already decoded for another replica (same base offset,

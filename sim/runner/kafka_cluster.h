@@ -42,20 +42,22 @@ class WorldClusterView final : public check::ClusterView {
   std::vector<NodeId> nodes() const override { return world_.node_ids(); }
   const raft::QuorumCore* quorum(NodeId node) const override;
   bool link_up(NodeId from, NodeId to) const override { return world_.network().link_up(from, to); }
-  // Decoding every replica's segments is the costly part of judging a run, and each replication
-  // checker asks for every partition at the end: the answer is kept while the world stands still
-  // (same trace length), so the checkers share one decoding per partition.
+  // Decoding every replica's segments is the costly part of judging a run. The answer for the
+  // last partition asked is kept while the world stands still (same trace length): the end of a
+  // run shows it to every checker that judges that partition. Only one partition is kept, so the
+  // next one's decoding reuses its memory.
   const std::vector<check::PartitionReplicaView>& partition_replicas(const std::string& topic,
                                                                      std::int32_t partition) const override;
 
  private:
   struct CachedReplicas {
-    std::uint64_t trace_size = 0;
+    check::PartitionKey partition;
+    std::uint64_t trace_size = 0;  // 0: nothing kept
     std::vector<check::PartitionReplicaView> replicas;
   };
   const sim::World& world_;
   std::vector<NodeId> voters_;
-  mutable std::map<std::pair<std::string, std::int32_t>, CachedReplicas> replicas_cache_;
+  mutable CachedReplicas replicas_cache_;
 };
 
 }  // namespace kraftsim::runner

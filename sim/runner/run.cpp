@@ -14,6 +14,7 @@
 #include "sim/check/raft_checkers.h"
 #include "sim/check/group_checkers.h"
 #include "sim/check/liveness_after_heal.h"
+#include "sim/check/end_of_run.h"
 #include "sim/check/partition_checkers.h"
 #include "sim/check/replication_checkers.h"
 #include "sim/check/topic_checkers.h"
@@ -290,11 +291,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     checkers.push_back(check::make_liveness_after_heal_checker(
         view, scenario.quiet_phase > Duration{} ? scenario.quiet_phase_start().us() : -1));
     if (!scenario.topics.empty()) {
-      checkers.push_back(check::make_acked_write_durable_checker(view));
-      checkers.push_back(check::make_replicas_consistent_checker(view));
-      checkers.push_back(check::make_consumer_read_stable_checker(view));
-      checkers.push_back(check::make_producer_order_checker(view));
-      checkers.push_back(check::make_no_duplicates_checker(view));
+      checkers.push_back(check::make_acked_write_durable_checker());
+      checkers.push_back(check::make_replicas_consistent_checker());
+      checkers.push_back(check::make_consumer_read_stable_checker());
+      checkers.push_back(check::make_producer_order_checker());
+      checkers.push_back(check::make_no_duplicates_checker());
       checkers.push_back(check::make_group_single_owner_checker(view));
       checkers.push_back(check::make_topics_created_checker(scenario.expect_create_topics));
       checkers.push_back(check::make_single_partition_leader_checker());
@@ -364,8 +365,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   if (scenario.program == "pinger") {
     result.checks = observer.finish(world, scenario);
   } else {
+    check::finish_run(checker_list, view, world.now().us());
     for (auto& c : checkers) {
-      c->on_end(world.now().us());
       result.checks.push_back(to_result(*c));
       if (c->id() == "acked-write-durable") stats.stats().records_lost = c->records_affected();
       if (c->id() == "idempotent-no-duplicates") stats.stats().records_duplicated = c->records_affected();

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/check/end_of_run.h"
 #include "sim/check/replication_checkers.h"
 #include "tests/support/checker_events.h"
 
@@ -45,9 +46,14 @@ class OneLeader final : public ClusterView {
   std::vector<PartitionReplicaView> replicas_;
 };
 
-std::string run_checker(std::unique_ptr<Checker> c) {
+void finish(Checker& c, const ClusterView& view) {
+  Checker* const checkers[] = {&c};
+  finish_run(checkers, view, 2000);
+}
+
+std::string run_checker(std::unique_ptr<Checker> c, const ClusterView& view) {
   c->on_event(state(1, 9, "produce-acked", {{"topic", "orders"}, {"partition", 0}, {"base_offset", 0}, {"records", 1}}));
-  c->on_end(2000);
+  finish(*c, view);
   return c->violation() ? c->violation()->detail : std::string();
 }
 
@@ -58,11 +64,11 @@ TEST_CASE("producer-order and idempotent-no-duplicates name a duplicate, a reord
   const std::string far = std::to_string(std::int64_t{1} << 40);  // past the dense range: kept in a map
   const OneLeader view({"value-7-0", "value-7-1", "value-8-0", "value-7-1...", "value-7-3", "value-7-2", "other",
                         "value-7-" + far, "value-7-" + far + "..."});
-  const std::string order = run_checker(make_producer_order_checker(view));
+  const std::string order = run_checker(make_producer_order_checker(), view);
   INFO(order);
   REQUIRE(order == "orders-0 offset 5: producer 7's record 2 comes after its record 3 (leader 1)");
 
-  const std::string first = run_checker(make_no_duplicates_checker(view));
+  const std::string first = run_checker(make_no_duplicates_checker(), view);
   INFO(first);
   REQUIRE(first == "orders-0: producer 7's record 1 is at offset 1 and again at offset 3 (leader 1)");
 }
@@ -70,17 +76,17 @@ TEST_CASE("producer-order and idempotent-no-duplicates name a duplicate, a reord
 TEST_CASE("idempotent-no-duplicates counts every second copy, the sparse ones too, and holds on a clean log", "[checks]") {
   const std::string far = std::to_string(std::int64_t{1} << 40);
   const OneLeader dirty({"value-7-0", "value-7-0", "value-7-" + far, "value-7-" + far, "value-8-5", "value-8-5"});
-  auto c = make_no_duplicates_checker(dirty);
+  auto c = make_no_duplicates_checker();
   c->on_event(state(1, 9, "produce-acked", {{"topic", "orders"}, {"partition", 0}}));
-  c->on_end(2000);
+  finish(*c, dirty);
   REQUIRE(c->violations() == 3);
   REQUIRE(c->records_affected() == 3);
 
   const OneLeader clean({"value-7-0", "value-8-0", "value-7-1", "value-7-2", "value-8-1"});
-  auto held = make_no_duplicates_checker(clean);
+  auto held = make_no_duplicates_checker();
   held->on_event(state(1, 9, "produce-acked", {{"topic", "orders"}, {"partition", 0}}));
-  held->on_end(2000);
+  finish(*held, clean);
   REQUIRE_FALSE(held->violation());
   REQUIRE(held->observations() == 5);
-  REQUIRE(run_checker(make_producer_order_checker(clean)).empty());
+  REQUIRE(run_checker(make_producer_order_checker(), clean).empty());
 }
