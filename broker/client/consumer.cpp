@@ -4,6 +4,7 @@
 
 #include "base/assert.h"
 #include "base/hash.h"
+#include "broker/client/record_value.h"
 #include "broker/log/record_batch.h"
 
 namespace kraftsim::client {
@@ -162,9 +163,9 @@ void Consumer::on_fetch_response(std::uint64_t correlation_id, const protocol::F
       if (group_mode()) {
         // Buffered until the application polls (Fetcher.collectFetch).
         KS_ASSERT_MSG(p.buffered.size() < buffered_records_max, "too many buffered records");
-        p.buffered.emplace_back(offset, hash_string(value));
+        p.buffered.emplace_back(offset, record_value_hash(value));
       } else {
-        digest = consumed_digest(digest, offset, hash_string(value));
+        digest = consumed_digest(digest, offset, record_value_hash(value));
         ++count;
       }
       p.position = offset + 1;

@@ -50,7 +50,7 @@
 
 namespace kraftsim::client {
 
-// Folds one record, by its offset and the hash_string of its value, into a consumed-records
+// Folds one record, by its offset and the record_value_hash of its value, into a consumed-records
 // digest; checkers recompute it from the logs (which keep values' hashes, not their text).
 std::uint64_t consumed_digest(std::uint64_t digest, std::int64_t offset, std::uint64_t value_hash);
 
@@ -100,7 +100,7 @@ class Consumer final : public env::Program {
     bool stopped = false;  // a corrupt batch: Kafka's consumer throws to the application
     // Group mode: fetched records poll has not returned yet (offset, value), and the position
     // after the last processed record (what commits carry).
-    std::deque<std::pair<std::int64_t, std::uint64_t>> buffered;  // offset, hash_string(value)
+    std::deque<std::pair<std::int64_t, std::uint64_t>> buffered;  // offset, record_value_hash(value)
     std::optional<std::int64_t> processed;
   };
 

@@ -51,28 +51,6 @@ log::Bytes to_bytes(const std::string& s) {
 
 }  // namespace
 
-ProducerValueText::ProducerValueText(NodeId producer, std::int64_t seq) {
-  constexpr std::string_view prefix = "value-";
-  char* const end = text_ + sizeof text_;
-  char* at = std::copy(prefix.begin(), prefix.end(), text_);
-  auto written = std::to_chars(at, end, static_cast<std::int64_t>(producer));
-  KS_ASSERT(written.ec == std::errc() && written.ptr != end);
-  at = written.ptr;
-  *at++ = '-';
-  written = std::to_chars(at, end, seq);
-  KS_ASSERT(written.ec == std::errc());
-  size_ = static_cast<std::size_t>(written.ptr - text_);
-}
-
-std::string producer_value(NodeId producer, std::int64_t seq, std::int64_t value_bytes) {
-  const ProducerValueText text(producer, seq);
-  std::string value;
-  value.reserve(std::max(text.view().size(), static_cast<std::size_t>(std::max<std::int64_t>(value_bytes, 0))));
-  value.assign(text.view());
-  if (static_cast<std::int64_t>(value.size()) < value_bytes) value.resize(static_cast<std::size_t>(value_bytes), '.');
-  return value;
-}
-
 Producer::Producer(env::Env& env, ProducerConfig config)
     : env_(env),
       config_(std::move(config)),

@@ -64,6 +64,7 @@
 
 #include "broker/client/client_metadata.h"
 #include "broker/client/partitioner.h"
+#include "broker/client/record_value.h"
 #include "broker/env/env.h"
 #include "broker/log/compression.h"
 #include "broker/protocol/kafka_rpc.h"
@@ -100,21 +101,6 @@ struct ProducerConfig {
   bool idempotence = true;                           // enable.idempotence (Kafka 3.0+ default)
   std::int64_t buffer_memory_bytes = 33554432;       // buffer.memory (32 MiB)
   Duration max_block = milliseconds(60000);          // max.block.ms
-};
-
-// "value-<producer>-<seq>" padded with '.' to value_bytes; checkers decode records with it.
-std::string producer_value(NodeId producer, std::int64_t seq, std::int64_t value_bytes);
-
-// The unpadded "value-<producer>-<seq>" formatted in place: the producer writes it into two
-// history events per record, and formatting it allocated (fmt, then the owned field text).
-class ProducerValueText {
- public:
-  ProducerValueText(NodeId producer, std::int64_t seq);
-  std::string_view view() const { return {text_, size_}; }
-
- private:
-  char text_[48];  // "value-" + two 20-digit integers + '-'
-  std::size_t size_ = 0;
 };
 
 class Producer final : public env::Program {

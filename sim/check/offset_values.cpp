@@ -9,7 +9,7 @@
 #include <map>
 
 #include "base/assert.h"
-#include "base/hash.h"
+#include "broker/client/record_value.h"
 
 namespace kraftsim::check {
 
@@ -29,20 +29,12 @@ void* ValueArena::allocate(std::size_t bytes, std::size_t alignment) {
 }
 
 RecordValue RecordValue::of(std::string_view text) {
+  const client::ParsedValue parsed = client::parse_record_value(text);
   RecordValue value;
   value.size_bytes = text.size();
-  value.hash = hash_string(text);
-  // "value-<producer>-<record>" then only '.' (client::producer_value's padding).
-  if (text.rfind("value-", 0) != 0) return value;
-  std::int64_t producer = -1, record = -1;
-  const char* end = text.data() + text.size();
-  const auto p = std::from_chars(text.data() + 6, end, producer);
-  if (p.ec != std::errc() || p.ptr == end || *p.ptr != '-' || producer < 0) return value;
-  const auto r = std::from_chars(p.ptr + 1, end, record);
-  if (r.ec != std::errc() || record < 0) return value;
-  if (std::find_if(r.ptr, end, [](char c) { return c != '.'; }) != end) return value;
-  value.producer = producer;
-  value.record = record;
+  value.hash = parsed.hash;
+  value.producer = parsed.producer;
+  value.record = parsed.seq;
   return value;
 }
 

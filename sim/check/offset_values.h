@@ -27,13 +27,13 @@
 namespace kraftsim::check {
 
 // A record's value as the checkers compare it: equal when the sizes, the 64-bit hashes
-// (hash_string of the whole value, as the consumers' digests use) and so the producer records
-// are.
+// (client::record_value_hash, as the consumers' digests use) and so the producer records are.
 struct RecordValue {
   std::uint64_t hash = 0;
   std::uint64_t size_bytes = 0;
   // The producer record this value is, when it is exactly client::producer_value(producer,
-  // record, size): "value-<producer>-<record>" padded with '.'; -1 and -1 for any other value.
+  // record, size): "value-<producer>-<record>" padded with '.'; -1 and -1 for any other value
+  // (client::parse_record_value).
   std::int64_t producer = -1;
   std::int64_t record = -1;
   bool operator==(const RecordValue&) const = default;

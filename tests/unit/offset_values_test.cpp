@@ -5,7 +5,7 @@
 #include <memory>
 #include <string>
 
-#include "base/hash.h"
+#include "broker/client/record_value.h"
 #include "sim/check/offset_values.h"
 
 using kraftsim::check::OffsetValues;
@@ -60,10 +60,10 @@ TEST_CASE("value arena: values stay valid while the arena grows past a chunk, la
   // A value keeps its size and the hash of all of it, and which producer record it is.
   const std::string first = "value-1-0" + std::string(100, '.');
   REQUIRE(values.find(0)->second->size_bytes == first.size());
-  REQUIRE(values.find(0)->second->hash == kraftsim::hash_string(first));
+  REQUIRE(values.find(0)->second->hash == kraftsim::client::record_value_hash(first));
   REQUIRE(values.find(0)->second->describe() == "value-1-0");
   REQUIRE(values.find(777)->second->size_bytes == large.size());
-  REQUIRE(values.find(777)->second->hash == kraftsim::hash_string(large));
+  REQUIRE(values.find(777)->second->hash == kraftsim::client::record_value_hash(large));
   REQUIRE(values.find(777)->second->describe() == "a 3145728-byte value");
   REQUIRE(values.find(19999)->second->record == 19999);
 }
