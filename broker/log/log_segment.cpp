@@ -440,15 +440,31 @@ void LogSegment::on_become_inactive() {
 // ---- Reading ----
 
 Result<std::optional<BatchHeader>, LogError> LogSegment::read_header_at(std::uint64_t position_bytes) {
+  HeaderWindow window;
+  return read_header_at(position_bytes, window);
+}
+
+Result<std::optional<BatchHeader>, LogError> LogSegment::read_header_at(std::uint64_t position_bytes, HeaderWindow& window) {
   KS_ASSERT(position_bytes <= size_bytes_);
   if (position_bytes == size_bytes_) return std::optional<BatchHeader>{};
   if (size_bytes_ - position_bytes < batch_header_size_bytes) {
     return unexpected(corrupt(log_path_, position_bytes, "fewer bytes than a batch header"));
   }
-  auto bytes = files_->read(log_path_, position_bytes, batch_header_size_bytes);
-  if (!bytes.ok()) return unexpected(storage_error(log_path_, bytes.error()));
-  if (bytes->size() < batch_header_size_bytes) return unexpected(corrupt(log_path_, position_bytes, "the file is shorter than its segment"));
-  auto header = peek_batch_header(*bytes, CrcCheck::skip);
+  const bool in_window = position_bytes >= window.start_bytes &&
+                         position_bytes + batch_header_size_bytes <= window.start_bytes + window.bytes.size();
+  if (!in_window) {
+    // The window starts at this header and reaches as far as a header walk usually goes (the
+    // index's spacing), not past the segment's end.
+    const std::uint64_t want = std::min<std::uint64_t>(size_bytes_ - position_bytes,
+                                                       std::max<std::uint64_t>(batch_header_size_bytes, header_window_bytes));
+    auto bytes = files_->read(log_path_, position_bytes, want);
+    if (!bytes.ok()) return unexpected(storage_error(log_path_, bytes.error()));
+    if (bytes->size() < batch_header_size_bytes) return unexpected(corrupt(log_path_, position_bytes, "the file is shorter than its segment"));
+    window.start_bytes = position_bytes;
+    window.bytes = std::move(bytes.value());
+  }
+  const ByteView at = ByteView(window.bytes).subspan(position_bytes - window.start_bytes, batch_header_size_bytes);
+  auto header = peek_batch_header(at, CrcCheck::skip);
   if (!header.ok()) return unexpected(corrupt(log_path_, position_bytes, describe(header.error())));
   if (header->size_bytes() > size_bytes_ - position_bytes) {
     return unexpected(corrupt(log_path_, position_bytes, "a batch passes the end of the segment"));
@@ -464,8 +480,9 @@ Result<std::optional<LocatedBatch>, LogError> LogSegment::locate(std::int64_t ta
   std::uint64_t position = entry.position_bytes;
   std::optional<std::int64_t> expected_base;
   if (position == 0) expected_base = base_offset_;
+  HeaderWindow window;
   while (true) {
-    auto header = read_header_at(position);
+    auto header = read_header_at(position, window);
     if (!header.ok()) return unexpected(header.error());
     if (!header->has_value()) return std::optional<LocatedBatch>{};
     const BatchHeader& found = **header;

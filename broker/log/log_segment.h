@@ -150,6 +150,14 @@ class LogSegment {
   // position_bytes (in memory; callers write the new entries).
   void index_batch(const BatchHeader& header, std::uint32_t position_bytes);
   Result<std::optional<BatchHeader>, LogError> read_header_at(std::uint64_t position_bytes);
+  // A header walk reads the .log a window at a time, not a read per header (each read of the
+  // simulated disk is a file lookup and an allocation; a fetch walks a few headers).
+  struct HeaderWindow {
+    std::uint64_t start_bytes = 0;
+    Bytes bytes;
+  };
+  static constexpr std::uint64_t header_window_bytes = 4096;  // index.interval.bytes' default
+  Result<std::optional<BatchHeader>, LogError> read_header_at(std::uint64_t position_bytes, HeaderWindow& window);
   // The batch holding target_offset (the first ending at or after it), found through the offset
   // index and a header walk; nullopt past the end. Offsets must continue from header to header.
   Result<std::optional<LocatedBatch>, LogError> locate(std::int64_t target_offset);
