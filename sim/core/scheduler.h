@@ -89,14 +89,16 @@ class Scheduler {
     std::uint32_t slot;
     std::uint32_t generation;
   };
-  // The heap's ordering, as a function object so that the heap operations inline it (a plain
-  // function passed to std::push_heap/pop_heap is called through a pointer).
-  struct Later {
-    bool operator()(const Entry& a, const Entry& b) const {
-      return a.at_us != b.at_us ? a.at_us > b.at_us : a.sequence > b.sequence;
-    }
-  };
-  static constexpr Later later{};
+  // The queue is a 4-ary min-heap by (at_us, sequence): half the depth of a binary heap, so a
+  // pop moves half as many entries (most of a run's time in the scheduler was std::pop_heap's
+  // sift; docs/PERFORMANCE.md). The order is total, so the heap's shape never shows in a run.
+  static bool earlier(const Entry& a, const Entry& b) {
+    return a.at_us != b.at_us ? a.at_us < b.at_us : a.sequence < b.sequence;
+  }
+  static constexpr std::size_t heap_arity = 4;
+  void heap_push(const Entry& entry);
+  void heap_pop();                                          // removes heap_.front()
+  void sift_down(std::size_t index, const Entry& entry);  // places entry at index or below
   const Entry* peek_live();  // drops cancelled entries from the top of the heap
   void dispatch_top();
   void compact();            // rebuilds the heap without cancelled entries
