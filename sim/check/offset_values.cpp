@@ -73,6 +73,7 @@ OffsetValues::const_iterator OffsetValues::find(std::int64_t offset) const {
 
 void OffsetValues::add_run(Run run) {
   if (run.empty()) return;
+  producer_records_.reset();
   KS_ASSERT(std::adjacent_find(run.begin(), run.end(), [](const value_type& a, const value_type& b) { return a.first >= b.first; }) ==
             run.end());  // increasing offsets
   if (runs_.empty() || runs_.back().back().first < run.front().first) {  // the usual case
@@ -105,6 +106,41 @@ void OffsetValues::set(std::int64_t offset, const RecordValue* value) {
 
 void OffsetValues::share(std::shared_ptr<const ValueArena> arena) {
   if (arenas_.empty() || arenas_.back() != arena) arenas_.push_back(std::move(arena));
+}
+
+// A producer numbers its records per partition from 0, so the first offset of each record is
+// kept in an array per producer indexed by record number (a set or a sort per producer cost
+// most of this for the millions of records of a long run); a record number past
+// records_dense_max (not a kraftsim producer's) goes to a map instead.
+const std::vector<ProducerRecordAt>& OffsetValues::producer_records() const {
+  if (producer_records_ != nullptr) return *producer_records_;
+  constexpr std::int64_t records_dense_max = std::int64_t{1} << 26;
+  auto out = std::make_unique<std::vector<ProducerRecordAt>>();
+  out->reserve(size());
+  std::map<std::int64_t, std::vector<std::int64_t>> first_offsets;  // producer -> record -> offset (-1: not yet)
+  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> sparse;  // (producer, record) -> offset
+  std::int64_t last_producer = -1;
+  std::vector<std::int64_t>* last = nullptr;  // first_offsets[last_producer]
+  for (const auto& [offset, value] : *this) {
+    if (!value->is_producer_record()) continue;
+    const std::int64_t producer = value->producer, record = value->record;
+    std::int64_t first = offset;
+    if (record >= 0 && record < records_dense_max) {
+      if (last == nullptr || producer != last_producer) {
+        last = &first_offsets[producer];
+        last_producer = producer;
+      }
+      if (static_cast<std::size_t>(record) >= last->size()) last->resize(static_cast<std::size_t>(record) + 1, -1);
+      std::int64_t& seen = (*last)[static_cast<std::size_t>(record)];
+      if (seen < 0) seen = offset;
+      first = seen;
+    } else {
+      first = sparse.try_emplace({producer, record}, offset).first->second;
+    }
+    out->push_back(ProducerRecordAt{producer, record, offset, first});
+  }
+  producer_records_ = std::move(out);
+  return *producer_records_;
 }
 
 }  // namespace kraftsim::check

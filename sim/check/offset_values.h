@@ -67,6 +67,12 @@ class ValueArena {
   std::byte* end_ = nullptr;
 };
 
+// A producer record in a replica's log, and where its first copy in that log is.
+struct ProducerRecordAt {
+  std::int64_t producer = 0, record = 0, offset = 0;
+  std::int64_t first_offset = 0;  // of the first copy of the same record (== offset for the first)
+};
+
 class OffsetValues {
  public:
   using value_type = ValueArena::Entry;
@@ -123,11 +129,17 @@ class OffsetValues {
   // Keeps the arena the values point into alive as long as these values.
   void share(std::shared_ptr<const ValueArena> arena);
 
+  // The producer records among these values, in offset order, each with the offset of its
+  // first copy here. Computed on first use and kept until the values change: two checkers
+  // (producer-order, idempotent-no-duplicates) read it for each partition's final leader.
+  const std::vector<ProducerRecordAt>& producer_records() const;
+
  private:
   std::vector<Run> runs_;  // non-empty, in offset order, not overlapping
   std::size_t size_ = 0;
   std::vector<std::shared_ptr<const ValueArena>> arenas_;
   std::vector<std::unique_ptr<value_type[]>> owned_;  // runs made here (set, merges)
+  mutable std::unique_ptr<const std::vector<ProducerRecordAt>> producer_records_;  // null until asked or after a change
 };
 
 }  // namespace kraftsim::check

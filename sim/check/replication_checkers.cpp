@@ -231,44 +231,6 @@ class ConsumerReadStable final : public Checker {
   std::map<PartitionKey, std::vector<Read>> reads_;
 };
 
-// The producer records of a replica's log, in offset order, each marked when it is the first
-// copy of its (producer, record) in the log. A producer numbers its records per partition from 0,
-// so the first offset of each record is kept in an array per producer indexed by record number
-// (a set or a sort per producer cost most of this for the millions of records of a long run); a
-// record number past records_dense_max (not a kraftsim producer's) goes to a map instead.
-struct ProducerRecordAt {
-  std::int64_t producer = 0, record = 0, offset = 0;
-  std::int64_t first_offset = 0;  // of the first copy of the same record (== offset for the first)
-};
-std::vector<ProducerRecordAt> producer_records(const OffsetValues& values) {
-  constexpr std::int64_t records_dense_max = std::int64_t{1} << 26;
-  std::vector<ProducerRecordAt> out;
-  out.reserve(values.size());
-  std::map<std::int64_t, std::vector<std::int64_t>> first_offsets;  // producer -> record -> offset (-1: not yet)
-  std::map<std::pair<std::int64_t, std::int64_t>, std::int64_t> sparse;  // (producer, record) -> offset
-  std::int64_t last_producer = -1;
-  std::vector<std::int64_t>* last = nullptr;  // first_offsets[last_producer]
-  for (const auto& [offset, value] : values) {
-    if (!value->is_producer_record()) continue;
-    const std::int64_t producer = value->producer, record = value->record;
-    std::int64_t first = offset;
-    if (record >= 0 && record < records_dense_max) {
-      if (last == nullptr || producer != last_producer) {
-        last = &first_offsets[producer];
-        last_producer = producer;
-      }
-      if (static_cast<std::size_t>(record) >= last->size()) last->resize(static_cast<std::size_t>(record) + 1, -1);
-      std::int64_t& seen = (*last)[static_cast<std::size_t>(record)];
-      if (seen < 0) seen = offset;
-      first = seen;
-    } else {
-      first = sparse.try_emplace({producer, record}, offset).first->second;
-    }
-    out.push_back(ProducerRecordAt{producer, record, offset, first});
-  }
-  return out;
-}
-
 class ProducerOrder final : public Checker {
  public:
   std::string_view id() const override { return "producer-order"; }
@@ -293,7 +255,7 @@ class ProducerOrder final : public Checker {
     // Per producer: the largest record number so far. A record seen before is a duplicate (a
     // retry appended twice), not a reordering.
     std::map<std::int64_t, std::int64_t> highest;  // producer -> record
-    for (const ProducerRecordAt& r : producer_records(leader->values)) {
+    for (const ProducerRecordAt& r : leader->values.producer_records()) {
       if (r.first_offset != r.offset) continue;
       observed();
       auto& top = highest.try_emplace(r.producer, -1).first->second;
@@ -332,7 +294,7 @@ class NoDuplicates final : public Checker {
     const PartitionReplicaView* leader = final_leader(replicas);
     if (leader == nullptr) return;
     std::size_t reported = 0;
-    for (const ProducerRecordAt& r : producer_records(leader->values)) {  // in offset order
+    for (const ProducerRecordAt& r : leader->values.producer_records()) {  // in offset order
       observed();
       if (r.first_offset == r.offset) continue;
       add_records_affected(1);

@@ -129,3 +129,23 @@ TEST_CASE("offset values: runs shared by replicas, looked up across runs, and an
   REQUIRE(leader.size() == 5);
   REQUIRE(texts(leader) == "aBCde");
 }
+
+TEST_CASE("offset values: producer records mark second copies, and are recomputed after a change", "[check]") {
+  auto arena = std::make_shared<ValueArena>();
+  OffsetValues values;
+  values.share(arena);
+  values.set(0, arena->keep("value-7-0"));
+  values.set(1, arena->keep("other"));
+  values.set(2, arena->keep("value-7-1"));
+  values.set(3, arena->keep("value-7-0"));
+  const auto& first = values.producer_records();
+  REQUIRE(first.size() == 3);
+  REQUIRE(first[2].offset == 3);
+  REQUIRE(first[2].first_offset == 0);  // a second copy of record 0
+  REQUIRE(&values.producer_records() == &first);  // kept while the values stand still
+  values.set(1, arena->keep("value-8-0"));
+  const auto& after = values.producer_records();
+  REQUIRE(after.size() == 4);
+  REQUIRE(after[1].producer == 8);
+  REQUIRE(after[1].offset == 1);
+}
