@@ -495,6 +495,28 @@ Result<std::optional<LocatedBatch>, LogError> LogSegment::locate(std::int64_t ta
   }
 }
 
+LogStatus LogSegment::for_each_header(std::int64_t from_offset, const std::function<void(const BatchHeader&)>& fn) {
+  KS_ASSERT(from_offset >= base_offset_);
+  if (from_offset >= next_offset_) return LogStatus::success();
+  auto located = locate(from_offset);
+  if (!located.ok()) return LogStatus{located.error()};
+  if (!located->has_value()) return LogStatus::success();
+  std::uint64_t position = (*located)->position_bytes;
+  std::int64_t expected_base = (*located)->header.base_offset;
+  HeaderWindow window;
+  while (true) {
+    auto header = read_header_at(position, window);
+    if (!header.ok()) return LogStatus{header.error()};
+    if (!header->has_value()) return LogStatus::success();
+    const BatchHeader& found = **header;
+    if (found.base_offset != expected_base) return LogStatus{corrupt(log_path_, position, "batch offsets are not contiguous")};
+    if (found.last_offset() >= next_offset_) return LogStatus{corrupt(log_path_, position, "a batch passes the segment's end")};
+    fn(found);
+    expected_base = found.next_offset();
+    position += found.size_bytes();
+  }
+}
+
 Result<std::optional<SegmentRead>, LogError> LogSegment::read(std::int64_t start_offset, std::uint64_t max_bytes,
                                                               std::int64_t upper_bound_offset) {
   KS_ASSERT(start_offset >= base_offset_);

@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <span>
 #include <string>
@@ -144,6 +145,13 @@ class LogSegment {
   FileSyncState& sync_state(SegmentFile file);
   const FileSyncState& sync_state(SegmentFile file) const;
   void check_invariants() const;
+
+  // Calls fn with each batch header from the batch holding from_offset to the segment's end,
+  // reading headers only: no CRC check and no copy of the records (producer state is rebuilt
+  // from headers, as Kafka's loadProducersFromRecords reads a FileRecords' batches). Offsets
+  // must continue from header to header; the first header that cannot be read ends the walk
+  // with its error.
+  LogStatus for_each_header(std::int64_t from_offset, const std::function<void(const BatchHeader&)>& fn);
 
  private:
   // Updates the running maximum timestamp and adds the index entries due for a batch at

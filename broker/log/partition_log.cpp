@@ -181,26 +181,18 @@ Result<std::optional<LogAppendInfo>, LogError> PartitionLog::check_producer_stat
 
 void PartitionLog::rebuild_producer_state() {
   // Kafka loads the latest <offset>.snapshot and replays the batches after it
-  // (UnifiedLog.rebuildProducerState); kraftsim replays every batch from the log start. A batch
-  // that cannot be read (a read error, a bit flip in a trusted segment) ends the replay: the
-  // producers after it are unknown, so their next sequence is accepted whatever it is, and the
-  // read error reaches whoever reads that batch next.
+  // (UnifiedLog.rebuildProducerState); kraftsim replays every batch from the log start. Only the
+  // batch headers are read (they hold the producer id, epoch and sequences), without CRC checks,
+  // as Kafka's loadProducersFromRecords does: recovery has checked the unflushed batches. A
+  // header that cannot be read (a read error, a damaged header) ends the replay: the producers
+  // after it are unknown, so their next sequence is accepted whatever it is, and the error
+  // reaches whoever reads that batch next.
   producer_state_.clear();
-  std::int64_t offset = log_start_offset_;
-  const std::int64_t end = log_end_offset();
-  while (offset < end) {
-    auto read = this->read(offset, read_bytes_max, end);
-    if (!read.ok() || read->batch_count == 0) return;
-    std::size_t at = 0;
-    const Bytes& bytes = read->records;
-    while (at < bytes.size()) {
-      auto header = peek_batch_header(ByteView(bytes).subspan(at), CrcCheck::skip);
-      KS_ASSERT_MSG(header.ok(), "a batch the log returned has a bad header");
-      producer_state_.update(*header);
-      at += header->size_bytes();
-    }
-    KS_ASSERT(read->next_offset > offset);
-    offset = read->next_offset;
+  auto it = segments_.upper_bound(log_start_offset_);
+  if (it != segments_.begin()) --it;  // the segment holding the log start
+  for (; it != segments_.end(); ++it) {
+    const std::int64_t from = std::max(log_start_offset_, it->first);
+    if (!it->second.for_each_header(from, [this](const BatchHeader& header) { producer_state_.update(header); })) return;
   }
 }
 

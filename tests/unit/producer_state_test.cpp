@@ -149,3 +149,26 @@ TEST_CASE("idempotence: the producer state follows truncation and survives a reo
   REQUIRE((*follower)->append_as_follower(read->records, Time::zero()).ok());
   REQUIRE((*follower)->append_as_leader(idempotent_batch(9, 0, 2, 2), 2, Time::zero())->duplicate);
 }
+
+TEST_CASE("idempotence: the producer state is rebuilt from the batch headers of every segment", "[idempotence]") {
+  testing::RecorderWorld w(1);
+  auto& files = w.node(1).env().files();
+  {
+    auto log = open_log(files);
+    REQUIRE(log->append_as_leader(idempotent_batch(9, 0, 0, 2), 1, Time::zero()).ok());   // offsets 0-1
+    REQUIRE(log->roll(Time::zero()).ok());
+    REQUIRE(log->append_as_leader(idempotent_batch(10, 0, 0, 3), 1, Time::zero()).ok());  // 2-4
+    REQUIRE(log->append_as_leader(idempotent_batch(9, 0, 2, 2), 1, Time::zero()).ok());   // 5-6
+    REQUIRE(log->roll(Time::zero()).ok());
+    REQUIRE(log->append_as_leader(idempotent_batch(10, 0, 3, 1), 1, Time::zero()).ok());  // 7
+    // Truncation replays the headers from the log start, across the segment boundaries.
+    REQUIRE(*log->truncate_to(5, Time::zero()) == 5);
+    REQUIRE(log->producer_state().entry(9)->last_seq() == 1);
+    REQUIRE(log->producer_state().entry(10)->last_seq() == 2);
+    REQUIRE(log->append_as_leader(idempotent_batch(9, 0, 2, 2), 1, Time::zero())->first_offset == 5);
+  }
+  auto reopened = open_log(files);
+  REQUIRE(reopened->producer_state().entry(9)->last_seq() == 3);
+  REQUIRE(reopened->producer_state().entry(10)->last_seq() == 2);
+  REQUIRE(reopened->append_as_leader(idempotent_batch(10, 0, 0, 3), 1, Time::zero())->duplicate);
+}
