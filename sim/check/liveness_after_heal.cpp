@@ -8,6 +8,7 @@
 #include <set>
 #include <string>
 #include <tuple>
+#include <variant>
 
 #include "base/assert.h"
 #include "broker/raft/quorum_core.h"
@@ -115,12 +116,44 @@ class LivenessAfterHeal final : public Checker {
     std::int64_t count = 0;               // entries that are not -1
   };
 
+  // The fields of a history event this checker reads, taken in one pass over the fields: a
+  // producer writes two history events per record, and a lookup per field (a scan of the
+  // fields each) was most of this checker's share of a long run.
+  struct HistoryFields {
+    std::string_view f, type, topic;
+    std::int64_t process = -1, id = -1, partition = -1, offset = -1;
+  };
+  static HistoryFields history_fields(const trace::EventRef& e) {
+    HistoryFields h;
+    for (const trace::FieldRef& field : e.fields) {
+      const std::string_view key = field.key.text();
+      const auto* text = std::get_if<std::string_view>(&field.value);
+      const auto* number = std::get_if<std::int64_t>(&field.value);
+      if (text != nullptr) {
+        if (key == "f") h.f = *text;
+        else if (key == "type") h.type = *text;
+        else if (key == "topic") h.topic = *text;
+      } else if (number != nullptr) {
+        if (key == "id") h.id = *number;
+        else if (key == "process") h.process = *number;
+        else if (key == "partition") h.partition = *number;
+        else if (key == "offset") h.offset = *number;
+      }
+    }
+    return h;
+  }
+
   void on_history(const trace::EventRef& e) {
-    if (e.string_or("f", "") != "send") return;
-    const std::int64_t id = e.int_or("id", -1);
+    const HistoryFields h = history_fields(e);
+    if (h.f != "send") return;
+    const std::int64_t id = h.id;
     if (id < 0) return;
-    const std::string_view type = e.string_or("type", "");
-    PendingSends& sends = pending_[e.int_or("process", -1)];
+    const std::string_view type = h.type;
+    if (last_sends_ == nullptr || last_process_ != h.process) {  // a run's history comes mostly from one producer
+      last_sends_ = &pending_[h.process];
+      last_process_ = h.process;
+    }
+    PendingSends& sends = *last_sends_;
     if (type == "invoke") {
       if (e.t_us >= quiet_start_us_ && quiet_start_us_ >= 0) return;  // judged by nothing: invoked in the quiet phase
       if (sends.invoked_us.empty()) sends.first_id = id;
@@ -133,14 +166,14 @@ class LivenessAfterHeal final : public Checker {
     }
     complete(sends, id);
     if (type == "ok" && e.t_us < quiet_start_us_) {
-      const std::string_view topic = e.string_or("topic", "");
-      const std::int64_t partition = e.int_or("partition", -1);
+      const std::string_view topic = h.topic;
+      const std::int64_t partition = h.partition;
       if (last_acked_end_ == nullptr || last_acked_partition_ != partition || last_acked_topic_ != topic) {
         last_acked_end_ = &acked_end_[TopicPartition{std::string(topic), partition}];
         last_acked_topic_ = std::string(topic);
         last_acked_partition_ = partition;
       }
-      *last_acked_end_ = std::max(*last_acked_end_, e.int_or("offset", -1) + 1);
+      *last_acked_end_ = std::max(*last_acked_end_, h.offset + 1);
     }
   }
 
@@ -213,6 +246,8 @@ class LivenessAfterHeal final : public Checker {
   std::map<TopicPartition, Leadership> partitions_;
   std::vector<std::string> partition_problems_;  // from on_end_partition, in partition order
   std::map<std::int64_t, PendingSends> pending_;  // by producer
+  PendingSends* last_sends_ = nullptr;            // pending_[last_process_] (map entries do not move)
+  std::int64_t last_process_ = -1;
   std::map<TopicPartition, std::int64_t> acked_end_;  // one past the highest offset acknowledged before the quiet phase
   // The acked_end_ entry of the last "ok" (a producer's sends run in batches per partition).
   std::int64_t* last_acked_end_ = nullptr;  // map entries do not move
