@@ -50,15 +50,14 @@ log::Bytes to_bytes(const std::string& s) {
   return log::Bytes(data, data + s.size());
 }
 
-// producer_value's bytes, written straight into the record's value (a batch's records are
-// most of what a producer builds, and a string then a copy of it cost two allocations each).
-log::Bytes producer_value_bytes(NodeId producer, std::int64_t seq, std::int64_t value_bytes) {
+// producer_value's bytes, written into `value` (one buffer reused for a batch's records: the
+// builder encodes each record as it is appended, so no record keeps its own copy).
+void write_producer_value(log::Bytes& value, NodeId producer, std::int64_t seq, std::int64_t value_bytes) {
   const ProducerValueText text(producer, seq);
   const std::string_view head = text.view();
-  log::Bytes value(std::max(head.size(), static_cast<std::size_t>(std::max<std::int64_t>(value_bytes, 0))),
-                   static_cast<std::uint8_t>('.'));
+  value.assign(std::max(head.size(), static_cast<std::size_t>(std::max<std::int64_t>(value_bytes, 0))),
+               static_cast<std::uint8_t>('.'));
   std::memcpy(value.data(), head.data(), head.size());
-  return value;
 }
 
 }  // namespace
@@ -301,13 +300,13 @@ log::Bytes Producer::build_batch(std::int32_t /*partition*/, const Batch& batch)
     bc.base_sequence = batch.base_sequence;
   }
   log::BatchBuilder builder(bc);
+  log::Bytes value;
   for (std::size_t i = 0; i < batch.records.size(); ++i) {
     const Pending& r = batch.records[i];
     std::optional<log::Bytes> key;
     if (config_.key_count > 0) key = to_bytes(fmt::format("key-{}", r.key));
-    const auto outcome = builder.try_append(
-        r.created_us / 1000, std::move(key),
-        producer_value_bytes(env_.self(), batch.first_seq + static_cast<std::int64_t>(i), config_.value_bytes));
+    write_producer_value(value, env_.self(), batch.first_seq + static_cast<std::int64_t>(i), config_.value_bytes);
+    const auto outcome = builder.try_append(r.created_us / 1000, key, value);
     KS_ASSERT(outcome == log::AppendOutcome::appended);
   }
   return builder.encode();

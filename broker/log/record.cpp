@@ -11,18 +11,22 @@ namespace {
 // Kafka writes -1 for a null key or value; any other negative length is corruption.
 constexpr std::int32_t null_length = -1;
 
-std::size_t nullable_size_bytes(const std::optional<Bytes>& bytes) {
+std::size_t nullable_size_bytes(const std::optional<ByteView>& bytes) {
   if (!bytes.has_value()) return varint_size_bytes(null_length);
   return varint_size_bytes(static_cast<std::int32_t>(bytes->size())) + bytes->size();
 }
 
-void append_nullable(Bytes& out, const std::optional<Bytes>& bytes) {
+void append_nullable(Bytes& out, const std::optional<ByteView>& bytes) {
   if (!bytes.has_value()) {
     append_varint(out, null_length);
     return;
   }
   append_varint(out, static_cast<std::int32_t>(bytes->size()));
   out.insert(out.end(), bytes->begin(), bytes->end());
+}
+
+std::optional<ByteView> view_of(const std::optional<Bytes>& bytes) {
+  return bytes ? std::optional<ByteView>(ByteView(*bytes)) : std::nullopt;
 }
 
 // Reads a length-prefixed byte string; -1 is null. `size_bytes_max` is our limit for it.
@@ -120,7 +124,12 @@ std::optional<RecordView> read_record_body(RecordReader& body) {
 
 }  // namespace
 
-std::optional<std::string> check_record_limits(const Record& record) {
+RecordFields RecordFields::of(const Record& record) {
+  return RecordFields{record.timestamp_delta, record.offset_delta, view_of(record.key), view_of(record.value),
+                      std::span<const Header>(record.headers)};
+}
+
+std::optional<std::string> check_record_limits(const RecordFields& record) {
   if (record.key.has_value() && record.key->size() > record_key_bytes_max) {
     return fmt::format("key of {} bytes exceeds the limit of {} bytes", record.key->size(), record_key_bytes_max);
   }
@@ -140,14 +149,16 @@ std::optional<std::string> check_record_limits(const Record& record) {
     }
   }
   // Every part is bounded now, so the sum cannot overflow.
-  const std::size_t size_bytes = record_size_bytes(record);
+  const std::size_t size_bytes = record_size_bytes_of_body(record_body_size_bytes(record));
   if (size_bytes > record_size_bytes_max) {
     return fmt::format("record of {} bytes exceeds the limit of {} bytes", size_bytes, record_size_bytes_max);
   }
   return std::nullopt;
 }
 
-std::size_t record_body_size_bytes(const Record& record) {
+std::optional<std::string> check_record_limits(const Record& record) { return check_record_limits(RecordFields::of(record)); }
+
+std::size_t record_body_size_bytes(const RecordFields& record) {
   std::size_t size_bytes = 1;  // attributes
   size_bytes += varlong_size_bytes(record.timestamp_delta);
   size_bytes += varint_size_bytes(record.offset_delta);
@@ -156,20 +167,28 @@ std::size_t record_body_size_bytes(const Record& record) {
   size_bytes += varint_size_bytes(static_cast<std::int32_t>(record.headers.size()));
   for (const Header& header : record.headers) {
     size_bytes += varint_size_bytes(static_cast<std::int32_t>(header.key.size())) + header.key.size();
-    size_bytes += nullable_size_bytes(header.value);
+    size_bytes += nullable_size_bytes(view_of(header.value));
   }
   return size_bytes;
 }
 
-std::size_t record_size_bytes(const Record& record) {
-  const std::size_t body_bytes = record_body_size_bytes(record);
+std::size_t record_body_size_bytes(const Record& record) { return record_body_size_bytes(RecordFields::of(record)); }
+
+std::size_t record_size_bytes_of_body(std::size_t body_bytes) {
   KS_ASSERT(body_bytes <= 0x7FFFFFFF);
   return varint_size_bytes(static_cast<std::int32_t>(body_bytes)) + body_bytes;
 }
 
+std::size_t record_size_bytes(const Record& record) { return record_size_bytes_of_body(record_body_size_bytes(record)); }
+
 void append_record(Bytes& out, const Record& record) {
-  KS_ASSERT(!check_record_limits(record).has_value());
-  const std::size_t body_bytes = record_body_size_bytes(record);
+  const RecordFields fields = RecordFields::of(record);
+  KS_ASSERT(!check_record_limits(fields).has_value());
+  append_record(out, fields, record_body_size_bytes(fields));
+}
+
+void append_record(Bytes& out, const RecordFields& record, std::size_t body_bytes) {
+  KS_ASSERT(body_bytes == record_body_size_bytes(record));
   const std::size_t size_before = out.size();
   append_varint(out, static_cast<std::int32_t>(body_bytes));
   append_int8(out, 0);  // attributes: none defined in magic v2
@@ -181,10 +200,10 @@ void append_record(Bytes& out, const Record& record) {
   for (const Header& header : record.headers) {
     append_varint(out, static_cast<std::int32_t>(header.key.size()));
     out.insert(out.end(), header.key.begin(), header.key.end());
-    append_nullable(out, header.value);
+    append_nullable(out, view_of(header.value));
   }
   // The length prefix was computed before writing: the two must agree.
-  KS_ASSERT(out.size() - size_before == record_size_bytes(record));
+  KS_ASSERT(out.size() - size_before == record_size_bytes_of_body(body_bytes));
 }
 
 Record RecordView::to_record() const {

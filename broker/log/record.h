@@ -10,6 +10,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -67,15 +68,34 @@ struct RecordView {
   Record to_record() const;
 };
 
+// A record to encode, by views of its key, value and headers: the batch builder writes a
+// producer's records from bytes it does not keep (Kafka's MemoryRecordsBuilder appends each
+// record to the batch's stream as it comes), and a Record is encoded through one too.
+struct RecordFields {
+  std::int64_t timestamp_delta = 0;
+  std::int32_t offset_delta = 0;
+  std::optional<ByteView> key;
+  std::optional<ByteView> value;
+  std::span<const Header> headers;
+
+  static RecordFields of(const Record& record);
+};
+
 // nullopt when `record` is within the limits above, else what is too large (a user error).
+std::optional<std::string> check_record_limits(const RecordFields& record);
 std::optional<std::string> check_record_limits(const Record& record);
 
 // Size of the fields after the length varint, and of the whole encoded record.
+std::size_t record_body_size_bytes(const RecordFields& record);
 std::size_t record_body_size_bytes(const Record& record);
 std::size_t record_size_bytes(const Record& record);
+// The whole encoded record's size from its body's (record_body_size_bytes).
+std::size_t record_size_bytes_of_body(std::size_t body_bytes);
 
 // Appends the encoded record. The record must be within the limits (our caller checked).
 void append_record(Bytes& out, const Record& record);
+// The same, for a record whose limits and body size the caller has computed once already.
+void append_record(Bytes& out, const RecordFields& record, std::size_t body_bytes);
 
 // Reads one record at the reader's position. nullopt exactly when the reader failed; its
 // error says why and where. The view's bytes are the reader's.

@@ -150,13 +150,23 @@ std::optional<std::string> check_batch(const RecordBatch& batch) {
 Bytes encode_batch(const RecordBatch& batch) {
   const std::optional<std::string> problem = check_batch(batch);
   KS_ASSERT_MSG(!problem.has_value(), problem->c_str());
-
   std::size_t records_bytes = 0;
   for (const Record& record : batch.records) records_bytes += record_size_bytes(record);
   KS_ASSERT(records_bytes <= batch_records_bytes_max);
+  Bytes plain;
+  plain.reserve(records_bytes);
+  for (const Record& record : batch.records) append_record(plain, record);
+  KS_ASSERT(plain.size() == records_bytes);
+  return encode_batch_records(batch, plain, batch.records.size());
+}
 
+Bytes encode_batch_records(const RecordBatch& batch, ByteView records, std::size_t record_count) {
+  KS_ASSERT(record_count <= records_per_batch_max && records.size() <= batch_records_bytes_max);
+  KS_ASSERT(batch.base_offset >= 0 && batch.last_offset_delta >= 0);
+  KS_ASSERT(static_cast<std::size_t>(batch.last_offset_delta) + 1 >= record_count);
+  KS_ASSERT(record_count >= 1 || records.empty());
   Bytes out;
-  out.reserve(batch_header_size_bytes + records_bytes);
+  out.reserve(batch_header_size_bytes + records.size());
   append_int64(out, batch.base_offset);
   append_int32(out, 0);  // batchLength, patched below
   append_int32(out, batch.partition_leader_epoch);
@@ -169,18 +179,13 @@ Bytes encode_batch(const RecordBatch& batch) {
   append_int64(out, batch.producer_id);
   append_int16(out, batch.producer_epoch);
   append_int32(out, batch.base_sequence);
-  append_int32(out, static_cast<std::int32_t>(batch.records.size()));
+  append_int32(out, static_cast<std::int32_t>(record_count));
   KS_ASSERT(out.size() == batch_header_size_bytes);
 
   if (batch.compression == Compression::none) {
-    for (const Record& record : batch.records) append_record(out, record);
-    KS_ASSERT(out.size() == batch_header_size_bytes + records_bytes);
+    out.insert(out.end(), records.begin(), records.end());
   } else {
-    Bytes plain;
-    plain.reserve(records_bytes);
-    for (const Record& record : batch.records) append_record(plain, record);
-    KS_ASSERT(plain.size() == records_bytes);
-    const Bytes compressed = compress(batch.compression, plain);
+    const Bytes compressed = compress(batch.compression, records);
     out.insert(out.end(), compressed.begin(), compressed.end());
   }
   KS_ASSERT(out.size() <= batch_size_bytes_max);
@@ -192,7 +197,7 @@ Bytes encode_batch(const RecordBatch& batch) {
   const auto header = peek_batch_header(out, CrcCheck::skip);
   KS_ASSERT(header.ok());
   KS_ASSERT(header->size_bytes() == out.size());
-  KS_ASSERT(header->records_count == static_cast<std::int32_t>(batch.records.size()));
+  KS_ASSERT(header->records_count == static_cast<std::int32_t>(record_count));
   return out;
 }
 

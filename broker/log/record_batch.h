@@ -144,6 +144,10 @@ std::optional<std::string> check_batch(const RecordBatch& batch);
 // Encodes the batch: lengths, compression and CRC computed here. The batch must pass
 // check_batch (callers build batches with BatchBuilder or from a decoded batch).
 Bytes encode_batch(const RecordBatch& batch);
+// Encodes a batch whose records section is already written (uncompressed, record_count
+// records): BatchBuilder's. The batch's own records are ignored; its other fields are the
+// header's.
+Bytes encode_batch_records(const RecordBatch& batch, ByteView records, std::size_t record_count);
 
 enum class CrcCheck {
   verify,  // the whole batch must be in the view; its CRC is checked (log recovery)

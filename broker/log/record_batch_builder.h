@@ -42,27 +42,26 @@ class BatchBuilder {
   explicit BatchBuilder(BatchBuilderConfig config);
 
   // Appends a record with the given create time unless the batch is full or the record
-  // could never fit. Nothing changes unless the outcome is `appended`.
-  AppendOutcome try_append(std::int64_t timestamp_ms, const std::optional<Bytes>& key,
-                           const std::optional<Bytes>& value, const std::vector<Header>& headers = {});
-  // The same, taking the key and value over instead of copying them (a producer's batch).
-  AppendOutcome try_append(std::int64_t timestamp_ms, std::optional<Bytes>&& key, std::optional<Bytes>&& value);
+  // could never fit. Nothing changes unless the outcome is `appended`. The record is encoded
+  // into the batch's records section at once (MemoryRecordsBuilder.appendWithOffset), so the
+  // key, value and headers need only live through the call.
+  AppendOutcome try_append(std::int64_t timestamp_ms, std::optional<ByteView> key, std::optional<ByteView> value,
+                           const std::vector<Header>& headers = {});
 
-  bool empty() const { return batch_.records.empty(); }
-  std::size_t record_count() const { return batch_.records.size(); }
+  bool empty() const { return record_count_ == 0; }
+  std::size_t record_count() const { return record_count_; }
   // The batch's size as encoded without compression: header plus exact record bytes.
-  std::size_t size_bytes_uncompressed() const { return batch_header_size_bytes + records_bytes_; }
+  std::size_t size_bytes_uncompressed() const { return batch_header_size_bytes + records_.size(); }
 
   // The batch so far (base offset 0; the leader's log assigns the real one).
-  const RecordBatch& batch() const { return batch_; }
-  Bytes encode() const { return encode_batch(batch_); }
+  Bytes encode() const;
 
  private:
-  AppendOutcome try_append_record(std::int64_t timestamp_ms, Record&& record);
-
+  static constexpr std::size_t records_reserve_bytes_max = 64 * 1024;
   BatchBuilderConfig config_;
-  RecordBatch batch_;
-  std::size_t records_bytes_ = 0;  // sum of record_size_bytes over batch_.records
+  RecordBatch header_;  // every field but the records (they are in records_)
+  std::size_t record_count_ = 0;
+  Bytes records_;  // the records section so far, uncompressed
 };
 
 }  // namespace kraftsim::log
