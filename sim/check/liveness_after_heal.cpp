@@ -145,16 +145,14 @@ class LivenessAfterHeal final : public Checker {
 
   void on_history(const trace::EventRef& e) {
     const HistoryFields h = history_fields(e);
-    if (h.f != "send") return;
+    if (h.f != "send" || h.id < 0) return;
     const std::int64_t id = h.id;
-    if (id < 0) return;
-    const std::string_view type = h.type;
     if (last_sends_ == nullptr || last_process_ != h.process) {  // a run's history comes mostly from one producer
       last_sends_ = &pending_[h.process];
       last_process_ = h.process;
     }
     PendingSends& sends = *last_sends_;
-    if (type == "invoke") {
+    if (h.type == "invoke") {
       if (e.t_us >= quiet_start_us_ && quiet_start_us_ >= 0) return;  // judged by nothing: invoked in the quiet phase
       if (sends.invoked_us.empty()) sends.first_id = id;
       const std::int64_t next = sends.first_id + static_cast<std::int64_t>(sends.invoked_us.size());
@@ -165,13 +163,11 @@ class LivenessAfterHeal final : public Checker {
       return;
     }
     complete(sends, id);
-    if (type == "ok" && e.t_us < quiet_start_us_) {
-      const std::string_view topic = h.topic;
-      const std::int64_t partition = h.partition;
-      if (last_acked_end_ == nullptr || last_acked_partition_ != partition || last_acked_topic_ != topic) {
-        last_acked_end_ = &acked_end_[TopicPartition{std::string(topic), partition}];
-        last_acked_topic_ = std::string(topic);
-        last_acked_partition_ = partition;
+    if (h.type == "ok" && e.t_us < quiet_start_us_) {
+      if (last_acked_end_ == nullptr || last_acked_partition_ != h.partition || last_acked_topic_ != h.topic) {
+        last_acked_end_ = &acked_end_[TopicPartition{std::string(h.topic), h.partition}];
+        last_acked_topic_ = std::string(h.topic);
+        last_acked_partition_ = h.partition;
       }
       *last_acked_end_ = std::max(*last_acked_end_, h.offset + 1);
     }

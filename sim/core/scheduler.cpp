@@ -99,10 +99,11 @@ void Scheduler::sift_down(std::size_t index, const Entry& entry) {
 
 void Scheduler::compact() {
   std::erase_if(heap_, [this](const Entry& e) { return !callbacks_.contains(EventId{e.slot, e.generation}); });
-  for (std::size_t i = heap_.size() / heap_arity + 1; i-- > 0;) {  // every parent, last first
-    if (i >= heap_.size()) continue;
-    const Entry entry = heap_[i];  // a copy: the sift overwrites heap_[i]
-    sift_down(i, entry);
+  if (heap_.size() > 1) {
+    for (std::size_t i = (heap_.size() - 2) / heap_arity + 1; i-- > 0;) {  // every parent, the last first
+      const Entry entry = heap_[i];  // a copy: the sift overwrites heap_[i]
+      sift_down(i, entry);
+    }
   }
   KS_ASSERT(heap_.size() == callbacks_.size());
 }
