@@ -4,6 +4,7 @@
 // with evidence, and a history that keeps it and must hold.
 #include <catch2/catch.hpp>
 
+#include "sim/check/end_of_run.h"
 #include "sim/check/raft_checkers.h"
 #include "sim/check/liveness_after_heal.h"
 #include "sim/check/raft_liveness.h"
@@ -153,4 +154,51 @@ TEST_CASE("liveness-after-heal names the oldest send still pending when sends co
   INFO(done);
   REQUIRE(done.find("never completed") == std::string::npos);
   REQUIRE(done.find("no controller is running") != std::string::npos);
+}
+
+// liveness-after-heal's partition part runs in the end-of-run pass (check::finish_run): a
+// partition whose last leader (from partition-state) is not running as leader in that epoch is
+// named; one whose leader is running and in its ISR is not.
+namespace {
+class OneReplica final : public ClusterView {
+ public:
+  explicit OneReplica(bool leads) {
+    PartitionReplicaView v;
+    v.node = 2;
+    v.leader = leads;
+    v.leader_epoch = 3;
+    replicas_.push_back(std::move(v));
+  }
+  std::vector<NodeId> voters() const override { return {1, 2, 3}; }
+  std::vector<NodeId> nodes() const override { return {1, 2, 3}; }
+  const raft::QuorumCore* quorum(NodeId) const override { return nullptr; }
+  bool link_up(NodeId, NodeId) const override { return true; }
+  const std::vector<PartitionReplicaView>& partition_replicas(const std::string& topic, std::int32_t partition) const override {
+    static const std::vector<PartitionReplicaView> none;
+    return topic == "orders" && partition == 0 ? replicas_ : none;
+  }
+
+ private:
+  std::vector<PartitionReplicaView> replicas_;
+};
+}  // namespace
+
+TEST_CASE("liveness-after-heal names a partition whose last leader is not running as leader at the end",
+          "[checks][liveness]") {
+  const auto run = [](bool leads) {
+    const OneReplica view(leads);
+    auto c = make_liveness_after_heal_checker(view, 10'000);
+    c->on_event(state(1, 2, "partition-state",
+                      {{"topic", "orders"}, {"partition", 0}, {"role", "Leader"}, {"leader_epoch", 3}, {"isr", "2,3"}}));
+    Checker* const checkers[] = {c.get()};
+    finish_run(checkers, view, 20'000);
+    REQUIRE(c->violation());  // no controller runs in this view
+    return c->violation()->detail;
+  };
+  const std::string stopped = run(false);
+  INFO(stopped);
+  REQUIRE(stopped.find("orders-0 has no running leader in its ISR (last leader 2 in epoch 3, ISR [2,3])") != std::string::npos);
+  const std::string led = run(true);
+  INFO(led);
+  REQUIRE(led.find("has no running leader") == std::string::npos);
 }
