@@ -80,7 +80,7 @@ class PartitionHighWatermarkMonotonic final : public Checker {
   std::string_view id() const override { return "partition-hw-monotonic"; }
   std::string_view meaning() const override {
     return "a partition leader's high watermark never decreases while it leads, and every new leader's log reaches "
-           "every high watermark published before";
+           "every high watermark published before in its leader epoch or an earlier one";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::process}; }
   std::span<const std::string_view> state_names() const override {
@@ -102,15 +102,16 @@ class PartitionHighWatermarkMonotonic final : public Checker {
     const Published now{e.int_or("high_watermark", -1), e.int_or("leader_epoch", -1), e.node, e.t_us};
     const std::int64_t log_end = e.int_or("log_end_offset", -1);
     const auto [tenure, started] = p.tenures.emplace(e.node, now);
-    if (started && log_end < p.highest.high_watermark) {
-      // Committed records are gone; from here on the new leader's log is the partition's history.
+    const Published bound = started ? p.highest_up_to(now.epoch) : Published{};
+    if (started && log_end < bound.high_watermark) {
       violate(e.t_us, fmt::format("{}-{}: broker {} became leader of epoch {} at {} ms with log end {}, below high "
                                   "watermark {} published by leader {} of epoch {} at {} ms: offsets {}..{} were "
                                   "committed and are gone",
                                   e.string_or("topic", ""), e.int_or("partition", -1), e.node, now.epoch, e.t_us / 1000,
-                                  log_end, p.highest.high_watermark, p.highest.node, p.highest.epoch,
-                                  p.highest.t_us / 1000, log_end, p.highest.high_watermark - 1));
-      p.highest = now;
+                                  log_end, bound.high_watermark, bound.node, bound.epoch, bound.t_us / 1000, log_end,
+                                  bound.high_watermark - 1));
+      // Reported once: from here on the new leader's log is the partition's history.
+      p.highest.erase(p.highest.begin(), p.highest.upper_bound(now.epoch));
     } else if (!started && now.high_watermark < tenure->second.high_watermark) {
       violate(e.t_us, fmt::format("{}-{}: leader {} lowered its high watermark from {} (epoch {}, at {} ms) to {} "
                                   "(epoch {}, at {} ms) while leading",
@@ -119,7 +120,8 @@ class PartitionHighWatermarkMonotonic final : public Checker {
                                   now.high_watermark, now.epoch, e.t_us / 1000));
     }
     tenure->second = now;
-    if (now.high_watermark > p.highest.high_watermark) p.highest = now;
+    Published& highest = p.highest[now.epoch];
+    if (now.high_watermark > highest.high_watermark) highest = now;
   }
 
  private:
@@ -131,7 +133,21 @@ class PartitionHighWatermarkMonotonic final : public Checker {
   };
   struct Partition {
     std::map<NodeId, Published> tenures;  // the brokers leading it now (one, unless fencing failed)
-    Published highest;                    // the highest high watermark any leader published
+    // Per leader epoch, the highest high watermark a leader of that epoch published. A new leader
+    // of epoch E answers for the records committed in E and before (KIP-101/279: the leader of an
+    // epoch holds everything committed before it); a broker acting on a stale image in an older
+    // epoch (a restart's replay, KafkaRaftClient capping the high watermark it learns at its own
+    // log end, and MetadataLoader publishing at it) answers for none of a later epoch's. What such
+    // a leader could do wrong (acknowledge, serve) the durability and read checkers see.
+    std::map<std::int64_t, Published> highest;
+
+    Published highest_up_to(std::int64_t epoch) const {
+      Published best;
+      for (auto it = highest.begin(); it != highest.end() && it->first <= epoch; ++it) {
+        if (it->second.high_watermark > best.high_watermark) best = it->second;
+      }
+      return best;
+    }
   };
   PerPartition<Partition> partitions_;
 };

@@ -83,6 +83,39 @@ TEST_CASE("partition-hw-monotonic lets a new leader start lower but not lose com
   }
 }
 
+TEST_CASE("partition-hw-monotonic holds a new leader to the high watermarks of its epoch and earlier ones", "[checks]") {
+  // explore seed 125559: broker 1 restarts, replays its metadata log up to the high watermark its
+  // first fetch taught it (capped at its log end) and briefly leads orders-0 in epoch 0, the
+  // epoch it led before the crash, although broker 2 leads epoch 1 by then.
+  auto c = check::make_partition_hw_monotonic_checker();
+  c->on_event(leader(1, 1, 0, 24, 41));
+  c->on_event(event_at(2, 1, trace::Kind::process, "crashed"));
+  c->on_event(leader(3, 2, 1, 24, 60));
+  c->on_event(leader(4, 2, 1, 103, 103));
+  c->on_event(event_at(5, 1, trace::Kind::process, "started"));
+
+  SECTION("a stale leader of an older epoch is not held to a later epoch's high watermark") {
+    c->on_event(leader(6, 1, 0, 24, 41));
+    c->on_event(follower(7, 1, 2, 1, 24));  // the next metadata records make it follow broker 2
+    REQUIRE_FALSE(c->violation());
+  }
+  SECTION("a leader of its old epoch whose log lost what it published in that epoch") {
+    c->on_event(leader(6, 1, 0, 20, 23));
+    REQUIRE(c->violation());
+    REQUIRE(c->violation()->detail ==
+            "orders-0: broker 1 became leader of epoch 0 at 6 ms with log end 23, below high watermark 24 published "
+            "by leader 1 of epoch 0 at 1 ms: offsets 23..23 were committed and are gone");
+  }
+  SECTION("a leader of a later epoch is held to every earlier epoch's high watermark") {
+    c->on_event(follower(6, 2, 3, 2, 103));
+    c->on_event(leader(6, 3, 2, 90, 100));
+    REQUIRE(c->violation());
+    REQUIRE(c->violation()->detail ==
+            "orders-0: broker 3 became leader of epoch 2 at 6 ms with log end 100, below high watermark 103 published "
+            "by leader 2 of epoch 1 at 4 ms: offsets 100..102 were committed and are gone");
+  }
+}
+
 TEST_CASE("committed-offset-monotonic reports a lower commit unless the member's consumer reset its position", "[checks]") {
   auto c = check::make_committed_offset_monotonic_checker();
   c->on_event(state(1, 1001, "group-joined", {{"group", "billing"}, {"member", "m1"}, {"generation", 3}}));
