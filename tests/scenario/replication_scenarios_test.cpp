@@ -28,6 +28,22 @@ namespace {
 
 runner::Scenario load(const std::string& name) { return kraftsim::testing::load_scenario("replication", name); }
 
+// A scenario of tests/regressions/ (found by explore) run at its seed: every invariant holds,
+// partition-hw-monotonic first among them.
+runner::RunResult run_regression_that_holds(const std::string& name) {
+  auto loaded = runner::load_scenario_file(KRAFTSIM_SOURCE_DIR "/tests/regressions/" + name + ".json");
+  REQUIRE(loaded.ok());
+  const runner::Scenario& s = loaded.value();
+  runner::RunResult r = runner::run_scenario(s, {s.seed, true});
+  INFO(r.replay_command);
+  const auto* hw = find_check(r, "partition-hw-monotonic");
+  REQUIRE(hw != nullptr);
+  INFO(hw->detail);
+  REQUIRE(hw->status == runner::CheckStatus::held);
+  REQUIRE(r.passed);
+  return r;
+}
+
 struct SeedStats {
   std::uint64_t runs = 0;
   std::uint64_t acked_lost = 0;      // seeds where acked-write-durable was violated
@@ -654,16 +670,7 @@ TEST_CASE("auto.offset.reset: earliest reads from the log start, latest from the
 // together; so does KafkaNode now. A leader's epochs, as brokers take them, only go up.
 TEST_CASE("a broker back from isolation never leads in an epoch the metadata it missed replaced",
           "[replication][scenario]") {
-  auto loaded = runner::load_scenario_file(KRAFTSIM_SOURCE_DIR "/tests/regressions/stale-leader-epoch-after-isolation.json");
-  REQUIRE(loaded.ok());
-  const runner::Scenario& s = loaded.value();
-  const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
-  INFO(r.replay_command);
-  const auto* hw = find_check(r, "partition-hw-monotonic");
-  REQUIRE(hw != nullptr);
-  INFO(hw->detail);
-  REQUIRE(hw->status == runner::CheckStatus::held);
-  REQUIRE(r.passed);
+  const runner::RunResult r = run_regression_that_holds("stale-leader-epoch-after-isolation");
   std::map<std::string, std::int64_t> highest_led_epoch;  // "topic-partition" -> epoch
   std::int64_t leaderships = 0;
   for (const auto& e : r.trace_events) {
@@ -689,17 +696,7 @@ TEST_CASE("a broker back from isolation never leads in an epoch the metadata it 
 // and earlier ones; every invariant holds.
 TEST_CASE("a restarted broker may briefly lead the epoch it led before the crash, and loses nothing",
           "[replication][scenario]") {
-  auto loaded =
-      runner::load_scenario_file(KRAFTSIM_SOURCE_DIR "/tests/regressions/restarted-broker-replays-stale-leadership.json");
-  REQUIRE(loaded.ok());
-  const runner::Scenario& s = loaded.value();
-  const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
-  INFO(r.replay_command);
-  const auto* hw = find_check(r, "partition-hw-monotonic");
-  REQUIRE(hw != nullptr);
-  INFO(hw->detail);
-  REQUIRE(hw->status == runner::CheckStatus::held);
-  REQUIRE(r.passed);
+  const runner::RunResult r = run_regression_that_holds("restarted-broker-replays-stale-leadership");
   // The case is still there: after broker 2 led orders-0 in epoch 1, broker 1 leads epoch 0.
   std::int64_t highest_epoch_led_by_2 = -1;
   bool stale_leadership = false;
