@@ -11,6 +11,9 @@ namespace {
 // unanswered (Kafka: the broker's request timeout and retry backoff).
 constexpr Duration retry_after = milliseconds(100);
 constexpr Duration request_timeout = milliseconds(2000);
+// BrokerLifecycleManager in STARTING: "Schedule the heartbeat after only 10 ms so that in the
+// case where there is no recovery work to be done, we start up a bit quicker."
+constexpr Duration starting_heartbeat_interval = milliseconds(10);
 }  // namespace
 
 const char* to_string(BrokerLifecycle::State state) {
@@ -31,6 +34,13 @@ BrokerLifecycle::BrokerLifecycle(env::Env& env, std::string cluster_id, Duration
 void BrokerLifecycle::start() {
   record_state("started");
   arm(Duration{});
+}
+
+void BrokerLifecycle::set_ready_to_unfence() {
+  if (ready_to_unfence_) return;
+  ready_to_unfence_ = true;
+  // Kafka's SetReadyToUnfenceEvent: the next heartbeat goes now, unless one is in flight.
+  if (state_ == State::fenced && caught_up_ && !in_flight_) arm(Duration{});
 }
 
 void BrokerLifecycle::arm(Duration after) {
@@ -74,6 +84,7 @@ void BrokerLifecycle::on_timer() {
     r.broker_id = env_.self();
     r.broker_epoch = broker_epoch_;
     r.current_metadata_offset = hooks_.applied_metadata_offset();
+    r.want_fence = !(caught_up_ && ready_to_unfence_);
     send_request(std::move(r));
   }
 }
@@ -111,6 +122,14 @@ bool BrokerLifecycle::on_response(NodeId from, std::uint64_t correlation_id, con
     if (next != state_) {
       state_ = next;
       record_state(hb->is_fenced ? "fenced by the controller" : "unfenced by the controller");
+    }
+    if (!caught_up_) {
+      if (hb->is_caught_up) {
+        caught_up_ = true;
+        record_state("caught up");
+      }
+      arm(starting_heartbeat_interval);
+      return true;
     }
     arm(heartbeat_interval_);
     return true;

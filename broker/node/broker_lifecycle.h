@@ -1,8 +1,11 @@
 // BrokerLifecycle: the broker side of KRaft membership (Kafka's BrokerLifecycleManager). A
 // broker registers with the active controller (BrokerRegistration, with a new incarnation id per
 // process start), gets its broker epoch, and heartbeats every broker.heartbeat.interval.ms with
-// the offset of the metadata it has applied. The controller unfences it once it has caught up,
-// and fences it when heartbeats stop for broker.session.timeout.ms.
+// the offset of the metadata it has applied. Until the controller answers that it has caught up
+// (applied its own registration record) it heartbeats every 10 ms (Kafka's STARTING state), and
+// it asks to stay fenced (wantFence) until it has also published its first metadata image
+// (BrokerServer's setReadyToUnfence). The controller then unfences it, and fences it when
+// heartbeats stop for broker.session.timeout.ms.
 #pragma once
 
 #include <cstdint>
@@ -26,11 +29,17 @@ class BrokerLifecycle {
   BrokerLifecycle(env::Env& env, std::string cluster_id, Duration heartbeat_interval, Hooks hooks);
 
   void start();
+  // The broker has published its first metadata image (Kafka: BrokerServer calls
+  // setReadyToUnfence once the controller acknowledged it as caught up and the first image is
+  // published): from the next heartbeat on it stops asking to stay fenced.
+  void set_ready_to_unfence();
   // A response from a controller; returns false when it is not ours (another correlation id).
   bool on_response(NodeId from, std::uint64_t correlation_id, const controller::ControllerResponse& response);
   void on_connection_lost(NodeId peer);
 
   State state() const { return state_; }
+  // The controller has answered a heartbeat with isCaughtUp (Kafka: STARTING -> RECOVERY).
+  bool caught_up() const { return caught_up_; }
   std::int64_t broker_epoch() const { return broker_epoch_; }
 
  private:
@@ -46,6 +55,8 @@ class BrokerLifecycle {
   controller::Uuid incarnation_id_{};
   State state_ = State::registering;
   std::int64_t broker_epoch_ = -1;
+  bool caught_up_ = false;         // once per process start, like Kafka's initialCatchUpFuture
+  bool ready_to_unfence_ = false;
   std::uint64_t next_correlation_ = 1;
   std::optional<std::uint64_t> in_flight_;  // correlation id of the outstanding request
   NodeId in_flight_to_ = no_node;

@@ -299,6 +299,7 @@ void KafkaNode::maybe_publish_image() {
   image_changed_ = false;
   replicas_->on_metadata_update(image_);
   if (coordinator_) coordinator_->on_metadata_update(image_);
+  if (lifecycle_) lifecycle_->set_ready_to_unfence();
 }
 
 void KafkaNode::maybe_snapshot() {

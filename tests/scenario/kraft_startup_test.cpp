@@ -2,6 +2,9 @@
 // another cluster (INCONSISTENT_CLUSTER_ID), and configuration errors caught before the run.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <string>
+
 #include "sim/runner/scenario_loader.h"
 #include "tests/support/kraft_scenarios.h"
 
@@ -59,4 +62,55 @@ TEST_CASE("configuration errors stop the scenario before it runs", "[kraft][star
   REQUIRE(unknown_key.error().message.find("/cluster/config/log.florp: unknown Kafka configuration key") != std::string::npos);
   auto duplicate = load(R"({"nodes": [{"node.id": 1}, {"node.id": 1}]})");
   REQUIRE_FALSE(duplicate.ok());
+}
+
+// BrokerLifecycleManager: a registered broker heartbeats every 10 ms while it is STARTING (the
+// controller has not yet answered isCaughtUp: it has not applied its own registration record),
+// asks to stay fenced (wantFence) until it has caught up and published its first image
+// (BrokerServer's setReadyToUnfence), and is unfenced by the next heartbeat, not one
+// broker.heartbeat.interval.ms (2 s) later.
+TEST_CASE("a starting broker heartbeats every 10 ms until caught up and asks to stay fenced until then",
+          "[kraft][startup]") {
+  const runner::Scenario s = load_scenario("", "kraft-3-node-combined");
+  const runner::RunResult r = require_all_hold(s, s.seed, true);
+  struct Broker {  // one process start of it
+    std::int64_t registered_us = -1, caught_up_us = -1, unfenced_us = -1, last_heartbeat_us = -1;
+    std::int64_t heartbeats_before_caught_up = 0;
+    bool last_heartbeat_wanted_fence = false;
+  };
+  std::map<NodeId, Broker> brokers;
+  int unfenced = 0;  // process starts that reached unfenced
+  for (const auto& e : r.trace_events) {
+    if (e.kind == trace::Kind::process && e.name == "started") brokers[e.node] = Broker{};
+    Broker& b = brokers[e.node];
+    INFO("broker " << e.node << " at " << e.t_us << " us");
+    if (e.kind == trace::Kind::send && e.name == "BrokerHeartbeat") {
+      const bool want_fence = e.find("want_fence") != nullptr;
+      if (b.caught_up_us < 0) {
+        REQUIRE(want_fence);  // not caught up yet: stay fenced
+        if (b.last_heartbeat_us >= 0) REQUIRE(e.t_us - b.last_heartbeat_us < 100'000);  // 10 ms + a round trip
+        ++b.heartbeats_before_caught_up;
+      }
+      b.last_heartbeat_us = e.t_us;
+      b.last_heartbeat_wanted_fence = want_fence;
+    } else if (e.name == "broker-lifecycle") {
+      const std::string reason = e.string_or("reason", "");
+      if (reason == "registered" && b.registered_us < 0) b.registered_us = e.t_us;
+      if (reason == "caught up") {
+        REQUIRE(b.caught_up_us < 0);  // once per process start
+        b.caught_up_us = e.t_us;
+      }
+      if (reason == "unfenced by the controller" && b.unfenced_us < 0) {
+        b.unfenced_us = e.t_us;
+        REQUIRE_FALSE(b.last_heartbeat_wanted_fence);  // the heartbeat that was unfenced
+        REQUIRE(b.heartbeats_before_caught_up >= 1);
+        REQUIRE(b.registered_us >= 0);
+        REQUIRE(b.caught_up_us >= b.registered_us);
+        REQUIRE(b.unfenced_us > b.caught_up_us);
+        REQUIRE(b.unfenced_us - b.caught_up_us < 100'000);  // not a heartbeat interval (2 s) later
+        ++unfenced;
+      }
+    }
+  }
+  REQUIRE(unfenced >= 3);
 }
