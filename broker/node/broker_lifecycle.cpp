@@ -39,7 +39,8 @@ void BrokerLifecycle::start() {
 void BrokerLifecycle::set_ready_to_unfence() {
   if (ready_to_unfence_) return;
   ready_to_unfence_ = true;
-  // Kafka's SetReadyToUnfenceEvent: the next heartbeat goes now, unless one is in flight.
+  // Kafka's SetReadyToUnfenceEvent: the next heartbeat goes now. With one in flight Kafka sends
+  // right after its answer; here the answer's own schedule stands (not yet modelled).
   if (state_ == State::fenced && caught_up_ && !in_flight_) arm(Duration{});
 }
 

@@ -38,8 +38,6 @@ class BrokerLifecycle {
   void on_connection_lost(NodeId peer);
 
   State state() const { return state_; }
-  // The controller has answered a heartbeat with isCaughtUp (Kafka: STARTING -> RECOVERY).
-  bool caught_up() const { return caught_up_; }
   std::int64_t broker_epoch() const { return broker_epoch_; }
 
  private:

@@ -11,6 +11,7 @@
 #include "sim/check/end_of_run.h"
 #include "sim/check/replication_checkers.h"
 #include "tests/support/checker_events.h"
+#include "tests/support/partition_view.h"
 
 using namespace kraftsim;
 using namespace kraftsim::check;
@@ -19,32 +20,20 @@ using kraftsim::testing::state;
 namespace {
 
 // One partition, "orders-0", led by broker 1 whose log holds `texts` at offsets 0, 1, 2, ...
-class OneLeader final : public ClusterView {
- public:
-  explicit OneLeader(const std::vector<std::string>& texts) {
-    auto arena = std::make_shared<ValueArena>();
-    PartitionReplicaView v;
-    v.node = 1;
-    v.leader = true;
-    v.leader_epoch = 3;
-    v.log_end_offset = static_cast<std::int64_t>(texts.size());
-    v.high_watermark = v.log_end_offset;
-    v.values.share(arena);
-    for (std::size_t i = 0; i < texts.size(); ++i) v.values.set(static_cast<std::int64_t>(i), arena->keep(texts[i]));
-    replicas_.push_back(std::move(v));
-  }
-  std::vector<NodeId> voters() const override { return {1}; }
-  std::vector<NodeId> nodes() const override { return {1}; }
-  const raft::QuorumCore* quorum(NodeId) const override { return nullptr; }
-  bool link_up(NodeId, NodeId) const override { return true; }
-  const std::vector<PartitionReplicaView>& partition_replicas(const std::string& topic, std::int32_t partition) const override {
-    static const std::vector<PartitionReplicaView> none;
-    return topic == "orders" && partition == 0 ? replicas_ : none;
-  }
-
- private:
-  std::vector<PartitionReplicaView> replicas_;
-};
+kraftsim::testing::OrdersZeroView one_leader(const std::vector<std::string>& texts) {
+  auto arena = std::make_shared<ValueArena>();
+  PartitionReplicaView v;
+  v.node = 1;
+  v.leader = true;
+  v.leader_epoch = 3;
+  v.log_end_offset = static_cast<std::int64_t>(texts.size());
+  v.high_watermark = v.log_end_offset;
+  v.values.share(arena);
+  for (std::size_t i = 0; i < texts.size(); ++i) v.values.set(static_cast<std::int64_t>(i), arena->keep(texts[i]));
+  std::vector<PartitionReplicaView> replicas;
+  replicas.push_back(std::move(v));
+  return kraftsim::testing::OrdersZeroView({1}, std::move(replicas));
+}
 
 void finish(Checker& c, const ClusterView& view) {
   Checker* const checkers[] = {&c};
@@ -62,7 +51,7 @@ std::string run_checker(std::unique_ptr<Checker> c, const ClusterView& view) {
 TEST_CASE("producer-order and idempotent-no-duplicates name a duplicate, a reordering and a sparse record number",
           "[checks]") {
   const std::string far = std::to_string(std::int64_t{1} << 40);  // past the dense range: kept in a map
-  const OneLeader view({"value-7-0", "value-7-1", "value-8-0", "value-7-1...", "value-7-3", "value-7-2", "other",
+  const auto view = one_leader({"value-7-0", "value-7-1", "value-8-0", "value-7-1...", "value-7-3", "value-7-2", "other",
                         "value-7-" + far, "value-7-" + far + "..."});
   const std::string order = run_checker(make_producer_order_checker(), view);
   INFO(order);
@@ -75,14 +64,14 @@ TEST_CASE("producer-order and idempotent-no-duplicates name a duplicate, a reord
 
 TEST_CASE("idempotent-no-duplicates counts every second copy, the sparse ones too, and holds on a clean log", "[checks]") {
   const std::string far = std::to_string(std::int64_t{1} << 40);
-  const OneLeader dirty({"value-7-0", "value-7-0", "value-7-" + far, "value-7-" + far, "value-8-5", "value-8-5"});
+  const auto dirty = one_leader({"value-7-0", "value-7-0", "value-7-" + far, "value-7-" + far, "value-8-5", "value-8-5"});
   auto c = make_no_duplicates_checker();
   c->on_event(state(1, 9, "produce-acked", {{"topic", "orders"}, {"partition", 0}}));
   finish(*c, dirty);
   REQUIRE(c->violations() == 3);
   REQUIRE(c->records_affected() == 3);
 
-  const OneLeader clean({"value-7-0", "value-8-0", "value-7-1", "value-7-2", "value-8-1"});
+  const auto clean = one_leader({"value-7-0", "value-8-0", "value-7-1", "value-7-2", "value-8-1"});
   auto held = make_no_duplicates_checker();
   held->on_event(state(1, 9, "produce-acked", {{"topic", "orders"}, {"partition", 0}}));
   finish(*held, clean);

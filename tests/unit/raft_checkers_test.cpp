@@ -9,6 +9,7 @@
 #include "sim/check/liveness_after_heal.h"
 #include "sim/check/raft_liveness.h"
 #include "tests/support/checker_events.h"
+#include "tests/support/partition_view.h"
 
 using namespace kraftsim;
 using namespace kraftsim::check;
@@ -160,33 +161,22 @@ TEST_CASE("liveness-after-heal names the oldest send still pending when sends co
 // partition whose last leader (from partition-state) is not running as leader in that epoch is
 // named; one whose leader is running and in its ISR is not.
 namespace {
-class OneReplica final : public ClusterView {
- public:
-  explicit OneReplica(bool leads) {
-    PartitionReplicaView v;
-    v.node = 2;
-    v.leader = leads;
-    v.leader_epoch = 3;
-    replicas_.push_back(std::move(v));
-  }
-  std::vector<NodeId> voters() const override { return {1, 2, 3}; }
-  std::vector<NodeId> nodes() const override { return {1, 2, 3}; }
-  const raft::QuorumCore* quorum(NodeId) const override { return nullptr; }
-  bool link_up(NodeId, NodeId) const override { return true; }
-  const std::vector<PartitionReplicaView>& partition_replicas(const std::string& topic, std::int32_t partition) const override {
-    static const std::vector<PartitionReplicaView> none;
-    return topic == "orders" && partition == 0 ? replicas_ : none;
-  }
-
- private:
-  std::vector<PartitionReplicaView> replicas_;
-};
+// Broker 2 hosts orders-0 in leader epoch 3, leading it or not.
+kraftsim::testing::OrdersZeroView one_replica(bool leads) {
+  PartitionReplicaView v;
+  v.node = 2;
+  v.leader = leads;
+  v.leader_epoch = 3;
+  std::vector<PartitionReplicaView> replicas;
+  replicas.push_back(std::move(v));
+  return kraftsim::testing::OrdersZeroView({1, 2, 3}, std::move(replicas));
+}
 }  // namespace
 
 TEST_CASE("liveness-after-heal names a partition whose last leader is not running as leader at the end",
           "[checks][liveness]") {
   const auto run = [](bool leads) {
-    const OneReplica view(leads);
+    const auto view = one_replica(leads);
     auto c = make_liveness_after_heal_checker(view, 10'000);
     c->on_event(state(1, 2, "partition-state",
                       {{"topic", "orders"}, {"partition", 0}, {"role", "Leader"}, {"leader_epoch", 3}, {"isr", "2,3"}}));
