@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "base/assert.h"
+#include "broker/log/varint.h"
 
 namespace kraftsim::raft {
 namespace {
@@ -33,14 +34,8 @@ constexpr std::size_t directory_id_bytes = 16;
 // sequence 4, record count 4).
 constexpr std::size_t record_batch_header_bytes = 61;
 
-constexpr std::size_t varint_bytes(std::uint64_t v) {
-  std::size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
+// Kafka's unsigned varint (compact lengths and counts), as the record codecs size it.
+constexpr std::size_t varint_bytes(std::uint64_t v) { return log::unsigned_varint_size_bytes(v); }
 
 constexpr std::size_t compact_string_bytes(std::size_t length) { return varint_bytes(length + 1) + length; }
 
