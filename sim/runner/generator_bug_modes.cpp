@@ -49,6 +49,13 @@ FaultSpec cut_two_brokers(const Scenario& s, std::int64_t at_ms, NodeId kept) {
   return f;
 }
 
+FaultSpec one_way(std::int64_t at_ms, NodeId from, NodeId to) {
+  FaultSpec f = fault_at(at_ms, FaultKind::one_way_partition);
+  f.from = from;
+  f.to = to;
+  return f;
+}
+
 void produce_through_episodes(ProducerSpec& p) {
   p.records = std::max(p.records, p.records_per_s * episode_production_ms / 1000);
 }
@@ -66,13 +73,17 @@ void shape_group(Scenario& s) {
 }  // namespace
 
 int bug_mode_nodes(GeneratorBug bug, int drawn_nodes) {
-  return bug == GeneratorBug::unclean_election || bug == GeneratorBug::legacy_hw_below_min_isr ? 6 : drawn_nodes;
+  return bug == GeneratorBug::unclean_election || bug == GeneratorBug::legacy_hw_below_min_isr ||
+                 bug == GeneratorBug::legacy_truncation
+             ? 6
+             : drawn_nodes;
 }
 
 std::int64_t bug_mode_duration_floor_ms(GeneratorBug bug) {
   switch (bug) {
     case GeneratorBug::unclean_election:
     case GeneratorBug::legacy_hw_below_min_isr:
+    case GeneratorBug::legacy_truncation:
     case GeneratorBug::leader_epoch_not_bumped:
     case GeneratorBug::leader_hw_may_decrease: return episode_duration_floor_ms;
     case GeneratorBug::coordinator_accepts_stale_commits: return stale_commit_duration_floor_ms;
@@ -102,10 +113,14 @@ void shape_for_bug(Scenario& s, GeneratorBug bug, bool switch_on, Rng& rng) {
       break;
     case GeneratorBug::legacy_truncation:
       if (switch_on) s.config["legacy.truncate.to.high.watermark"] = "true";
+      // A follower that cannot fetch stays in the ISR through the episode (it is the one the
+      // controller elects last).
+      s.config["replica.lag.time.max.ms"] = "60000";
       for (auto& t : s.topics) {
         t.config["min.insync.replicas"] = "1";
         t.config["flush.messages"] = "1";
       }
+      produce_through_episodes(s.producers.front());
       break;
     case GeneratorBug::legacy_hw_below_min_isr: {
       if (switch_on) s.config["legacy.advance.high.watermark.below.min.isr"] = "true";
@@ -192,6 +207,23 @@ std::vector<FaultSpec> bug_episode(const Scenario& s, GeneratorBug bug, Rng& rng
       const std::int64_t back_ms = power_loss_ms + rng.uniform_int(2'000, 4'000);
       episode.push_back(fault_at(back_ms, FaultKind::restart, Target{kept}));
       episode.push_back(fault_at(back_ms, FaultKind::heal));
+      break;
+    }
+    case GeneratorBug::legacy_truncation: {
+      // KIP-101 scenario 1, KRaft flavour (scenarios/replication/kip101-scenario-1-legacy.json):
+      // the brokers stop reaching each other (one direction of each pair is enough: no fetch
+      // gets its answer), and orders-0's leader A dies while the producer is writing. The
+      // controller elects a follower B; the other, C, becomes B's follower. Before KIP-101 C cut
+      // its log to its own high watermark, a fetch round behind A's, at once. B dies too and C,
+      // still in the ISR, leads without records A acknowledged (acked-write-durable). With
+      // KIP-101 C truncates only to what B answers, and B's answers never arrive: C keeps every
+      // acknowledged record and nothing is lost.
+      episode.push_back(one_way(t0, 4, 5));
+      episode.push_back(one_way(t0, 5, 6));
+      episode.push_back(one_way(t0, 6, 4));
+      episode.push_back(fault_at(t0 + 1, FaultKind::crash, Target{std::string("leader-of:orders-0")}));
+      episode.push_back(
+          fault_at(t0 + rng.uniform_int(14'000, 16'000), FaultKind::crash, Target{std::string("leader-of:orders-0")}));
       break;
     }
     case GeneratorBug::leader_epoch_not_bumped: {

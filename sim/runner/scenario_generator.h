@@ -4,7 +4,7 @@
 // Property tests and `kraftsim explore` run them and expect every check to hold; a `bug` switch
 // turns on one legacy or test-only behaviour, so a search can show that it is caught. A bug mode
 // also shapes the scenario so that the switch has something to break (a consumer group, a fault
-// episode aimed at it: sim/runner/generator_bug_episodes.h); its control run is the same
+// episode aimed at it: sim/runner/generator_bug_modes.h); its control run is the same
 // scenario with the switch itself left off.
 #pragma once
 
@@ -21,7 +21,7 @@ namespace kraftsim::runner {
 enum class GeneratorBug {
   none,
   unclean_election,         // unclean.leader.election.enable=true with min.insync.replicas=1
-  legacy_truncation,        // legacy.truncate.to.high.watermark (pre-KIP-101), with power losses
+  legacy_truncation,        // legacy.truncate.to.high.watermark (pre-KIP-101): KIP-101 scenario 1, with power losses
   legacy_hw_below_min_isr,  // legacy.advance.high.watermark.below.min.isr (pre-KIP-966)
   raft_vote_without_log_check,      // test_only_mutations raft-grant-vote-without-log-check
   raft_hw_without_epoch_commit,     // test_only_mutations raft-advance-hw-without-own-epoch-commit
