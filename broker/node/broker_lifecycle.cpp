@@ -1,6 +1,8 @@
 // BrokerLifecycle: registration and heartbeats (see broker_lifecycle.h).
 #include "broker/node/broker_lifecycle.h"
 
+#include <utility>
+
 #include "base/assert.h"
 #include "broker/common/uuid.h"
 
@@ -39,9 +41,28 @@ void BrokerLifecycle::start() {
 void BrokerLifecycle::set_ready_to_unfence() {
   if (ready_to_unfence_) return;
   ready_to_unfence_ = true;
-  // Kafka's SetReadyToUnfenceEvent: the next heartbeat goes now. With one in flight Kafka sends
-  // right after its answer; here the answer's own schedule stands (not yet modelled).
-  if (state_ == State::fenced && caught_up_ && !in_flight_) arm(Duration{});
+  // Kafka's BrokerServer calls setReadyToUnfence only after the initial catch-up; the catch-up
+  // calls it here when it comes later.
+  if (caught_up_) heartbeat_now();
+}
+
+void BrokerLifecycle::heartbeat_now() {
+  // Kafka's scheduleNextCommunicationImmediately: at once, or right after the answer to the
+  // request in flight (nextSchedulingShouldBeImmediate).
+  if (in_flight_) {
+    next_immediately_ = true;
+    return;
+  }
+  arm(Duration{});
+}
+
+void BrokerLifecycle::arm_after_answer(Duration after) {
+  arm(std::exchange(next_immediately_, false) ? Duration{} : after);
+}
+
+void BrokerLifecycle::retry_later() {
+  next_immediately_ = false;  // Kafka never reschedules at once after a failure
+  arm(retry_after);
 }
 
 void BrokerLifecycle::arm(Duration after) {
@@ -72,6 +93,7 @@ void BrokerLifecycle::send_request(controller::ControllerRequest request) {
 }
 
 void BrokerLifecycle::on_timer() {
+  if (in_flight_) next_immediately_ = false;  // the request timed out: a failure
   in_flight_.reset();
   if (state_ == State::registering) {
     controller::BrokerRegistrationRequest r;
@@ -96,7 +118,7 @@ bool BrokerLifecycle::on_response(NodeId from, std::uint64_t correlation_id, con
   if (const auto* reg = std::get_if<controller::BrokerRegistrationResponse>(&response)) {
     if (reg->error_code != controller::ErrorCode::none) {
       env_.record("broker-registration-failed", {{"error", controller::to_string(reg->error_code)}});
-      arm(retry_after);
+      retry_later();
       return true;
     }
     broker_epoch_ = reg->broker_epoch;
@@ -112,11 +134,11 @@ bool BrokerLifecycle::on_response(NodeId from, std::uint64_t correlation_id, con
       state_ = State::registering;
       broker_epoch_ = -1;
       record_state("stale broker epoch");
-      arm(retry_after);
+      retry_later();
       return true;
     }
     if (hb->error_code != controller::ErrorCode::none) {
-      arm(retry_after);
+      retry_later();
       return true;
     }
     const State next = hb->is_fenced ? State::fenced : State::unfenced;
@@ -128,11 +150,13 @@ bool BrokerLifecycle::on_response(NodeId from, std::uint64_t correlation_id, con
       if (hb->is_caught_up) {
         caught_up_ = true;
         record_state("caught up");
+        // The image was published before the catch-up: BrokerServer is ready to unfence now.
+        if (ready_to_unfence_) next_immediately_ = true;
       }
-      arm(starting_heartbeat_interval);
+      arm_after_answer(starting_heartbeat_interval);
       return true;
     }
-    arm(heartbeat_interval_);
+    arm_after_answer(heartbeat_interval_);
     return true;
   }
   return false;
@@ -141,7 +165,7 @@ bool BrokerLifecycle::on_response(NodeId from, std::uint64_t correlation_id, con
 void BrokerLifecycle::on_connection_lost(NodeId peer) {
   if (in_flight_ && peer == in_flight_to_) {
     in_flight_.reset();
-    arm(retry_after);
+    retry_later();
   }
 }
 

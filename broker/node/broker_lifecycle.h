@@ -4,8 +4,9 @@
 // the offset of the metadata it has applied. Until the controller answers that it has caught up
 // (applied its own registration record) it heartbeats every 10 ms (Kafka's STARTING state), and
 // it asks to stay fenced (wantFence) until it has also published its first metadata image
-// (BrokerServer's setReadyToUnfence). The controller then unfences it, and fences it when
-// heartbeats stop for broker.session.timeout.ms.
+// (BrokerServer's setReadyToUnfence), which sends the next heartbeat at once, or right after the
+// answer to the one in flight (nextSchedulingShouldBeImmediate; a failed answer drops it). The
+// controller then unfences it, and fences it when heartbeats stop for broker.session.timeout.ms.
 #pragma once
 
 #include <cstdint>
@@ -44,6 +45,10 @@ class BrokerLifecycle {
   void on_timer();
   void send_request(controller::ControllerRequest request);
   void arm(Duration after);
+  void heartbeat_now();
+  // The next request after an answer: `after`, or at once when heartbeat_now came meanwhile.
+  void arm_after_answer(Duration after);
+  void retry_later();
   void record_state(const char* reason);
 
   env::Env& env_;
@@ -55,6 +60,7 @@ class BrokerLifecycle {
   std::int64_t broker_epoch_ = -1;
   bool caught_up_ = false;         // once per process start, like Kafka's initialCatchUpFuture
   bool ready_to_unfence_ = false;
+  bool next_immediately_ = false;  // heartbeat_now while a request was in flight
   std::uint64_t next_correlation_ = 1;
   std::optional<std::uint64_t> in_flight_;  // correlation id of the outstanding request
   NodeId in_flight_to_ = no_node;
