@@ -9,6 +9,7 @@
 
 #include "base/random.h"
 #include "sim/runner/generator_bug_modes.h"
+#include "sim/runner/kafka_cluster.h"
 
 namespace kraftsim::runner {
 
@@ -189,6 +190,11 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
         auto f = make_fault(at_ms, FaultKind::partition);
         f.groups = {std::vector<NodeId>(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(cut)),
                     std::vector<NodeId>(order.begin() + static_cast<std::ptrdiff_t>(cut), order.end())};
+        // Each client is on one side, as a client sits in one rack or zone: so it keeps talking to
+        // the brokers there (a minority side's stale leader among them). Left out of both groups it
+        // would lose every broker at once, and the search would never see that.
+        for (std::size_t i = 0; i < s.producers.size(); ++i) f.groups[rng.below(2)].push_back(producer_node_id(s, i));
+        for (std::size_t i = 0; i < s.consumers.size(); ++i) f.groups[rng.below(2)].push_back(consumer_node_id(s, i));
         episode.push_back(f);
         episode.push_back(make_fault(undo_ms, FaultKind::heal));
         break;

@@ -2,8 +2,11 @@
 // loader unchanged), faults only before the quiet phase, and its knobs shrink what they say.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
+#include <vector>
 
+#include "sim/runner/kafka_cluster.h"
 #include "sim/runner/scenario_generator.h"
 #include "sim/runner/scenario_loader.h"
 #include "sim/runner/scenario_writer.h"
@@ -45,6 +48,29 @@ TEST_CASE("generated scenarios are deterministic and pass the loader", "[generat
   }
   REQUIRE(faults_seen > 200);  // a schedule of faults, not an empty one
   REQUIRE(with_consumers > 20);
+}
+
+// A real client sits on one side of a network partition and keeps talking to the brokers there;
+// one left out of every group would be cut off from all of them at once.
+TEST_CASE("a generated network partition puts each client on one side", "[generate]") {
+  std::size_t partitions_seen = 0;
+  for (std::uint64_t seed = 1; seed <= 200; ++seed) {
+    const auto s = runner::generate_scenario(seed, GeneratorOptions{});
+    std::vector<NodeId> clients;
+    for (std::size_t i = 0; i < s.producers.size(); ++i) clients.push_back(runner::producer_node_id(s, i));
+    for (std::size_t i = 0; i < s.consumers.size(); ++i) clients.push_back(runner::consumer_node_id(s, i));
+    for (const auto& f : s.faults) {
+      if (f.kind != runner::FaultKind::partition) continue;
+      INFO("seed " << seed);
+      ++partitions_seen;
+      REQUIRE(f.groups.size() == 2);
+      for (NodeId client : clients) {
+        const auto on = [client](const std::vector<NodeId>& g) { return std::find(g.begin(), g.end(), client) != g.end(); };
+        REQUIRE(on(f.groups[0]) != on(f.groups[1]));
+      }
+    }
+  }
+  REQUIRE(partitions_seen > 20);
 }
 
 TEST_CASE("generator knobs keep the rest of the scenario", "[generate]") {
@@ -113,7 +139,7 @@ TEST_CASE("every bug mode has a name explore takes, and makes a legal scenario w
 
 TEST_CASE("the bug modes that need a fault sequence always draw it, and the group modes a group", "[generate]") {
   for (auto bug : {runner::GeneratorBug::unclean_election, runner::GeneratorBug::legacy_hw_below_min_isr,
-                   runner::GeneratorBug::leader_epoch_not_bumped, runner::GeneratorBug::leader_hw_may_decrease,
+                   runner::GeneratorBug::legacy_truncation, runner::GeneratorBug::leader_epoch_not_bumped, runner::GeneratorBug::leader_hw_may_decrease,
                    runner::GeneratorBug::coordinator_accepts_stale_commits}) {
     INFO(runner::to_string(bug));
     GeneratorOptions no_random_faults;
