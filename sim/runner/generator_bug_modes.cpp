@@ -91,6 +91,8 @@ std::int64_t bug_mode_duration_floor_ms(GeneratorBug bug) {
   }
 }
 
+bool bug_mode_draws_random_faults(GeneratorBug bug) { return bug != GeneratorBug::legacy_truncation; }
+
 bool bug_mode_needs_group(GeneratorBug bug) {
   return bug == GeneratorBug::consumer_ignore_revocation || bug == GeneratorBug::coordinator_accepts_stale_commits;
 }
@@ -116,10 +118,10 @@ void shape_for_bug(Scenario& s, GeneratorBug bug, bool switch_on, Rng& rng) {
       // A follower that cannot fetch stays in the ISR through the episode (it is the one the
       // controller elects last).
       s.config["replica.lag.time.max.ms"] = "60000";
-      for (auto& t : s.topics) {
-        t.config["min.insync.replicas"] = "1";
-        t.config["flush.messages"] = "1";
-      }
+      // Records always in flight to orders-0 (its only partition), so that a follower's high
+      // watermark is a fetch round behind its log end when the leader dies: what it cuts.
+      s.topics.front().partitions = 1;
+      s.producers.front().records_per_s = 200;
       produce_through_episodes(s.producers.front());
       break;
     case GeneratorBug::legacy_hw_below_min_isr: {

@@ -22,6 +22,10 @@ int bug_mode_nodes(GeneratorBug bug, int drawn_nodes);
 // The smallest duration knob (GeneratorOptions::duration_ms) a mode's episode fits in.
 std::int64_t bug_mode_duration_floor_ms(GeneratorBug bug);
 
+// Whether the mode adds the random fault episodes to its own (legacy-truncation does not: its
+// KIP-101 episode shows the switch alone, and a failure then shrinks to it).
+bool bug_mode_draws_random_faults(GeneratorBug bug);
+
 // A consumer group: the group switches need one; power losses forbid it (they lose the
 // coordinator's unflushed state, which breaks group-single-owner whatever the switch).
 bool bug_mode_needs_group(GeneratorBug bug);

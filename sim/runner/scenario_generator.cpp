@@ -137,9 +137,11 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
   // kafka-topics.sh does), which is no failure of the protocol.
   const std::int64_t window_start_ms = 8000;
   const std::int64_t window_end_ms = (s.duration - s.quiet_phase).ms() - 1;
-  const int episodes = options.fault_episodes >= 0 ? std::min(options.fault_episodes, generator_fault_episodes_max)
-                                                   : drawn_episodes;
-  const bool power_losses = options.bug == GeneratorBug::legacy_truncation;
+  // A mode whose episode shows its switch alone draws no random faults: a failure it finds then
+  // shrinks to the episode.
+  const int episodes = !bug_mode_draws_random_faults(options.bug) ? 0
+                       : options.fault_episodes >= 0 ? std::min(options.fault_episodes, generator_fault_episodes_max)
+                                                     : drawn_episodes;
   auto leader_target = [&s](Rng& rng) {
     const TopicSpec& t = s.topics[rng.below(s.topics.size())];
     return fmt::format("{}-of:{}-{}", rng.bernoulli(0.7) ? "leader" : "follower", t.name, rng.below(static_cast<std::uint64_t>(t.partitions)));
@@ -148,7 +150,7 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
     Rng rng(seed, fmt::format("generator-fault-{}", e));
     const std::int64_t at_ms = draw(rng, window_start_ms, std::max(window_start_ms, window_end_ms));
     const std::int64_t undo_ms = at_ms + draw(rng, 500, 10'000);
-    const auto kind = rng.below(power_losses ? 6 : 5);
+    const auto kind = rng.below(5);
     Target target;
     switch (rng.below(4)) {
       case 0: target = Target{all[rng.below(all.size())]}; break;
@@ -199,7 +201,7 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
         episode.push_back(make_fault(undo_ms, FaultKind::heal));
         break;
       }
-      case 4: {  // clog a link, heal
+      default: {  // clog a link, heal
         const NodeId a = all[rng.below(all.size())];
         NodeId b = all[rng.below(all.size() - 1)];
         if (b >= a) b = all[static_cast<std::size_t>(b)];  // ids are 1..n: skip a
@@ -209,17 +211,6 @@ Scenario generate_scenario(std::uint64_t seed, const GeneratorOptions& options) 
         f.extra_delay = milliseconds(draw(rng, 50, 3000));
         episode.push_back(f);
         episode.push_back(make_fault(undo_ms, FaultKind::heal));
-        break;
-      }
-      default: {  // power loss of the brokers, restarted one by one (bug runs only)
-        auto f = make_fault(at_ms, FaultKind::power_loss);
-        f.target = rng.bernoulli(0.5) ? Target{std::string("all-brokers")} : target;
-        episode.push_back(f);
-        for (NodeId id : brokers) {
-          auto r = make_fault(undo_ms + draw(rng, 0, 5000), FaultKind::restart);
-          r.target = Target{id};
-          episode.push_back(r);
-        }
         break;
       }
     }

@@ -21,7 +21,7 @@ namespace kraftsim::runner {
 enum class GeneratorBug {
   none,
   unclean_election,         // unclean.leader.election.enable=true with min.insync.replicas=1
-  legacy_truncation,        // legacy.truncate.to.high.watermark (pre-KIP-101): KIP-101 scenario 1, with power losses
+  legacy_truncation,        // legacy.truncate.to.high.watermark (pre-KIP-101): KIP-101 scenario 1, no other faults
   legacy_hw_below_min_isr,  // legacy.advance.high.watermark.below.min.isr (pre-KIP-966)
   raft_vote_without_log_check,      // test_only_mutations raft-grant-vote-without-log-check
   raft_hw_without_epoch_commit,     // test_only_mutations raft-advance-hw-without-own-epoch-commit
