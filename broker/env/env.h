@@ -44,6 +44,11 @@ class Env {
 
   // Hands a message to the network; delivery is not guaranteed (links break, peers die).
   virtual void send(NodeId to, protocol::Body body) = 0;
+  // A request from `peer` reached a listener that is not open (Kafka's broker listener before the
+  // broker is unfenced): the connection is refused, and `peer` learns it one network delay later
+  // (Program::on_connection_refused). The request is dropped. Other traffic between the two
+  // nodes (another listener's connection) is not affected.
+  virtual void refuse(NodeId peer) = 0;
 
   virtual Files& files() = 0;
   // This node's random stream, derived from the run seed and the node id.
@@ -72,6 +77,9 @@ class Program {
   virtual void on_message(const protocol::Message& message) = 0;
   // The connection to peer broke (after the network's detection delay).
   virtual void on_connection_lost(NodeId peer) = 0;
+  // peer refused a connection of ours (Env::refuse): its listener is not open. A program with one
+  // connection to each peer (a client) treats it as that connection lost, the default.
+  virtual void on_connection_refused(NodeId peer) { on_connection_lost(peer); }
   // An operator asked for a graceful shutdown (SIGTERM): finish what must be finished (a Raft
   // leader resigns with EndQuorumEpoch) and then call Env::exit. The default exits at once.
   virtual void on_shutdown_requested(Env& env) { env.exit("graceful shutdown"); }

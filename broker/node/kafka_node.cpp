@@ -179,10 +179,23 @@ void KafkaNode::on_message(const protocol::Message& message) {
       if (coordinator_) coordinator_->on_create_topics_response(rpc->correlation_id, *created);
     } else if (lifecycle_) {
       (void)lifecycle_->on_response(message.from, rpc->correlation_id, std::get<controller::ControllerResponse>(rpc->body));
+      if (!broker_listener_open_ && lifecycle_->state() == BrokerLifecycle::State::unfenced) {
+        // BrokerServer.startup: "Waiting for the broker to be unfenced", then "Enabling request
+        // processing" on the broker listener.
+        broker_listener_open_ = true;
+        env_.record("broker-listener", {{"state", "open"}, {"reason", "unfenced"}});
+      }
     }
     return;
   }
   if (const auto* rpc = std::get_if<protocol::KafkaRpc>(&message.body)) {
+    if (lifecycle_ && !broker_listener_open_ && rpc->is_request()) {
+      // No broker listener yet: the client or replica finds the port closed. (A restarted broker
+      // whose old registration is still alive would otherwise serve the leadership its stale
+      // image names, from a log a power loss may have emptied: tests/regressions/.)
+      env_.refuse(message.from);
+      return;
+    }
     // A controller-only node serves no client or replica APIs (Kafka: it has no such listener).
     if (const auto* init = std::get_if<protocol::InitProducerIdRequest>(&rpc->body)) {
       if (producer_ids_) producer_ids_->on_init_producer_id(message.from, rpc->correlation_id, *init);
@@ -200,6 +213,12 @@ void KafkaNode::on_connection_lost(NodeId peer) {
   if (replicas_) replicas_->on_connection_lost(peer);
   if (producer_ids_) producer_ids_->on_connection_lost(peer);
   if (coordinator_) coordinator_->on_connection_lost(peer);
+}
+
+void KafkaNode::on_connection_refused(NodeId peer) {
+  // Only the replica fetchers connect to another broker's broker listener; Raft, heartbeats,
+  // AlterPartition and AllocateProducerIds go to the controller listener, which stays open.
+  if (replicas_) replicas_->on_connection_refused(peer);
 }
 
 void KafkaNode::on_shutdown_requested(env::Env& /*env*/) {

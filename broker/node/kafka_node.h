@@ -55,6 +55,7 @@ class KafkaNode final : public env::Program {
   void on_start() override;
   void on_message(const protocol::Message& message) override;
   void on_connection_lost(NodeId peer) override;
+  void on_connection_refused(NodeId peer) override;
   void on_shutdown_requested(env::Env& env) override;
 
   // Read-only accessors for checkers and tests.
@@ -103,6 +104,9 @@ class KafkaNode final : public env::Program {
   Rng controller_rng_;
   std::optional<controller::QuorumController> controller_;  // controller role only
   std::optional<BrokerLifecycle> lifecycle_;                 // broker role only
+  // Kafka's BrokerServer enables request processing on the broker listener once the broker is
+  // unfenced; until then client and replica connections are refused (Env::refuse).
+  bool broker_listener_open_ = false;
   std::optional<ReplicaManager> replicas_;                   // broker role only
   std::optional<ProducerIdManager> producer_ids_;            // broker role only
   std::optional<CoordinatorDriver> coordinator_;             // broker role only

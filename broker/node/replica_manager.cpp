@@ -521,6 +521,15 @@ void ReplicaManager::on_connection_lost(NodeId peer) {
   for (auto it = produce_lanes_.begin(); it != produce_lanes_.end();) {
     it = it->first.first == peer ? produce_lanes_.erase(it) : std::next(it);
   }
+  fail_fetches_to(peer);
+  for (auto& [key, alter] : alters_) {
+    if (alter.correlation_id != 0 && alter.to == peer) retry_alter_partition_later(key);
+  }
+}
+
+void ReplicaManager::on_connection_refused(NodeId peer) { fail_fetches_to(peer); }
+
+void ReplicaManager::fail_fetches_to(NodeId peer) {
   // Kafka's NetworkClient fails every in-flight request of a broken connection.
   for (auto it = outgoing_.begin(); it != outgoing_.end();) {
     it = it->second.to == peer ? outgoing_.erase(it) : std::next(it);
@@ -529,9 +538,6 @@ void ReplicaManager::on_connection_lost(NodeId peer) {
     if (shutting_down_) break;
     p->replica->on_connection_lost(env_.now(), peer);
     apply_output(*p);
-  }
-  for (auto& [key, alter] : alters_) {
-    if (alter.correlation_id != 0 && alter.to == peer) retry_alter_partition_later(key);
   }
 }
 

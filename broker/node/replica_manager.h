@@ -133,6 +133,9 @@ class ReplicaManager {
   void on_request(NodeId from, const protocol::KafkaRpc& rpc);
   void on_alter_partition_response(std::uint64_t correlation_id, const controller::AlterPartitionResponse& response);
   void on_connection_lost(NodeId peer);
+  // peer's broker listener refused our connection: its fetch and OffsetsForLeaderEpoch requests
+  // fail as on a lost connection; requests to its controller listener are not affected.
+  void on_connection_refused(NodeId peer);
   // Appends a batch to a partition this broker leads, as a producer with acks=all would
   // (the group coordinator's writes to __consumer_offsets). False when the partition is not
   // hosted here; otherwise `done` runs once, with the produce's outcome.
@@ -155,6 +158,8 @@ class ReplicaManager {
   enum class AfterFlush { send_fetch, send_answers, advance_high_watermark };
   Hosted* host(const metadata::MetadataImage& image, const metadata::TopicImage& topic, std::int32_t index);
   replication::ReplicationConfig replication_config(const replication::TopicPartition& tp) const;
+  // Fails the fetch and OffsetsForLeaderEpoch requests in flight to peer; fetchers back off.
+  void fail_fetches_to(NodeId peer);
   void apply_output(Hosted& p);
   void send_fetch(Hosted& p, const replication::FetchRequestToSend& f);
   // Once the log has flushed below `offset` (or the flush ends without getting there): sends

@@ -157,6 +157,8 @@ struct KafkaRpc {
   Body body;
 
   std::string_view rpc_name() const;
+  // A request (to a broker's listener), not a response (on the requester's own connection).
+  bool is_request() const { return !rpc_name().ends_with("Response"); }
   std::int64_t wire_size_bytes() const;
   void describe(trace::Fields& out) const;
 };

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <map>
+#include <set>
 #include <string>
 
 namespace kraftsim::check {
@@ -79,49 +80,57 @@ class PartitionHighWatermarkMonotonic final : public Checker {
  public:
   std::string_view id() const override { return "partition-hw-monotonic"; }
   std::string_view meaning() const override {
-    return "a partition leader's high watermark never decreases while it leads, and every new leader's log reaches "
-           "every high watermark published before in its leader epoch or an earlier one";
+    return "a partition leader's high watermark never decreases while it leads, and every leader's log, from when it "
+           "serves requests, reaches every high watermark published before in its leader epoch or an earlier one";
   }
   trace::KindSet kinds() const override { return {trace::Kind::state, trace::Kind::process}; }
   std::span<const std::string_view> state_names() const override {
-    static constexpr std::string_view names[] = {"partition-state"};
+    static constexpr std::string_view names[] = {"partition-state", "broker-lifecycle", "broker-listener"};
     return names;
   }
   void on_event(const trace::EventRef& e) override {
     if (ends_process(e)) {
-      partitions_.for_each([&e](Partition& p) { p.tenures.erase(e.node); });
+      partitions_.for_each([&e](Partition& p) {
+        p.tenures.erase(e.node);
+        p.unserved.erase(e.node);
+      });
+      return;
+    }
+    if (e.kind != trace::Kind::state) return;
+    // A starting broker serves nothing until its broker listener opens (once unfenced, as
+    // Kafka's BrokerServer): what its first images make it lead before that, from a log a power
+    // loss may have shortened, is a leader nobody can reach. It answers for the records
+    // committed before from the moment it serves, if it still leads then.
+    if (e.name == "broker-lifecycle") {
+      if (e.string_or("reason", "") == "started") closed_.insert(e.node);
+      return;
+    }
+    if (e.name == "broker-listener") {
+      closed_.erase(e.node);
+      partitions_.for_each([this, &e](Partition& p) {
+        const auto it = p.unserved.find(e.node);
+        if (it == p.unserved.end()) return;
+        const Unserved u = it->second;
+        p.unserved.erase(it);
+        lead(p, u.topic, u.partition, Published{u.state.high_watermark, u.state.epoch, e.node, e.t_us}, u.log_end);
+      });
       return;
     }
     if (!is_partition_state(e)) return;
     Partition& p = partitions_.at(e);
     if (!is_leader(e)) {
       p.tenures.erase(e.node);
+      p.unserved.erase(e.node);
       return;
     }
     observed();
     const Published now{e.int_or("high_watermark", -1), e.int_or("leader_epoch", -1), e.node, e.t_us};
     const std::int64_t log_end = e.int_or("log_end_offset", -1);
-    const auto [tenure, started] = p.tenures.emplace(e.node, now);
-    const Published bound = started ? p.highest_up_to(now.epoch) : Published{};
-    if (started && log_end < bound.high_watermark) {
-      violate(e.t_us, fmt::format("{}-{}: broker {} became leader of epoch {} at {} ms with log end {}, below high "
-                                  "watermark {} published by leader {} of epoch {} at {} ms: offsets {}..{} were "
-                                  "committed and are gone",
-                                  e.string_or("topic", ""), e.int_or("partition", -1), e.node, now.epoch, e.t_us / 1000,
-                                  log_end, bound.high_watermark, bound.node, bound.epoch, bound.t_us / 1000, log_end,
-                                  bound.high_watermark - 1));
-      // Reported once: from here on the new leader's log is the partition's history.
-      p.highest.erase(p.highest.begin(), p.highest.upper_bound(now.epoch));
-    } else if (!started && now.high_watermark < tenure->second.high_watermark) {
-      violate(e.t_us, fmt::format("{}-{}: leader {} lowered its high watermark from {} (epoch {}, at {} ms) to {} "
-                                  "(epoch {}, at {} ms) while leading",
-                                  e.string_or("topic", ""), e.int_or("partition", -1), e.node,
-                                  tenure->second.high_watermark, tenure->second.epoch, tenure->second.t_us / 1000,
-                                  now.high_watermark, now.epoch, e.t_us / 1000));
+    if (closed_.contains(e.node)) {
+      p.unserved[e.node] = Unserved{std::string(e.string_or("topic", "")), e.int_or("partition", -1), now, log_end};
+      return;
     }
-    tenure->second = now;
-    Published& highest = p.highest[now.epoch];
-    if (now.high_watermark > highest.high_watermark) highest = now;
+    lead(p, e.string_or("topic", ""), e.int_or("partition", -1), now, log_end);
   }
 
  private:
@@ -131,8 +140,39 @@ class PartitionHighWatermarkMonotonic final : public Checker {
     NodeId node = no_node;
     std::int64_t t_us = 0;
   };
+  // A leadership of a broker whose listener is not open yet, as last reported.
+  struct Unserved {
+    std::string topic;
+    std::int64_t partition = -1;
+    Published state;
+    std::int64_t log_end = -1;
+  };
+
+  void lead(auto& p, std::string_view topic, std::int64_t partition, const Published& now, std::int64_t log_end) {
+    const auto [tenure, started] = p.tenures.emplace(now.node, now);
+    const Published bound = started ? p.highest_up_to(now.epoch) : Published{};
+    if (started && log_end < bound.high_watermark) {
+      violate(now.t_us, fmt::format("{}-{}: broker {} became leader of epoch {} at {} ms with log end {}, below high "
+                                    "watermark {} published by leader {} of epoch {} at {} ms: offsets {}..{} were "
+                                    "committed and are gone",
+                                    topic, partition, now.node, now.epoch, now.t_us / 1000, log_end, bound.high_watermark,
+                                    bound.node, bound.epoch, bound.t_us / 1000, log_end, bound.high_watermark - 1));
+      // Reported once: from here on the new leader's log is the partition's history.
+      p.highest.erase(p.highest.begin(), p.highest.upper_bound(now.epoch));
+    } else if (!started && now.high_watermark < tenure->second.high_watermark) {
+      violate(now.t_us, fmt::format("{}-{}: leader {} lowered its high watermark from {} (epoch {}, at {} ms) to {} "
+                                    "(epoch {}, at {} ms) while leading",
+                                    topic, partition, now.node, tenure->second.high_watermark, tenure->second.epoch,
+                                    tenure->second.t_us / 1000, now.high_watermark, now.epoch, now.t_us / 1000));
+    }
+    tenure->second = now;
+    Published& highest = p.highest[now.epoch];
+    if (now.high_watermark > highest.high_watermark) highest = now;
+  }
+
   struct Partition {
     std::map<NodeId, Published> tenures;  // the brokers leading it now (one, unless fencing failed)
+    std::map<NodeId, Unserved> unserved;  // leaderships of brokers whose listener is not open yet
     // Per leader epoch, the highest high watermark a leader of that epoch published. A new leader
     // of epoch E answers for the records committed in E and before (KIP-101/279: the leader of an
     // epoch holds everything committed before it); a broker acting on a stale image in an older
@@ -150,6 +190,7 @@ class PartitionHighWatermarkMonotonic final : public Checker {
     }
   };
   PerPartition<Partition> partitions_;
+  std::set<NodeId> closed_;  // brokers started whose broker listener has not opened yet
 };
 
 }  // namespace

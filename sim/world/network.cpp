@@ -320,6 +320,17 @@ void Network::notify_refused(NodeId from, NodeId to) {
   schedule_connection_lost(index_of(from), index_of(to), true);
 }
 
+void Network::refuse(NodeId refuser, NodeId peer) {
+  KS_ASSERT(refuser != peer);
+  const std::size_t r = index_of(refuser), p = index_of(peer);
+  if (!link(r, p).up) return;  // the reset is lost with the link; the peer's request times out
+  const std::uint64_t epoch = link(p, r).epoch;
+  scheduler_.schedule_after(config_.latency_min, [this, r, p, epoch] {
+    if (link(p, r).epoch != epoch) return;  // that connection is gone already
+    if (connection_refused_) connection_refused_(ids_[p], ids_[r]);
+  });
+}
+
 bool Network::link_up(NodeId from, NodeId to) const { return link(index_of(from), index_of(to)).up; }
 
 bool Network::reachable(NodeId from, NodeId to) const {

@@ -52,6 +52,8 @@ struct NetworkConfig {
 using DeliverFn = std::function<void(protocol::Message&&)>;
 // Called, after the detection delay, to tell `node` that its connection to `peer` broke.
 using ConnectionLostFn = std::function<void(NodeId node, NodeId peer)>;
+// Called, one network delay after `peer` refused it (Env::refuse), to tell `node`.
+using ConnectionRefusedFn = std::function<void(NodeId node, NodeId peer)>;
 
 struct NetworkCounters {
   std::uint64_t messages_sent = 0;
@@ -72,6 +74,7 @@ class Network {
 
   void set_deliver(DeliverFn deliver) { deliver_ = std::move(deliver); }
   void set_connection_lost(ConnectionLostFn lost) { connection_lost_ = std::move(lost); }
+  void set_connection_refused(ConnectionRefusedFn refused) { connection_refused_ = std::move(refused); }
 
   void add_node(NodeId id, std::string name);
   bool has_node(NodeId id) const { return index_.contains(id); }
@@ -94,6 +97,10 @@ class Network {
   // A message from `from` reached a process that is down: like a connection refused, the
   // sender learns that its connection to `to` broke, after the detection delay.
   void notify_refused(NodeId from, NodeId to);
+  // `refuser`'s process refused a connection from `peer` to a listener it has not opened: the
+  // reset reaches `peer` after latency_min, unless the link back is cut or `peer`'s connection
+  // to `refuser` changed meanwhile (a restart, a break). Links and their messages are untouched.
+  void refuse(NodeId refuser, NodeId peer);
 
   bool link_up(NodeId from, NodeId to) const;
   // Transitively reachable over up links (Boost.Graph breadth-first search).
@@ -160,6 +167,7 @@ class Network {
   NetworkConfig config_;
   DeliverFn deliver_;
   ConnectionLostFn connection_lost_;
+  ConnectionRefusedFn connection_refused_;
   NetworkCounters counters_;
   std::uint64_t next_message_id_ = 1;
   std::uint64_t next_delivery_id_ = 1;

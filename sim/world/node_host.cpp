@@ -135,6 +135,8 @@ void NodeHost::run_held(HeldWork&& work) {
           complete_sync(w.op);
         } else if constexpr (std::is_same_v<W, HeldRead>) {
           complete_read(w.op);
+        } else if (w.refused) {
+          program_->on_connection_refused(w.peer);
         } else {
           program_->on_connection_lost(w.peer);
         }
@@ -164,6 +166,15 @@ void NodeHost::on_connection_lost(NodeId peer) {
     return;
   }
   program_->on_connection_lost(peer);
+}
+
+void NodeHost::on_connection_refused(NodeId peer) {
+  if (!is_up()) return;
+  if (state_ == ProcessState::paused) {
+    hold(HeldLost{peer, true});
+    return;
+  }
+  program_->on_connection_refused(peer);
 }
 
 void NodeHost::require_running(const char* what) const {
@@ -203,6 +214,12 @@ bool NodeHost::cancel_timer(env::TimerId id) {
 void NodeHost::send(NodeId to, protocol::Body body) {
   require_running("send from a node that is not running");
   network_.send(protocol::Message{id_, to, std::move(body)});
+}
+
+void NodeHost::refuse(NodeId peer) {
+  require_running("refuse from a node that is not running");
+  trace_.append(now().us(), id_, trace::Kind::link, "connection-refused", {{"peer", peer}});
+  network_.refuse(id_, peer);
 }
 
 void NodeHost::exit(std::string reason) {

@@ -63,6 +63,7 @@ class NodeHost final : public env::Env, private env::Files {
   // Called by the world.
   void on_delivery(protocol::Message&& message);
   void on_connection_lost(NodeId peer);
+  void on_connection_refused(NodeId peer);
 
   // env::Env
   NodeId self() const override { return id_; }
@@ -70,6 +71,7 @@ class NodeHost final : public env::Env, private env::Files {
   env::TimerId set_timer(Duration after, const char* name, env::TimerFn fn) override;
   bool cancel_timer(env::TimerId id) override;
   void send(NodeId to, protocol::Body body) override;
+  void refuse(NodeId peer) override;
   env::Files& files() override { return *this; }
   Rng& random() override { return rng_; }
   void record(const char* name, trace::FieldSpan fields) override;
@@ -103,7 +105,10 @@ class NodeHost final : public env::Env, private env::Files {
   struct HeldTimer { SlabHandle timer; };
   struct HeldSync { SlabHandle op; };
   struct HeldRead { SlabHandle op; };
-  struct HeldLost { NodeId peer; };
+  struct HeldLost {
+    NodeId peer;
+    bool refused = false;  // a refused connection (on_connection_refused), not a broken one
+  };
   using HeldWork = std::variant<protocol::Message, HeldTimer, HeldSync, HeldRead, HeldLost>;
 
   // env::Files (private: reached through files())

@@ -18,6 +18,7 @@ World::World(WorldConfig config)
     destination.on_delivery(std::move(m));
   });
   network_.set_connection_lost([this](NodeId who, NodeId peer) { node(who).on_connection_lost(peer); });
+  network_.set_connection_refused([this](NodeId who, NodeId peer) { node(who).on_connection_refused(peer); });
 }
 
 NodeHost& World::add_node(NodeId id, std::string name, ProgramFactory factory) {

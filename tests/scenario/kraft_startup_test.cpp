@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "sim/runner/scenario_loader.h"
@@ -113,4 +114,46 @@ TEST_CASE("a starting broker heartbeats every 10 ms until caught up and asks to 
     }
   }
   REQUIRE(unfenced >= 3);
+}
+
+// BrokerServer.startup: "Waiting for the broker to be unfenced", then "Enabling request processing"
+// on the broker listener. Until then a broker answers no client or replica request: each is
+// refused (a connection-refused on the broker's side), and the listener opens only after the
+// controller has unfenced it. (Its controller listener serves Raft and heartbeats all along.)
+TEST_CASE("a starting broker refuses client and replica requests until it is unfenced", "[kraft][startup]") {
+  const runner::Scenario s = load_scenario("", "kraft-3-node-combined");
+  const runner::RunResult r = require_all_hold(s, s.seed, true);
+  static const std::set<std::string> kafka_responses = {
+      "ProduceResponse",       "FetchResponse",           "MetadataResponse",     "ListOffsetsResponse",
+      "OffsetsForLeaderEpochResponse", "InitProducerIdResponse", "FindCoordinatorResponse", "JoinGroupResponse",
+      "SyncGroupResponse",     "HeartbeatResponse",       "LeaveGroupResponse",   "OffsetCommitResponse",
+      "OffsetFetchResponse"};
+  struct Broker {  // one process start of it
+    bool unfenced = false, open = false;
+    int refused = 0;
+  };
+  std::map<NodeId, Broker> brokers;
+  int opened = 0, refused_before_open = 0;
+  for (const auto& e : r.trace_events) {
+    if (e.kind == trace::Kind::process && e.name == "started") brokers[e.node] = Broker{};
+    Broker& b = brokers[e.node];
+    INFO("node " << e.node << " at " << e.t_us << " us: " << e.name);
+    if (e.name == "broker-lifecycle" && e.string_or("reason", "") == "unfenced by the controller") b.unfenced = true;
+    if (e.name == "broker-listener") {
+      REQUIRE(b.unfenced);
+      REQUIRE_FALSE(b.open);
+      b.open = true;
+      ++opened;
+      refused_before_open += b.refused;
+    }
+    if (e.kind == trace::Kind::link && e.name == "connection-refused") {
+      REQUIRE_FALSE(b.open);
+      ++b.refused;
+    }
+    if (e.kind == trace::Kind::send && kafka_responses.contains(e.name) && e.string_or("topic", "") != "__cluster_metadata") {
+      REQUIRE(b.open);
+    }
+  }
+  REQUIRE(opened >= 3);
+  REQUIRE(refused_before_open > 0);  // the replicas' first fetches came before the listener opened
 }

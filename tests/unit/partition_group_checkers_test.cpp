@@ -116,6 +116,32 @@ TEST_CASE("partition-hw-monotonic holds a new leader to the high watermarks of i
   }
 }
 
+TEST_CASE("partition-hw-monotonic counts a restarted broker's leadership from when its listener opens", "[checks]") {
+  // tests/regressions/power-loss-restart-before-unfenced.json: broker 1 loses power while leading
+  // epoch 0 and restarts inside its old session; its first image names it leader of epoch 0 with
+  // an emptied log, but its broker listener opens only once it is unfenced.
+  auto c = check::make_partition_hw_monotonic_checker();
+  c->on_event(leader(1, 1, 0, 70, 70));
+  c->on_event(event_at(2, 1, trace::Kind::process, "power-lost"));
+  c->on_event(event_at(3, 1, trace::Kind::process, "started"));
+  c->on_event(state(3, 1, "broker-lifecycle", {{"state", "registering"}, {"broker_epoch", -1}, {"reason", "started"}}));
+  c->on_event(leader(4, 1, 0, 0, 0));  // unreachable: no listener
+
+  SECTION("the controller moved the partition before the listener opened: nothing to report") {
+    c->on_event(leader(9, 2, 1, 70, 70));
+    c->on_event(follower(9, 1, 2, 1, 0));
+    c->on_event(state(10, 1, "broker-listener", {{"state", "open"}, {"reason", "unfenced"}}));
+    REQUIRE_FALSE(c->violation());
+  }
+  SECTION("still leading with the emptied log when the listener opens: committed offsets are gone") {
+    c->on_event(state(10, 1, "broker-listener", {{"state", "open"}, {"reason", "unfenced"}}));
+    REQUIRE(c->violation());
+    REQUIRE(c->violation()->detail ==
+            "orders-0: broker 1 became leader of epoch 0 at 10 ms with log end 0, below high watermark 70 published "
+            "by leader 1 of epoch 0 at 1 ms: offsets 0..69 were committed and are gone");
+  }
+}
+
 TEST_CASE("committed-offset-monotonic reports a lower commit unless the member's consumer reset its position", "[checks]") {
   auto c = check::make_committed_offset_monotonic_checker();
   c->on_event(state(1, 1001, "group-joined", {{"group", "billing"}, {"member", "m1"}, {"generation", 3}}));
