@@ -148,7 +148,28 @@ class PartitionHighWatermarkMonotonic final : public Checker {
     std::int64_t log_end = -1;
   };
 
-  void lead(auto& p, std::string_view topic, std::int64_t partition, const Published& now, std::int64_t log_end) {
+  struct Partition {
+    std::map<NodeId, Published> tenures;  // the brokers leading it now (one, unless fencing failed)
+    std::map<NodeId, Unserved> unserved;  // leaderships of brokers whose listener is not open yet
+    // Per leader epoch, the highest high watermark a leader of that epoch published. A new leader
+    // of epoch E answers for the records committed in E and before (KIP-101/279: the leader of an
+    // epoch holds everything committed before it); a broker acting on a stale image in an older
+    // epoch (a restart's replay, KafkaRaftClient capping the high watermark it learns at its own
+    // log end, and MetadataLoader publishing at it) answers for none of a later epoch's. What such
+    // a leader could do wrong (acknowledge, serve) the durability and read checkers see.
+    std::map<std::int64_t, Published> highest;
+
+    Published highest_up_to(std::int64_t epoch) const {
+      Published best;
+      for (auto it = highest.begin(); it != highest.end() && it->first <= epoch; ++it) {
+        if (it->second.high_watermark > best.high_watermark) best = it->second;
+      }
+      return best;
+    }
+  };
+
+  // A leadership that serves: checks both claims, then records what it published.
+  void lead(Partition& p, std::string_view topic, std::int64_t partition, const Published& now, std::int64_t log_end) {
     const auto [tenure, started] = p.tenures.emplace(now.node, now);
     const Published bound = started ? p.highest_up_to(now.epoch) : Published{};
     if (started && log_end < bound.high_watermark) {
@@ -170,25 +191,6 @@ class PartitionHighWatermarkMonotonic final : public Checker {
     if (now.high_watermark > highest.high_watermark) highest = now;
   }
 
-  struct Partition {
-    std::map<NodeId, Published> tenures;  // the brokers leading it now (one, unless fencing failed)
-    std::map<NodeId, Unserved> unserved;  // leaderships of brokers whose listener is not open yet
-    // Per leader epoch, the highest high watermark a leader of that epoch published. A new leader
-    // of epoch E answers for the records committed in E and before (KIP-101/279: the leader of an
-    // epoch holds everything committed before it); a broker acting on a stale image in an older
-    // epoch (a restart's replay, KafkaRaftClient capping the high watermark it learns at its own
-    // log end, and MetadataLoader publishing at it) answers for none of a later epoch's. What such
-    // a leader could do wrong (acknowledge, serve) the durability and read checkers see.
-    std::map<std::int64_t, Published> highest;
-
-    Published highest_up_to(std::int64_t epoch) const {
-      Published best;
-      for (auto it = highest.begin(); it != highest.end() && it->first <= epoch; ++it) {
-        if (it->second.high_watermark > best.high_watermark) best = it->second;
-      }
-      return best;
-    }
-  };
   PerPartition<Partition> partitions_;
   std::set<NodeId> closed_;  // brokers started whose broker listener has not opened yet
 };

@@ -281,3 +281,46 @@ TEST_CASE("a message on the old connection does not revive the receiver's dead w
   REQUIRE(w.log(2).received.empty());
   REQUIRE(w.log(1).lost.size() == 1);
 }
+
+// Env::refuse (a listener that is not open): the refused peer hears of it one latency_min later
+// (a program's default on_connection_refused is its connection lost), the stream between the two
+// is untouched, a reset over a cut link never arrives, a refusal of a connection that broke
+// meanwhile is void, and a paused peer hears of it when it resumes.
+TEST_CASE("a refused connection reaches the peer after latency_min and leaves the stream alone", "[network]") {
+  const sim::NetworkConfig config = fast_network();
+  SECTION("delivered, and the stream keeps carrying both ways") {
+    RecorderWorld w(2, config);
+    w.node(1).env().refuse(2);
+    w.node(2).ping(1, 0);
+    w.node(1).ping(2, 1);
+    w.run_for(seconds(1));
+    REQUIRE(w.log(2).lost == std::vector<std::pair<NodeId, std::int64_t>>{{1, config.latency_min.us()}});
+    REQUIRE(w.log(1).lost.empty());
+    REQUIRE(w.log(1).received.size() == 1);
+    REQUIRE(w.log(2).received.size() == 1);
+  }
+  SECTION("lost with a cut link back: node 2 hears only of the cut itself") {
+    RecorderWorld w(2, config), control(2, config);
+    for (RecorderWorld* x : {&w, &control}) x->world.block_one_way(1, 2);
+    w.node(1).env().refuse(2);
+    for (RecorderWorld* x : {&w, &control}) x->run_for(seconds(1));
+    REQUIRE(w.log(2).lost == control.log(2).lost);
+  }
+  SECTION("void when the peer's connection broke meanwhile") {
+    RecorderWorld w(2, config);
+    w.node(1).env().refuse(2);
+    w.world.crash(2);
+    w.world.restart(2);
+    w.run_for(seconds(1));
+    REQUIRE(w.log(2).lost.empty());
+  }
+  SECTION("held while the peer is paused") {
+    RecorderWorld w(2, config);
+    w.world.pause(2);
+    w.node(1).env().refuse(2);
+    w.run_for(milliseconds(500));
+    REQUIRE(w.log(2).lost.empty());
+    w.world.resume(2);
+    REQUIRE(w.log(2).lost == std::vector<std::pair<NodeId, std::int64_t>>{{1, 500'000}});
+  }
+}
