@@ -19,5 +19,32 @@ case "$kind" in
   *) echo "build.sh: unknown build kind '$kind' (expected release or asan)" >&2; exit 2 ;;
 esac
 
+# Profile-guided optimization of the release build (KRAFTSIM_PGO in CMakeLists.txt): s1 runs
+# in about 0.75 of the time (docs/PERFORMANCE.md). The first release build compiles kraftsim
+# instrumented, runs the training set (scripts/pgo-train.sh) and keeps the counts in
+# build/release/pgo-profile; every release build then compiles with them. The training runs are
+# deterministic, so a fresh clone gets the same counts each time. Later builds reuse the counts:
+# code changed since the training is compiled as if untrained, so measure speed after
+# KRAFTSIM_PGO_RETRAIN=1 scripts/build.sh. KRAFTSIM_PGO=0 builds without.
+if [ "$kind" = release ] && [ "${KRAFTSIM_PGO:-1}" != 0 ]; then
+  profile="$PWD/build/release/pgo-profile"
+  # The counts are named after the objects' absolute paths: a moved tree trains again.
+  if [ "$(cat "$profile/trained" 2>/dev/null)" != "$profile" ] || [ -n "${KRAFTSIM_PGO_RETRAIN:-}" ]; then
+    echo "build.sh: profile-guided build: compiling an instrumented kraftsim and running the training set"
+    rm -rf "$profile"
+    cmake -S . -B build/release -G Ninja -DKRAFTSIM_WERROR=ON "${flags[@]}" -DKRAFTSIM_PGO=generate "-DKRAFTSIM_PGO_DIR=$profile" >/dev/null
+    cmake --build build/release -j "$jobs" --target kraftsim
+    scripts/pgo-train.sh build/release/kraftsim
+    if ! ls "$profile"/*.gcda >/dev/null 2>&1; then
+      echo "build.sh: the training runs wrote no profile into $profile" >&2
+      exit 1
+    fi
+    echo "$profile" > "$profile/trained"
+  fi
+  flags+=(-DKRAFTSIM_PGO=use "-DKRAFTSIM_PGO_DIR=$profile")
+else
+  flags+=(-DKRAFTSIM_PGO=off)
+fi
+
 cmake -S . -B "build/$kind" -G Ninja -DKRAFTSIM_WERROR=ON "${flags[@]}" >/dev/null
 cmake --build "build/$kind" -j "$jobs"

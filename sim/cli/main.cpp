@@ -45,6 +45,13 @@ bool heap_uses_huge_pages() {
   return tunables != nullptr && std::string_view(tunables).find("glibc.malloc.hugetlb=1") != std::string_view::npos;
 }
 
+// Whether this binary was compiled with a training profile (KRAFTSIM_PGO=use, scripts/build.sh).
+#ifdef KRAFTSIM_PROFILE_GUIDED
+constexpr bool built_profile_guided = true;
+#else
+constexpr bool built_profile_guided = false;
+#endif
+
 int fail_input(const std::string& message) {
   std::fprintf(stderr, "kraftsim: error: %s\n", message.c_str());
   return exit_bad_input;
@@ -103,6 +110,7 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   if (json) {
     nlohmann::ordered_json j = runner::result_json(r, wall_ms);
     j["huge_pages"] = heap_uses_huge_pages();  // process tuning, like wall_ms: never in the trace
+    j["profile_guided"] = built_profile_guided;  // which build produced wall_ms
     std::cout << j.dump() << '\n';
   } else {
     print_human(r);

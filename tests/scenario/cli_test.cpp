@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <string_view>
 #include <sys/wait.h>
 
 #include "broker/common/uuid.h"
@@ -88,6 +89,14 @@ TEST_CASE("cli: run uses huge pages for its heap unless told not to, with the sa
 #else
   REQUIRE(tuned["huge_pages"] == true);
 #endif
+}
+
+// scripts/build.sh compiles the release binary with a training profile (KRAFTSIM_PGO=use);
+// run --json says which kind of binary produced its wall_ms.
+TEST_CASE("cli: run --json says whether the binary is profile-guided", "[cli]") {
+  const auto j = nlohmann::json::parse(run_cli("run " + demo + " --seed 5 --json").out);
+  REQUIRE(j["profile_guided"].is_boolean());
+  REQUIRE(j["profile_guided"].get<bool>() == (std::string_view(KRAFTSIM_PGO_MODE) == "use"));
 }
 
 TEST_CASE("cli: bad input gives one clear line and exit code 2", "[cli]") {
