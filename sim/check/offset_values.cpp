@@ -127,6 +127,10 @@ const std::vector<ProducerRecordAt>& OffsetValues::producer_records() const {
       if (last == nullptr || producer != last_producer) {
         last = &first_offsets[producer];
         last_producer = producer;
+        // Room for as many records as these values hold, in one block: growing one record at a
+        // time doubled its way there, touching about twice the fresh memory (a reservation
+        // touches no page; only the records written are).
+        if (last->capacity() == 0) last->reserve(size());
       }
       if (static_cast<std::size_t>(record) >= last->size()) last->resize(static_cast<std::size_t>(record) + 1, -1);
       std::int64_t& seen = (*last)[static_cast<std::size_t>(record)];
