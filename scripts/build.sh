@@ -23,9 +23,10 @@ esac
 # in about 0.75 of the time (docs/PERFORMANCE.md). The first release build compiles kraftsim
 # instrumented, runs the training set (scripts/pgo-train.sh) and keeps the counts in
 # build/release/pgo-profile; every release build then compiles with them. The training runs are
-# deterministic, so a fresh clone gets the same counts each time. Later builds reuse the counts:
-# code changed since the training is compiled as if untrained, so measure speed after
-# KRAFTSIM_PGO_RETRAIN=1 scripts/build.sh. KRAFTSIM_PGO=0 builds without.
+# deterministic, so a fresh clone gets the same execution counts each time (a few value profiles
+# hold addresses, which vary); no result depends on them (same fingerprints). Later builds
+# reuse the counts: code changed since the training is compiled as if untrained, so measure
+# speed after KRAFTSIM_PGO_RETRAIN=1 scripts/build.sh. KRAFTSIM_PGO=0 builds without.
 if [ "$kind" = release ] && [ "${KRAFTSIM_PGO:-1}" != 0 ]; then
   profile="$PWD/build/release/pgo-profile"
   # The counts are named after the objects' absolute paths: a moved tree trains again.

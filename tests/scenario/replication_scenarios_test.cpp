@@ -744,3 +744,50 @@ TEST_CASE("a leader restarted after a power loss refuses connections until it is
   REQUIRE(refused > 0);
   REQUIRE(listener_open_us > restarted_us);
 }
+
+// KIP-966's motivating case: the ISR shrinks to one broker, which then loses power with its
+// records only in the page cache; re-elected as the last ISR member, it leads with an empty log
+// and the others truncate to it.
+TEST_CASE("the last ISR member losing power loses acknowledged records; a crash or flush.messages=1 does not", "[replication][scenario]") {
+  const runner::Scenario s = load("last-isr-member-power-loss");
+  const SeedStats lost = run_seeds(s, seed_count(50));
+  REQUIRE(lost.acked_lost == lost.runs);
+  REQUIRE(lost.other_violations == 0);
+
+  // The story at the file's seed: the broker that lost power was alone in the ISR when it
+  // lost it, and leads again afterwards, alone in the ISR, from an empty log.
+  const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
+  INFO(r.replay_command);
+  std::int64_t powered_off = -1;
+  bool alone_before = false, alone_after = false;
+  for (const auto& e : r.trace_events) {
+    if (e.kind == trace::Kind::fault && e.name == "power-loss") powered_off = e.int_or("target", -1);
+    if (e.name != "partition-state" || e.string_or("role", "") != "Leader") continue;
+    const bool alone = e.string_or("isr", "") == std::to_string(e.node);
+    if (powered_off < 0 && alone) alone_before = true;
+    if (powered_off >= 0 && alone && e.node == powered_off && e.int_or("log_end_offset", -1) == 0) alone_after = true;
+  }
+  REQUIRE(powered_off >= 0);
+  REQUIRE(alone_before);
+  REQUIRE(alone_after);
+
+  // A process kill keeps the page cache: the last member comes back with every record.
+  runner::Scenario crashed = s;
+  for (auto& f : crashed.faults) {
+    if (f.kind == runner::FaultKind::power_loss) f.kind = runner::FaultKind::crash;
+  }
+  crashed.expect_violated.clear();
+  const SeedStats kept = run_seeds(crashed, seed_count(50));
+  INFO(kept.first_acked_lost_detail);
+  REQUIRE(kept.acked_lost == 0);
+  REQUIRE(kept.other_violations == 0);
+
+  // An fsync per message: the power loss takes nothing that was acknowledged.
+  runner::Scenario flushed = s;
+  flushed.topics[0].config["flush.messages"] = "1";
+  flushed.expect_violated.clear();
+  const SeedStats durable = run_seeds(flushed, seed_count(50));
+  INFO(durable.first_acked_lost_detail);
+  REQUIRE(durable.acked_lost == 0);
+  REQUIRE(durable.other_violations == 0);
+}
