@@ -36,12 +36,19 @@ std::string jsonl(const runner::RunResult& r) {
 
 namespace {
 
-// Runs every other scenario file (those at even or odd positions in name order: two test cases,
+// Runs every other scenario file (even or odd positions in the order below: two test cases,
 // so that neither nears ctest's timeout under the sanitizers) twice with the same seed, then
 // unrouted, and returns the check ids some of them violated.
 std::set<std::string> check_scenario_files(std::size_t parity) {
-  const auto files = scenario_files();
+  // The teaching scenarios that expect violations first, then the others, each in name order:
+  // every other file of that list gives each half about half of the expected violations, however
+  // many files the library gains.
+  std::vector<std::string> files = scenario_files();
   REQUIRE(files.size() > 10);
+  std::stable_partition(files.begin(), files.end(), [](const std::string& file) {
+    const auto s = runner::load_scenario_file(file);
+    return s.ok() && !s->expect_violated.empty();
+  });
   std::set<std::string> violated;  // check ids some scenario violates
   for (std::size_t f = parity; f < files.size(); f += 2) {
     const std::string& file = files[f];

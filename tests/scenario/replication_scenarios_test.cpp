@@ -748,7 +748,7 @@ TEST_CASE("a leader restarted after a power loss refuses connections until it is
 // KIP-966's motivating case: the ISR shrinks to one broker, which then loses power with its
 // records only in the page cache; re-elected as the last ISR member, it leads with an empty log
 // and the others truncate to it.
-TEST_CASE("the last ISR member losing power loses acknowledged records; a crash or flush.messages=1 does not", "[replication][scenario]") {
+TEST_CASE("the last ISR member losing power loses acknowledged records, a crash or flush.messages=1 does not", "[replication][scenario]") {
   const runner::Scenario s = load("last-isr-member-power-loss");
   const SeedStats lost = run_seeds(s, seed_count(50));
   REQUIRE(lost.acked_lost == lost.runs);
