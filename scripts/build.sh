@@ -20,7 +20,7 @@ case "$kind" in
 esac
 
 # Profile-guided optimization of the release build (KRAFTSIM_PGO in CMakeLists.txt): s1 runs
-# in about 0.75 of the time (docs/PERFORMANCE.md). The first release build compiles kraftsim
+# in about 0.71 of the time (docs/PERFORMANCE.md). The first release build compiles kraftsim
 # instrumented, runs the training set (scripts/pgo-train.sh) and keeps the counts in
 # build/release/pgo-profile; every release build then compiles with them. The training runs are
 # deterministic, so a fresh clone gets the same execution counts each time (a few value profiles

@@ -759,15 +759,21 @@ TEST_CASE("the last ISR member losing power loses acknowledged records, a crash 
   const runner::RunResult r = runner::run_scenario(s, {s.seed, true});
   INFO(r.replay_command);
   std::int64_t powered_off = -1;
+  std::int64_t last_leader_before = -1;  // of the last Leader state before the power loss
   bool alone_before = false, alone_after = false;
   for (const auto& e : r.trace_events) {
     if (e.kind == trace::Kind::fault && e.name == "power-loss") powered_off = e.int_or("target", -1);
     if (e.name != "partition-state" || e.string_or("role", "") != "Leader") continue;
     const bool alone = e.string_or("isr", "") == std::to_string(e.node);
-    if (powered_off < 0 && alone) alone_before = true;
-    if (powered_off >= 0 && alone && e.node == powered_off && e.int_or("log_end_offset", -1) == 0) alone_after = true;
+    if (powered_off < 0) {
+      last_leader_before = e.node;
+      alone_before = alone;
+    } else if (alone && e.node == powered_off && e.int_or("log_end_offset", -1) == 0) {
+      alone_after = true;
+    }
   }
   REQUIRE(powered_off >= 0);
+  REQUIRE(last_leader_before == powered_off);
   REQUIRE(alone_before);
   REQUIRE(alone_after);
 
