@@ -92,6 +92,8 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   if (!loaded.ok()) return fail_input(loaded.error().message);
   runner::RunOptions options;
   options.seed = seed;
+  // For measuring what sharing saves (docs/PERFORMANCE.md); the run computes the same either way.
+  options.share_disk_bytes = std::getenv("KRAFTSIM_NO_SHARED_BYTES") == nullptr;
   options.keep_trace_events = !trace_out.empty() || !report.dir.empty();
   options.export_files = !export_dir.empty();
   if (export_at_ms) options.export_at = Time::zero() + milliseconds(*export_at_ms);

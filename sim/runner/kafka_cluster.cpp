@@ -1,6 +1,12 @@
 // Kafka cluster construction and the checkers' node view (see kafka_cluster.h).
 #include "sim/runner/kafka_cluster.h"
 
+#include <algorithm>
+#include <array>
+#include <deque>
+#include <optional>
+#include <span>
+
 #include <fmt/format.h>
 
 #include "broker/client/admin_client.h"
@@ -12,6 +18,80 @@
 #include "broker/node/meta_properties.h"
 
 namespace kraftsim::runner {
+
+namespace {
+
+// The whole batches of a segment file given as contiguous pieces (sim::Disk::current_pieces),
+// in order, up to the first incomplete one. A batch inside one piece is a view of it; one that
+// crosses pieces is copied into `joined`, which keeps it for the caller.
+class SegmentBatches {
+ public:
+  SegmentBatches(const std::vector<log::ByteView>& pieces, std::deque<log::Bytes>& joined)
+      : pieces_(pieces), joined_(joined) {}
+
+  std::optional<log::ByteView> next() {
+    while (index_ < pieces_.size() && at_ == pieces_[index_].size()) {
+      ++index_;
+      at_ = 0;
+    }
+    if (index_ == pieces_.size()) return std::nullopt;
+    std::array<std::uint8_t, log::log_overhead_bytes> overhead{};
+    if (!peek(overhead)) return std::nullopt;
+    const std::int64_t length = (std::int64_t{overhead[8]} << 24) | (std::int64_t{overhead[9]} << 16) |
+                                (std::int64_t{overhead[10]} << 8) | std::int64_t{overhead[11]};
+    const auto size = static_cast<std::size_t>(length) + log::log_overhead_bytes;
+    if (length <= 0 || size > log::batch_size_bytes_max) return std::nullopt;
+    const log::ByteView here = pieces_[index_].subspan(at_);
+    if (size <= here.size()) {
+      at_ += size;
+      return here.first(size);
+    }
+    log::Bytes copy(size);
+    if (!peek(copy)) return std::nullopt;  // the file ends inside this batch
+    skip(size);
+    joined_.push_back(std::move(copy));
+    return log::ByteView(joined_.back());
+  }
+
+ private:
+  // Copies the next out.size() bytes without moving; false if the file has fewer.
+  bool peek(std::span<std::uint8_t> out) const {
+    std::size_t index = index_;
+    std::size_t at = at_;
+    std::size_t done = 0;
+    while (done < out.size()) {
+      if (index == pieces_.size()) return false;
+      const std::size_t take = std::min(pieces_[index].size() - at, out.size() - done);
+      std::copy_n(pieces_[index].begin() + static_cast<std::ptrdiff_t>(at), take, out.begin() + static_cast<std::ptrdiff_t>(done));
+      done += take;
+      at += take;
+      if (at == pieces_[index].size()) {
+        ++index;
+        at = 0;
+      }
+    }
+    return true;
+  }
+
+  void skip(std::size_t count) {
+    while (count > 0) {
+      const std::size_t take = std::min(pieces_[index_].size() - at_, count);
+      at_ += take;
+      count -= take;
+      if (at_ == pieces_[index_].size() && count > 0) {
+        ++index_;
+        at_ = 0;
+      }
+    }
+  }
+
+  const std::vector<log::ByteView>& pieces_;
+  std::deque<log::Bytes>& joined_;
+  std::size_t index_ = 0;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
 
 std::string voters_of(const Scenario& scenario) {
   if (!scenario.voters.empty()) return scenario.voters;
@@ -203,9 +283,12 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     check::OffsetValues::Run entries;  // in the arena
   };
   std::map<std::int64_t, std::vector<DecodedBatch>> decoded;  // by base offset
+  std::deque<log::Bytes> joined;  // batches copied out of two pieces; DecodedBatch points in
   const auto decode = [&](log::ByteView bytes, std::int64_t base_offset) -> const DecodedBatch* {
     std::vector<DecodedBatch>& same_base = decoded[base_offset];
     for (const DecodedBatch& d : same_base) {
+      // Replicas usually share the very bytes (sim/world/file_bytes.h): then no compare.
+      if (d.bytes.data() == bytes.data() && d.bytes.size() == bytes.size()) return &d;
       if (std::equal(d.bytes.begin(), d.bytes.end(), bytes.begin(), bytes.end())) return &d;
     }
     auto batch = log::decode_batch_view(bytes);
@@ -239,20 +322,20 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
     const sim::Disk& disk = world_.node(id).disk();
     for (const std::string& path : disk.all_paths()) {
       if (path.rfind(dir, 0) != 0 || path.size() < 4 || path.substr(path.size() - 4) != ".log") continue;
-      auto bytes = disk.current_view(path);
-      if (!bytes.ok()) break;
-      const log::ByteView b = bytes.value();
-      std::size_t at = 0;
-      while (at < b.size()) {
-        auto header = log::peek_batch_header(b.subspan(at), log::CrcCheck::skip);
-        if (!header.ok() || at + header->size_bytes() > b.size()) break;
-        const DecodedBatch* batch = decode(b.subspan(at, header->size_bytes()), header->base_offset);
+      auto pieces = disk.current_pieces(path);
+      if (!pieces.ok()) break;
+      // A file is pieces of buffers (it shares bytes with the other replicas); batches almost
+      // always lie inside one piece, and one that does not is joined in a scratch copy.
+      SegmentBatches segment(*pieces, joined);
+      while (auto b = segment.next()) {
+        auto header = log::peek_batch_header(*b, log::CrcCheck::skip);
+        if (!header.ok()) break;
+        const DecodedBatch* batch = decode(*b, header->base_offset);
         if (batch == nullptr) break;
         // Up to the log end: bytes past it (a torn or unflushed tail) are not the replica's.
         const auto below_end = std::partition_point(batch->entries.begin(), batch->entries.end(),
                                                     [&v](const auto& e) { return e.first < v.log_end_offset; });
         v.values.add_run(batch->entries.first(static_cast<std::size_t>(below_end - batch->entries.begin())));
-        at += header->size_bytes();
       }
     }
     out.push_back(std::move(v));

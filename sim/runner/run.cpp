@@ -277,6 +277,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   config.network = scenario.network;
   config.disk = scenario.disk;
   config.keep_trace_events = options.keep_trace_events;
+  config.share_disk_bytes = options.share_disk_bytes;
   sim::World world(config);
   DemoObserver observer;
   WorldClusterView view(world, voter_ids(scenario));
@@ -411,6 +412,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   result.fingerprint = world.trace().fingerprint();
   result.events = world.trace().size();
   result.events_dispatched = world.scheduler().events_dispatched();
+  result.disk_bytes_shared = world.recent_reads().shared_bytes();
   result.sim_time_ms = world.now().ms();
   if (options.keep_trace_events) result.trace_events = world.trace().take_events();
   set_assert_context("");

@@ -39,6 +39,8 @@ struct RunOptions {
   // Show each checker only the state events it names (Checker::state_names). Off: every checker
   // sees every event of its kinds, the reference a test compares the routing with.
   bool route_state_events_by_name = true;
+  // sim::WorldConfig::share_disk_bytes (KRAFTSIM_NO_SHARED_BYTES=1 turns it off in the CLI).
+  bool share_disk_bytes = true;
 };
 
 struct RunResult {
@@ -55,6 +57,9 @@ struct RunResult {
   std::vector<trace::Event> trace_events;  // empty unless keep_trace_events
   std::vector<NodeFiles> exported_files;   // empty unless export_files
   std::string replay_command;
+  // Bytes the disks appended by sharing another file's instead of copying (sim/world/recent_reads.h):
+  // how the simulator stored them, never part of the fingerprint.
+  std::uint64_t disk_bytes_shared = 0;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);

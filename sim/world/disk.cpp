@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cmath>
 #include <iterator>
+#include <optional>
+#include <span>
 #include <limits>
 #include <utility>
 
@@ -224,15 +226,17 @@ void Disk::save_durable_bytes(Inode& inode, std::uint64_t begin, std::uint64_t e
         continue;
       }
       if (previous_end == cursor) {  // extend the touching entry instead of fragmenting
-        previous->second.insert(previous->second.end(), inode.data.begin() + static_cast<std::ptrdiff_t>(cursor),
-                                inode.data.begin() + static_cast<std::ptrdiff_t>(gap_end));
+        const std::size_t saved_size = previous->second.size();
+        previous->second.resize(saved_size + (gap_end - cursor));
+        inode.data.copy_to(cursor, std::span(previous->second).subspan(saved_size));
         cursor = gap_end;
         continue;
       }
     }
     KS_ASSERT(cursor < gap_end);
-    overlay.emplace(cursor, env::Bytes(inode.data.begin() + static_cast<std::ptrdiff_t>(cursor),
-                                       inode.data.begin() + static_cast<std::ptrdiff_t>(gap_end)));
+    env::Bytes saved(gap_end - cursor);
+    inode.data.copy_to(cursor, saved);
+    overlay.emplace(cursor, std::move(saved));
     cursor = gap_end;
   }
   KS_ASSERT(overlay_covers(inode, begin, end));
@@ -250,14 +254,20 @@ void Disk::write_into(Inode& inode, std::uint64_t offset, env::ByteView bytes) {
   const std::uint64_t end = offset + bytes.size();
   save_durable_bytes(inode, offset, std::min({end, old_size, inode.durable_size}));
   if (offset == old_size) {  // an append: no zero-fill before the copy
-    inode.data.append(bytes);
+    const auto same = recent_reads_ == nullptr ? std::nullopt : recent_reads_->find(bytes);
+    if (same) {  // bytes another file holds (a follower appending what it fetched)
+      inode.data.append_shared(same->extents, same->skip, bytes.size());
+    } else {
+      inode.data.append(bytes);
+    }
     used_bytes_ += bytes.size();
   } else {
+    const std::uint64_t inside_end = std::min(end, old_size);
+    inode.data.write(offset, bytes.first(inside_end - offset));
     if (end > old_size) {
-      inode.data.resize(end);
+      inode.data.append(bytes.subspan(inside_end - offset));
       used_bytes_ += end - old_size;
     }
-    std::copy(bytes.begin(), bytes.end(), inode.data.begin() + static_cast<std::ptrdiff_t>(offset));
   }
   cache_pages(inode, offset, end);
   counters_.bytes_written += bytes.size();
@@ -408,9 +418,9 @@ env::IoResult<env::Bytes> Disk::read(std::string_view path, std::uint64_t offset
     counters_.cache_misses += (end_page - first_page) - hits;
     inode->cached_pages.insert(first_page, end_page);
   }
-  env::Bytes bytes(inode->data.begin() + static_cast<std::ptrdiff_t>(offset),
-                   inode->data.begin() + static_cast<std::ptrdiff_t>(end));
-  KS_ASSERT(bytes.size() == end - offset);
+  env::Bytes bytes(end - offset);
+  inode->data.copy_to(offset, bytes);
+  if (recent_reads_ != nullptr) recent_reads_->remember(inode->data, offset, end - offset);
   return bytes;
 }
 
@@ -525,7 +535,7 @@ void Disk::power_loss(Rng& rng) {
     if (old_size < durable_size) inode.data.resize(durable_size);  // every new byte is overlaid below
     for (const auto& [offset, saved] : inode.undo_overlay) {
       KS_ASSERT(offset + saved.size() <= durable_size);
-      std::copy(saved.begin(), saved.end(), inode.data.begin() + static_cast<std::ptrdiff_t>(offset));
+      inode.data.write(offset, saved);
     }
     inode.data.resize(durable_size + torn_keep);
     inode.undo_overlay.clear();
@@ -555,8 +565,9 @@ IoStatus Disk::corrupt(std::string_view path, std::uint64_t offset, std::uint64_
   const std::uint64_t end = offset + std::min(length, size - offset);
   const std::uint64_t position = offset + rng.below(end - offset);
   const auto mask = static_cast<std::uint8_t>(1u << rng.below(8));
-  const std::uint8_t before = inode->data[position];
-  inode->data[position] ^= mask;
+  const std::uint8_t before = inode->data.at(position);
+  const std::uint8_t flipped = before ^ mask;
+  inode->data.write(position, std::span(&flipped, 1));
   // The media copy of the byte: in the overlay when overwritten since the last sync, otherwise
   // the byte in data itself (already flipped). Past durable_size there is no media copy yet.
   if (position < inode->durable_size) {
@@ -566,7 +577,7 @@ IoStatus Disk::corrupt(std::string_view path, std::uint64_t offset, std::uint64_
       if (position < saved->first + saved->second.size()) saved->second[position - saved->first] ^= mask;
     }
   }
-  KS_ASSERT(inode->data[position] != before);
+  KS_ASSERT(inode->data.at(position) != before);
   return IoStatus::success();
 }
 
@@ -620,23 +631,24 @@ env::IoResult<env::Bytes> Disk::durable_content(std::string_view path) const {
 }
 
 env::IoResult<env::Bytes> Disk::current_content(std::string_view path) const {
-  auto view = current_view(path);
-  if (!view.ok()) return unexpected(view.error());
-  return env::Bytes(view->begin(), view->end());
+  const Inode* inode = find_current(path);
+  if (inode == nullptr) return error_result<env::Bytes>(IoErrc::not_found, path);
+  env::Bytes bytes(inode->data.size());
+  inode->data.copy_to(0, bytes);
+  return bytes;
 }
 
-env::IoResult<env::ByteView> Disk::current_view(std::string_view path) const {
+env::IoResult<std::vector<env::ByteView>> Disk::current_pieces(std::string_view path) const {
   const Inode* inode = find_current(path);
-  if (inode == nullptr) return error_result<env::ByteView>(IoErrc::not_found, path);
-  return inode->data.view();
+  if (inode == nullptr) return error_result<std::vector<env::ByteView>>(IoErrc::not_found, path);
+  return inode->data.pieces();
 }
 
 env::Bytes Disk::durable_bytes_of(const Inode& inode) const {
   const std::uint64_t size = inode.data.size();
   KS_ASSERT(overlay_covers(inode, std::min(size, inode.durable_size), inode.durable_size));
   env::Bytes bytes(inode.durable_size);
-  const auto unchanged = static_cast<std::ptrdiff_t>(std::min(size, inode.durable_size));
-  std::copy(inode.data.begin(), inode.data.begin() + unchanged, bytes.begin());
+  inode.data.copy_to(0, std::span(bytes).first(std::min(size, inode.durable_size)));
   for (const auto& [offset, saved] : inode.undo_overlay) {
     std::copy(saved.begin(), saved.end(), bytes.begin() + static_cast<std::ptrdiff_t>(offset));
   }

@@ -31,6 +31,7 @@
 #include "base/time.h"
 #include "broker/env/files.h"
 #include "sim/world/file_bytes.h"
+#include "sim/world/recent_reads.h"
 
 namespace kraftsim::sim {
 
@@ -150,6 +151,11 @@ class Disk {
   // factor in [1, slow_factor_max] multiplies fsync_latency() and read_latency().
   void set_slow_factor(double factor);
 
+  // Reads of this disk are remembered there and appends of bytes a remembered read returned
+  // share them instead of copying (sim/world/recent_reads.h); it must outlive the disk's use.
+  // Null (the default) shares nothing. Contents are the same either way.
+  void share_reads(RecentReads* recent_reads) { recent_reads_ = recent_reads; }
+
   // ---- Read-only inspection for tests, checkers and exports. ----
   const DiskConfig& config() const { return config_; }
   const DiskCounters& counters() const { return counters_; }
@@ -164,9 +170,10 @@ class Disk {
   // What a reader would see now (the page-cache view), without touching the page cache, the
   // counters or the latent read errors: for exporting files, never for node code.
   env::IoResult<env::Bytes> current_content(std::string_view path) const;
-  // The same bytes without a copy: the view is valid until the next write to this disk (for the
+  // The same bytes without a copy, as contiguous pieces in order (a file may share bytes with
+  // other files: file_bytes.h): valid until the next write to any disk of the world (for the
   // end-of-run checkers, which read every segment of every replica once).
-  env::IoResult<env::ByteView> current_view(std::string_view path) const;
+  env::IoResult<std::vector<env::ByteView>> current_pieces(std::string_view path) const;
   // Sum of the current sizes of the files in the current namespace.
   std::uint64_t used_bytes() const { return used_bytes_; }
   // Bytes held in undo overlays (durable bytes overwritten since their file's last sync).
@@ -250,6 +257,7 @@ class Disk {
   InodeId next_inode_id_ = 1;
   // Sum of data.size() over inodes with a current name; kept incrementally.
   std::uint64_t used_bytes_ = 0;
+  RecentReads* recent_reads_ = nullptr;
 };
 
 }  // namespace kraftsim::sim

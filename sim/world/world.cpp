@@ -27,6 +27,8 @@ NodeHost& World::add_node(NodeId id, std::string name, ProgramFactory factory) {
   auto host = std::make_unique<NodeHost>(scheduler_, trace_, network_, id, std::move(name), config_.seed,
                                          config_.disk, std::move(factory));
   NodeHost& ref = *host;
+  // The replicas of a partition keep one copy of the bytes they replicate (recent_reads.h).
+  if (config_.share_disk_bytes) ref.disk().share_reads(&recent_reads_);
   nodes_.emplace(id, std::move(host));
   return ref;
 }

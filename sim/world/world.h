@@ -13,6 +13,7 @@
 #include "sim/world/disk.h"
 #include "sim/world/network.h"
 #include "sim/world/node_host.h"
+#include "sim/world/recent_reads.h"
 #include "trace/trace.h"
 
 namespace kraftsim::sim {
@@ -22,6 +23,9 @@ struct WorldConfig {
   NetworkConfig network;
   DiskConfig disk;
   bool keep_trace_events = true;  // false: fingerprint only (sweeps)
+  // The disks keep one copy of bytes one reads and another appends (recent_reads.h). Off only to
+  // measure what it saves: results are the same either way.
+  bool share_disk_bytes = true;
 };
 
 class World {
@@ -67,6 +71,8 @@ class World {
   // The random stream of fault decisions (corruption bytes, random-broker targets), derived from
   // the run seed, so a fault schedule resolves the same way in every replay.
   Rng& fault_rng() { return fault_rng_; }
+  // How much the disks shared instead of copying (recent_reads.h).
+  const RecentReads& recent_reads() const { return recent_reads_; }
 
  private:
   void trace_fault(const char* name, trace::FieldSpan fields);
@@ -77,6 +83,8 @@ class World {
   trace::Trace trace_;
   Network network_;
   Rng fault_rng_;
+  // Before the nodes: their disks use it (and it is destroyed after them).
+  RecentReads recent_reads_;
   std::map<NodeId, std::unique_ptr<NodeHost>> nodes_;
 };
 

@@ -2,6 +2,7 @@
 // simply copies files on every sync, and the durability promises Kafka relies on (synced data
 // survives power loss, unsynced data does not, a process crash keeps everything), plus faults.
 #include "sim/world/disk.h"
+#include "sim/world/recent_reads.h"
 
 #include <catch2/catch.hpp>
 #include <rapidcheck.h>
@@ -402,6 +403,66 @@ TEST_CASE("disk properties: the disk behaves like a copying reference model", "[
       }
       model.check_matches(disk);
     }
+  });
+}
+
+TEST_CASE("disk properties: two disks that share the bytes of their reads each behave like the model",
+          "[disk][property]") {
+  // Replication's shape (sim/world/recent_reads.h): one disk reads, the other appends what was
+  // read (or a prefix of it), and both keep overwriting, truncating and losing power. Sharing
+  // must never show: each disk matches its own copying model after every operation. Writes are
+  // made long enough for reads to be remembered (RecentReads::bytes_min).
+  rc::prop("every observable of both disks matches its model after every operation", [] {
+    const bool torn_writes = *rc::gen::arbitrary<bool>();
+    const auto seed = *rc::gen::arbitrary<std::uint64_t>();
+    const auto kinds = join(join(file_kinds, sync_kinds), {OpKind::crash, OpKind::power_loss});
+    const auto ops = *rc::gen::container<std::vector<std::pair<Op, int>>>(
+        rc::gen::pair(gen_op(kinds), rc::gen::inRange(0, 6)));  // 0-2: disk 0; 3: disk 1; 4, 5: disk 1 appends a read
+    RecentReads reads;
+    std::array<Disk, 2> disks = {Disk(DiskConfig{.torn_writes = torn_writes}), Disk(DiskConfig{.torn_writes = torn_writes})};
+    for (Disk& disk : disks) disk.share_reads(&reads);
+    std::array<ReferenceDisk, 2> models = {ReferenceDisk(torn_writes), ReferenceDisk(torn_writes)};
+    Rng rng(seed);
+    for (const auto& [op, target] : ops) {
+      const std::size_t which = target <= 2 ? 0 : 1;
+      Disk& disk = disks[which];
+      ReferenceDisk& model = models[which];
+      if (op.kind == OpKind::crash) {
+        disk.crash();
+      } else if (op.kind == OpKind::power_loss) {
+        disk.power_loss(rng);
+        model.on_power_loss(disk);
+      } else if (target >= 4) {
+        // Replication: disk 0 reads one of its files (from its start or a random offset), and
+        // disk 1 appends what came back, or a prefix of it, to the file of the same name.
+        const std::vector<std::string> leader_files = disks[0].all_paths();
+        if (leader_files.empty()) continue;
+        const std::string& path = leader_files[static_cast<std::size_t>(op.path) % leader_files.size()];
+        const std::uint64_t size = disks[0].size(path).value();
+        const std::uint64_t from = op.position % 2 == 0 ? 0 : op.position % (size + 1);
+        auto read = disks[0].read(path, from, UINT64_MAX);
+        RC_ASSERT(read.ok());
+        Bytes fetched = std::move(read).value();
+        if (op.fill % 2 == 1) fetched.resize(fetched.size() - std::min<std::size_t>(op.amount, fetched.size()));
+        Call call = resolve(op, disk, 0);
+        call.kind = OpKind::append;
+        call.path = path;
+        call.bytes = fetched;
+        const auto before_shared = reads.shared_appends();
+        RC_ASSERT(run(disk, call) == model.apply(call));
+        // Bytes a read just returned are always found (the newest entry), when long enough.
+        RC_ASSERT(reads.shared_appends() == before_shared + (fetched.size() >= RecentReads::bytes_min ? 1 : 0));
+      } else {
+        Call call = resolve(op, disk, 0);
+        if (call.kind == OpKind::append || call.kind == OpKind::write_at) {  // files past bytes_min
+          const Bytes once = call.bytes;
+          for (int i = 0; i < 7; ++i) call.bytes.insert(call.bytes.end(), once.begin(), once.end());
+        }
+        RC_ASSERT(run(disk, call) == model.apply(call));
+      }
+      for (std::size_t i = 0; i < disks.size(); ++i) models[i].check_matches(disks[i]);
+    }
+    RC_TAG(reads.shared_appends() == 0 ? "no append shared" : reads.shared_appends() < 5 ? "1-4 appends shared" : "5+ appends shared");
   });
 }
 

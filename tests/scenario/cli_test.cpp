@@ -91,6 +91,28 @@ TEST_CASE("cli: run uses huge pages for its heap unless told not to, with the sa
 #endif
 }
 
+// The followers' segment files share the bytes the leader's disk read for their fetches
+// (sim/world/recent_reads.h): how the simulator stores them, which must not change what a run
+// computes. KRAFTSIM_NO_SHARED_BYTES=1 turns the sharing off.
+TEST_CASE("cli: run shares replicated bytes between the disks unless told not to, with the same results", "[cli]") {
+  const std::string file = std::string(KRAFTSIM_SOURCE_DIR) + "/scenarios/replication/leader-crash-acks-all.json";
+  const auto shared = nlohmann::json::parse(run_cli("run " + file + " --json").out);
+  ::setenv("KRAFTSIM_NO_SHARED_BYTES", "1", 1);
+  const auto copied = nlohmann::json::parse(run_cli("run " + file + " --json").out);
+  ::unsetenv("KRAFTSIM_NO_SHARED_BYTES");
+  REQUIRE(shared["fingerprint"] == copied["fingerprint"]);
+  REQUIRE(shared["events"] == copied["events"]);
+  REQUIRE(shared["checks"] == copied["checks"]);
+  REQUIRE(shared["stats"] == copied["stats"]);
+  REQUIRE(copied["disk_bytes_shared"] == 0);
+  // With replication factor 3, the two followers of each partition append what they fetched:
+  // most of the log bytes written to the disks.
+  const auto log_bytes = shared["stats"]["log_bytes_none"].get<std::uint64_t>() + shared["stats"]["log_bytes_lz4"].get<std::uint64_t>() +
+                         shared["stats"]["log_bytes_gzip"].get<std::uint64_t>() + shared["stats"]["log_bytes_snappy"].get<std::uint64_t>() +
+                         shared["stats"]["log_bytes_zstd"].get<std::uint64_t>();
+  REQUIRE(shared["disk_bytes_shared"].get<std::uint64_t>() > log_bytes / 2);
+}
+
 // scripts/build.sh compiles the release binary with a training profile (KRAFTSIM_PGO=use);
 // run --json says which kind of binary produced its wall_ms.
 TEST_CASE("cli: run --json says whether the binary is profile-guided", "[cli]") {

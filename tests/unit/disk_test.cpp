@@ -1,6 +1,7 @@
 // Unit tests of sim::Disk: the file API, durability across crash and power loss, the page cache
 // and each injected fault, one behaviour per test case.
 #include "sim/world/disk.h"
+#include "sim/world/recent_reads.h"
 
 #include <catch2/catch.hpp>
 
@@ -470,6 +471,44 @@ TEST_CASE("disk: counters add up bytes written, fsynced and fsync calls", "[disk
   REQUIRE(disk.write_at("a.log", 1, bytes_of("z")).ok());
   REQUIRE(disk.sync_file("a.log").ok());
   CHECK(disk.counters().bytes_fsynced == 6);
+}
+
+}  // namespace kraftsim::sim
+
+namespace kraftsim::sim {
+
+TEST_CASE("disk: a follower's append of what the leader's disk read shares the bytes and stays its own", "[disk]") {
+  RecentReads reads;
+  Disk leader;
+  Disk follower;
+  leader.share_reads(&reads);
+  follower.share_reads(&reads);
+  const std::string batches(300, 'b');
+  append_text(leader, "t-0/0.log", "head" + batches);
+  sync_file_and_dir(leader, "t-0/0.log", "t-0");
+  auto fetched = leader.read("t-0/0.log", 4, 1000);
+  REQUIRE(fetched.ok());
+  REQUIRE(text_of(fetched.value()) == batches);
+  REQUIRE(follower.append("t-0/0.log", fetched.value()).ok());
+  REQUIRE(reads.shared_appends() == 1);
+  REQUIRE(reads.shared_bytes() == batches.size());
+  REQUIRE(read_text(follower, "t-0/0.log") == batches);
+
+  // Corrupting the leader's media leaves the follower's bytes alone, and the other way round.
+  Rng rng(7);
+  REQUIRE(leader.corrupt("t-0/0.log", 4, 300, rng).ok());
+  REQUIRE(read_text(follower, "t-0/0.log") == batches);
+  REQUIRE(follower.corrupt("t-0/0.log", 0, 300, rng).ok());
+  const std::string corrupted_follower = read_text(follower, "t-0/0.log");
+  REQUIRE(corrupted_follower != batches);
+  // The follower's unsynced append is lost in its power loss; the leader's synced file is not.
+  follower.power_loss(rng);
+  REQUIRE_FALSE(follower.exists("t-0/0.log"));
+  REQUIRE(read_text(leader, "t-0/0.log").size() == 4 + batches.size());
+
+  // Bytes that are not those of a recent read are copied (nothing more shared).
+  append_text(follower, "t-0/1.log", std::string(100, 'x'));
+  REQUIRE(reads.shared_appends() == 1);
 }
 
 }  // namespace kraftsim::sim
