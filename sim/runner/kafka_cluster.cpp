@@ -37,8 +37,7 @@ class SegmentBatches {
     if (index_ == pieces_.size()) return std::nullopt;
     std::array<std::uint8_t, log::log_overhead_bytes> overhead{};
     if (!peek(overhead)) return std::nullopt;
-    const std::int64_t length = (std::int64_t{overhead[8]} << 24) | (std::int64_t{overhead[9]} << 16) |
-                                (std::int64_t{overhead[10]} << 8) | std::int64_t{overhead[11]};
+    const auto length = static_cast<std::int32_t>(log::load_big_endian(overhead, log::batch_field::batch_length, 4));
     const auto size = static_cast<std::size_t>(length) + log::log_overhead_bytes;
     if (length <= 0 || size > log::batch_size_bytes_max) return std::nullopt;
     const log::ByteView here = pieces_[index_].subspan(at_);

@@ -69,7 +69,8 @@ class FileBytes {
   // any file sharing its bytes.
   std::vector<std::span<const std::uint8_t>> pieces() const;
   std::size_t extent_count() const { return pieces_.size(); }
-  // Bytes of the buffer this file writes to that no other holder has taken (for tests).
+  // Whether this file has a buffer of its own for its writes that no other holder has taken, so
+  // that it overwrites and truncates in place (for tests).
   bool owns_buffer_exclusively() const { return own_ && !own_->shared(); }
 
  private:
