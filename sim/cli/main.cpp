@@ -243,21 +243,25 @@ int real_main(int argc, char** argv) {
 
 }  // namespace
 
-// Transparent huge pages for the heap. A run touches a few hundred MB of fresh memory (segment
-// files, the end-of-run replica views), and with 4 KiB pages it pays a page fault and TLB misses
-// for every page: glibc's malloc can ask the kernel for huge pages (its glibc.malloc.hugetlb=1
-// tunable madvises its heap), which made s1 about 1.12x faster (docs/PERFORMANCE.md). Tunables
-// are read only when a process starts, so the commands that run simulations re-execute the
-// binary once with the tunable set. Not when GLIBC_TUNABLES is already set (a user's own
-// tunables, or this re-execution) or KRAFTSIM_NO_HUGEPAGES is, nor under the sanitizers (they
-// bring their own allocator). Process tuning only: no effect on what a run computes.
+// Transparent huge pages for the heap, on request (KRAFTSIM_HUGEPAGES=1). glibc's malloc can ask
+// the kernel for huge pages (its glibc.malloc.hugetlb=1 tunable madvises its heap); the third
+// session measured s1 1.12x faster with them, when a run touched a few hundred MB of fresh
+// memory. Since the replicas share their bytes (sim/world/file_bytes.h) a run holds far less,
+// and on this project's VM the heap's huge pages cost more than they save: s1 took 0.88-0.90 of
+// the time without them in three sets of alternating runs over two sessions, and a 2-job sweep
+// 0.95 (docs/PERFORMANCE.md). Tunables are read only when a process starts, so the commands
+// that run simulations re-execute the binary once with the tunable set. Not when
+// GLIBC_TUNABLES is already set (a user's own tunables, or this re-execution), nor under the
+// sanitizers (they bring their own allocator). Process tuning only: no effect on what a run
+// computes.
 namespace {
 void use_huge_pages(int argc, char** argv) {
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
   (void)argc;
   (void)argv;
 #else
-  if (argc < 2 || std::getenv("GLIBC_TUNABLES") != nullptr || std::getenv("KRAFTSIM_NO_HUGEPAGES") != nullptr) return;
+  const char* wanted = std::getenv("KRAFTSIM_HUGEPAGES");
+  if (argc < 2 || wanted == nullptr || std::string_view(wanted) != "1" || std::getenv("GLIBC_TUNABLES") != nullptr) return;
   const std::string_view command = argv[1];
   if (command != "run" && command != "sweep" && command != "explore" && command != "shrink" && command != "bench") return;
   if (setenv("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1", 0) != 0) return;
