@@ -400,6 +400,13 @@ void Producer::on_produce_response(std::uint64_t correlation_id, const protocol:
                        {"acks", replication::to_string(config_.acks)},
                        {"attempt", f.batch.attempt}};
   if (f.batch.base_sequence >= 0) fields.add("base_sequence", f.batch.base_sequence);
+  // The CRC of the bytes this producer built and the size of its values: what the batch holds,
+  // as kafka-dump-log.sh would show it. The end of a run recognises the batch in a replica's log
+  // by its offset and verified CRC instead of decoding it (sim/check/produced_batches.h).
+  const auto built = log::peek_batch_header(f.batch.payload, log::CrcCheck::skip);
+  KS_ASSERT(built.ok());
+  fields.add("crc", static_cast<std::int64_t>(built->crc));
+  fields.add("value_bytes", config_.value_bytes);
   env_.record("produce-acked", std::move(fields));
   acked_records_ += count;
   complete_batch(f.partition, f.batch, response.base_offset, "");

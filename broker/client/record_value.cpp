@@ -76,13 +76,25 @@ ParsedValue parse_record_value(std::string_view text) {
   if (at == nullptr || !only_padding(at, end)) return other();
   parsed.producer = producer;
   parsed.seq = seq;
+  parsed.hash = producer_value_hash(producer, seq, text.size());
+  return parsed;
+}
+
+std::size_t producer_value_size(NodeId producer, std::int64_t seq, std::int64_t value_bytes) {
+  // The text is at most "value-" and two 20-character integers and a '-': usually padding
+  // decides, and the end of a run asks for every record of a log.
+  constexpr std::int64_t text_bytes_max = 6 + 20 + 1 + 20;
+  if (value_bytes >= text_bytes_max) return static_cast<std::size_t>(value_bytes);
+  return std::max(ProducerValueText(producer, seq).view().size(), static_cast<std::size_t>(std::max<std::int64_t>(value_bytes, 0)));
+}
+
+std::uint64_t producer_value_hash(std::int64_t producer, std::int64_t seq, std::size_t size_bytes) {
   Hasher h;
   h.add_u64(producer_value_tag);
   h.add_i64(producer);
   h.add_i64(seq);
-  h.add_u64(text.size());
-  parsed.hash = h.value();
-  return parsed;
+  h.add_u64(size_bytes);
+  return h.value();
 }
 
 }  // namespace kraftsim::client

@@ -48,4 +48,10 @@ ParsedValue parse_record_value(std::string_view value);
 
 inline std::uint64_t record_value_hash(std::string_view value) { return parse_record_value(value).hash; }
 
+// What parse_record_value(producer_value(producer, seq, value_bytes)) gives, without the text:
+// the value's size in bytes and its hash. For the end of a run, which knows a batch's records
+// from the producer that built it (sim/check/produced_batches.h).
+std::size_t producer_value_size(NodeId producer, std::int64_t seq, std::int64_t value_bytes);
+std::uint64_t producer_value_hash(std::int64_t producer, std::int64_t seq, std::size_t size_bytes);
+
 }  // namespace kraftsim::client

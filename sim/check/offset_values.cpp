@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <limits>
 #include <map>
 
 #include "base/assert.h"
@@ -44,6 +45,17 @@ std::string RecordValue::describe() const {
 const RecordValue* ValueArena::keep(std::string_view text) {
   auto* value = static_cast<RecordValue*>(allocate(sizeof(RecordValue), alignof(RecordValue)));
   return ::new (value) RecordValue(RecordValue::of(text));
+}
+
+const RecordValue* ValueArena::keep_producer_value(std::int64_t producer, std::int64_t seq, std::int64_t value_bytes) {
+  KS_ASSERT(producer >= 0 && producer <= std::numeric_limits<NodeId>::max() && seq >= 0);
+  auto* value = static_cast<RecordValue*>(allocate(sizeof(RecordValue), alignof(RecordValue)));
+  RecordValue v;
+  v.size_bytes = client::producer_value_size(static_cast<NodeId>(producer), seq, value_bytes);
+  v.hash = client::producer_value_hash(producer, seq, v.size_bytes);
+  v.producer = producer;
+  v.record = seq;
+  return ::new (value) RecordValue(v);
 }
 
 ValueArena::Entry* ValueArena::entries(std::size_t count) {

@@ -56,6 +56,8 @@ class ValueArena {
   ValueArena& operator=(const ValueArena&) = delete;
 
   const RecordValue* keep(std::string_view text);
+  // RecordValue::of(client::producer_value(producer, seq, value_bytes)), without the text.
+  const RecordValue* keep_producer_value(std::int64_t producer, std::int64_t seq, std::int64_t value_bytes);
   // Room for `count` entries, uninitialized until written (the caller fills them all).
   Entry* entries(std::size_t count);
 

@@ -94,6 +94,8 @@ int cmd_run(const std::string& file, std::optional<std::uint64_t> seed, bool jso
   options.seed = seed;
   // For measuring what sharing saves (docs/PERFORMANCE.md); the run computes the same either way.
   options.share_disk_bytes = std::getenv("KRAFTSIM_NO_SHARED_BYTES") == nullptr;
+  // The same for recognising acknowledged batches at the end of the run: the verdicts are equal.
+  options.recognise_acked_batches = std::getenv("KRAFTSIM_DECODE_ALL_BATCHES") == nullptr;
   options.keep_trace_events = !trace_out.empty() || !report.dir.empty();
   options.export_files = !export_dir.empty();
   if (export_at_ms) options.export_at = Time::zero() + milliseconds(*export_at_ms);

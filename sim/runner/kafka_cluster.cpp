@@ -283,13 +283,31 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
   };
   std::map<std::int64_t, std::vector<DecodedBatch>> decoded;  // by base offset
   std::deque<log::Bytes> joined;  // batches copied out of two pieces; DecodedBatch points in
-  const auto decode = [&](log::ByteView bytes, std::int64_t base_offset) -> const DecodedBatch* {
+  const auto decode = [&](log::ByteView bytes, const log::BatchHeader& header) -> const DecodedBatch* {
+    const std::int64_t base_offset = header.base_offset;
     std::vector<DecodedBatch>& same_base = decoded[base_offset];
     for (const DecodedBatch& d : same_base) {
       // Replicas usually share the very bytes (sim/world/file_bytes.h): then no compare.
       if (d.bytes.data() == bytes.data() && d.bytes.size() == bytes.size()) return &d;
       if (std::equal(d.bytes.begin(), d.bytes.end(), bytes.begin(), bytes.end())) return &d;
     }
+    if (produced_ != nullptr) {
+      // An acknowledged batch, byte for byte (its CRC verified): its values are the producer's.
+      const check::ProducedBatch* known = produced_->recognise(cached.partition, header, bytes);
+      if (known != nullptr) {
+        ++batches_recognised_;
+        const auto count = static_cast<std::size_t>(known->records);
+        check::ValueArena::Entry* entries = arena->entries(count);
+        for (std::size_t i = 0; i < count; ++i) {
+          const auto index = static_cast<std::int64_t>(i);
+          entries[i] = {base_offset + index,
+                        arena->keep_producer_value(known->producer, known->first_seq + index, known->value_bytes)};
+        }
+        same_base.push_back(DecodedBatch{bytes, check::OffsetValues::Run(entries, count)});
+        return &same_base.back();
+      }
+    }
+    ++batches_decoded_;
     auto batch = log::decode_batch_view(bytes);
     if (!batch.ok()) return nullptr;
     check::ValueArena::Entry* entries = arena->entries(batch->records.size());
@@ -329,7 +347,7 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
       while (auto b = segment.next()) {
         auto header = log::peek_batch_header(*b, log::CrcCheck::skip);
         if (!header.ok()) break;
-        const DecodedBatch* batch = decode(*b, header->base_offset);
+        const DecodedBatch* batch = decode(*b, *header);
         if (batch == nullptr) break;
         // Up to the log end: bytes past it (a torn or unflushed tail) are not the replica's.
         const auto below_end = std::partition_point(batch->entries.begin(), batch->entries.end(),

@@ -10,6 +10,7 @@
 
 #include "base/result.h"
 #include "sim/check/checker.h"
+#include "sim/check/produced_batches.h"
 #include "sim/runner/scenario.h"
 #include "sim/world/world.h"
 
@@ -48,6 +49,13 @@ class WorldClusterView final : public check::ClusterView {
   // next one's decoding reuses its memory.
   const std::vector<check::PartitionReplicaView>& partition_replicas(const std::string& topic,
                                                                      std::int32_t partition) const override;
+  // The acknowledged batches (fed by the run's produce-acked events): a replica's batch that is
+  // one of them is read from it, not decoded (sim/check/produced_batches.h). nullptr: decode all.
+  void recognise_batches(const check::ProducedBatches* produced) { produced_ = produced; }
+  // Batches partition_replicas decoded, and those it recognised instead (each once per
+  // partition: replicas that share a batch count it once).
+  std::int64_t batches_decoded() const { return batches_decoded_; }
+  std::int64_t batches_recognised() const { return batches_recognised_; }
 
  private:
   struct CachedReplicas {
@@ -58,6 +66,9 @@ class WorldClusterView final : public check::ClusterView {
   const sim::World& world_;
   std::vector<NodeId> voters_;
   mutable CachedReplicas replicas_cache_;
+  const check::ProducedBatches* produced_ = nullptr;
+  mutable std::int64_t batches_decoded_ = 0;
+  mutable std::int64_t batches_recognised_ = 0;
 };
 
 }  // namespace kraftsim::runner

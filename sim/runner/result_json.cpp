@@ -67,6 +67,7 @@ nlohmann::ordered_json result_json(const RunResult& r, double wall_ms) {
                 {"log_bytes_lz4", s.log_bytes_lz4},
                 {"log_bytes_zstd", s.log_bytes_zstd}};
   j["disk_bytes_shared"] = r.disk_bytes_shared;
+  j["end_batches"] = {{"decoded", r.end_batches_decoded}, {"recognised", r.end_batches_recognised}};
   j["exit_code"] = exit_code(r);
   j["replay"] = r.replay_command;
   return j;

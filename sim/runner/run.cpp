@@ -281,6 +281,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   sim::World world(config);
   DemoObserver observer;
   WorldClusterView view(world, voter_ids(scenario));
+  check::ProducedBatches produced;
+  if (options.recognise_acked_batches) view.recognise_batches(&produced);
   std::vector<std::unique_ptr<check::Checker>> checkers;
   if (scenario.program == "kafka") {
     checkers = check::make_raft_checkers(view);
@@ -313,11 +315,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   StatsCollector stats;
   const trace::KindSet observed = (demo ? DemoObserver::kinds() : StatsCollector::kinds()) | router.kinds();
   world.trace().set_observer(
-      [&observer, &router, &stats, demo](const trace::EventRef& e) {
+      [&observer, &router, &stats, &produced, demo](const trace::EventRef& e) {
         if (demo) {
           observer.on_event(e);
         } else if (e.kind == trace::Kind::state) {
           stats.on_event(e);
+          produced.on_event(e);
         }
         router.on_event(e);
       },
@@ -413,6 +416,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   result.events = world.trace().size();
   result.events_dispatched = world.scheduler().events_dispatched();
   result.disk_bytes_shared = world.recent_reads().shared_bytes();
+  result.end_batches_decoded = view.batches_decoded();
+  result.end_batches_recognised = view.batches_recognised();
   result.sim_time_ms = world.now().ms();
   if (options.keep_trace_events) result.trace_events = world.trace().take_events();
   set_assert_context("");

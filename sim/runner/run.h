@@ -41,6 +41,10 @@ struct RunOptions {
   bool route_state_events_by_name = true;
   // sim::WorldConfig::share_disk_bytes (KRAFTSIM_NO_SHARED_BYTES=1 turns it off in the CLI).
   bool share_disk_bytes = true;
+  // The end of the run recognises acknowledged batches in the replicas' logs by offset and
+  // verified CRC instead of decoding them (sim/check/produced_batches.h);
+  // KRAFTSIM_DECODE_ALL_BATCHES=1 turns it off in the CLI.
+  bool recognise_acked_batches = true;
 };
 
 struct RunResult {
@@ -60,6 +64,10 @@ struct RunResult {
   // Bytes the disks appended by sharing another file's instead of copying (sim/world/recent_reads.h):
   // how the simulator stored them, never part of the fingerprint.
   std::uint64_t disk_bytes_shared = 0;
+  // The replicas' batches the end of the run decoded and those it recognised as acknowledged
+  // ones instead (once per partition and batch): how it read them, never part of a verdict.
+  std::int64_t end_batches_decoded = 0;
+  std::int64_t end_batches_recognised = 0;
 };
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options);
