@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <deque>
 #include <functional>
+#include <limits>
 #include <set>
 #include <string_view>
 #include <tuple>
@@ -680,23 +681,29 @@ class Builder {
   void on_history(const trace::Event& e) {
     if (e.string_or("f", "") != "send") return;
     const std::string type = e.string_or("type", "");
-    const auto k = std::make_pair(e.node, e.int_or("id", -1));
+    const std::int64_t id = e.int_or("id", -1);
     if (type == "invoke") {
-      invoked_[k] = e.t_us;
+      invoked_[std::make_pair(e.node, id)] = e.t_us;
       return;
     }
-    auto it = invoked_.find(k);
-    if (it == invoked_.end()) return;
+    // A completion stands for the sends id..id+count-1 (a batch's callbacks fire together):
+    // the invoked ones among them, however large a trace file's count.
+    const std::int64_t count = e.int_or("count", 1);
+    if (id < 0 || count < 1) return;
+    const auto end = count > std::numeric_limits<std::int64_t>::max() - id ? invoked_.upper_bound(std::make_pair(e.node, std::numeric_limits<std::int64_t>::max()))
+                                                                           : invoked_.lower_bound(std::make_pair(e.node, id + count));
     ThroughputBucket& b = t_.throughput[bucket_of(e.t_us)];
-    if (type == "ok") {
-      const std::int64_t latency = e.t_us - it->second;
-      b.latency_us_sum += latency;
-      b.latency_us_max = std::max(b.latency_us_max, latency);
-      ++b.latency_count;
-    } else if (type == "fail") {
-      ++b.failed_records;
+    for (auto it = invoked_.lower_bound(std::make_pair(e.node, id)); it != end;) {
+      if (type == "ok") {
+        const std::int64_t latency = e.t_us - it->second;
+        b.latency_us_sum += latency;
+        b.latency_us_max = std::max(b.latency_us_max, latency);
+        ++b.latency_count;
+      } else if (type == "fail") {
+        ++b.failed_records;
+      }
+      it = invoked_.erase(it);
     }
-    invoked_.erase(it);
   }
 
   void on_check(const trace::Event& e) {

@@ -165,9 +165,12 @@ class Producer final : public env::Program {
   void send_record(const Pending& record);
   void on_block_timeout();
   void release_memory(std::int64_t records);
-  void record_history(std::string_view type, const Pending& record, std::int32_t partition, std::int64_t offset,
-                      std::int64_t seq, std::string_view error);
-  // A batch is done (acknowledged or given up): the history and counters for each record.
+  // One history event: an invoke (count 0), or the completion of `count` sends whose ids follow
+  // record.id, with offsets from `offset` and values from `seq` (-1 when there are none).
+  void record_history(std::string_view type, const Pending& record, std::int64_t count, std::int32_t partition,
+                      std::int64_t offset, std::int64_t seq, std::string_view error);
+  // A batch is done (acknowledged or given up): its records' completions in the history, one
+  // event per run of consecutive send ids, and the memory they held.
   void complete_batch(std::int32_t partition, const Batch& batch, std::int64_t base_offset, std::string_view error);
   // Idempotence: InitProducerId to the next bootstrap broker (KIP-98).
   void init_producer_id();

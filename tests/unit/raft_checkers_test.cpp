@@ -157,6 +157,32 @@ TEST_CASE("liveness-after-heal names the oldest send still pending when sends co
   REQUIRE(done.find("no controller is running") != std::string::npos);
 }
 
+// A producer's completion stands for a run of sends (ProducerBatch.done fires a batch's callbacks
+// together): the checker must complete every send of the run, and only those, and count the
+// acknowledged offsets up to the run's last one.
+TEST_CASE("liveness-after-heal completes every send of a completion's run, and only those", "[checks][liveness]") {
+  NoNodes view;
+  const auto completion = [](std::int64_t t_ms, const char* type, std::int64_t id, std::int64_t count) {
+    return state(t_ms, 8, "history",
+                 {{"process", 8}, {"type", type}, {"f", "send"}, {"id", id}, {"count", count}, {"topic", "orders"},
+                  {"partition", 0}, {"offset", 100 + id}});
+  };
+  const auto invoke = [](std::int64_t t_ms, std::int64_t id) {
+    return state(t_ms, 8, "history", {{"process", 8}, {"type", "invoke"}, {"f", "send"}, {"id", id}, {"topic", "orders"}});
+  };
+  auto c = make_liveness_after_heal_checker(view, 10'000);
+  for (std::int64_t id = 0; id < 10; ++id) c->on_event(invoke(1, id));
+  c->on_event(completion(2, "ok", 0, 4));     // sends 0..3 at offsets 100..103
+  c->on_event(completion(3, "fail", 5, 4));   // sends 5..8: send 4 and 9 still pending
+  c->on_event(completion(4, "ok", 9, 1'000'000'000'000));  // a count past the sends: only 9 completes
+  c->on_end(20'000);
+  REQUIRE(c->violation());
+  const std::string detail = c->violation()->detail;
+  INFO(detail);
+  REQUIRE(detail.find("1 send(s) invoked before the quiet phase never completed (first: producer 8 send 4 invoked at 1 ms)") !=
+          std::string::npos);
+}
+
 // liveness-after-heal's partition part runs in the end-of-run pass (check::finish_run): a
 // partition whose last leader (from partition-state) is not running as leader in that epoch is
 // named; one whose leader is running and in its ISR is not.
