@@ -101,6 +101,7 @@ class Checker {
     if (!first_violation_) first_violation_ = Violation{t_us, std::move(detail)};
   }
   void observed() { ++observations_; }
+  void observed(std::int64_t n) { observations_ += n; }
   void add_records_affected(std::int64_t n) { records_affected_ += n; }
 
  private:

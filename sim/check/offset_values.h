@@ -24,6 +24,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/assert.h"
+
 namespace kraftsim::check {
 
 // A record's value as the checkers compare it: equal when the sizes, the 64-bit hashes
@@ -93,6 +95,21 @@ class OffsetValues {
     pointer operator->() const { return &(*runs_)[run_][at_]; }
     const_iterator& operator++() {
       if (++at_ == (*runs_)[run_].size()) {
+        ++run_;
+        at_ = 0;
+      }
+      return *this;
+    }
+    // The entries from here to the end of the current run (not past the end()), which lie next
+    // to each other in memory: two replicas' views whose iterators point at the same entry
+    // share the shorter of their two stretches (a batch decoded once for both).
+    std::span<const value_type> rest_of_run() const { return (*runs_)[run_].subspan(at_); }
+    // Moves n entries on, n <= rest_of_run().size().
+    const_iterator& skip_in_run(std::size_t n) {
+      const std::size_t size = (*runs_)[run_].size();
+      KS_ASSERT(n <= size - at_);
+      at_ += n;
+      if (at_ == size) {
         ++run_;
         at_ = 0;
       }
