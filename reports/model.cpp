@@ -690,8 +690,8 @@ class Builder {
     // the invoked ones among them, however large a trace file's count.
     const std::int64_t count = e.int_or("count", 1);
     if (id < 0 || count < 1) return;
-    const auto end = count > std::numeric_limits<std::int64_t>::max() - id ? invoked_.upper_bound(std::make_pair(e.node, std::numeric_limits<std::int64_t>::max()))
-                                                                           : invoked_.lower_bound(std::make_pair(e.node, id + count));
+    const std::int64_t last = count - 1 > std::numeric_limits<std::int64_t>::max() - id ? std::numeric_limits<std::int64_t>::max() : id + count - 1;
+    const auto end = invoked_.upper_bound(std::make_pair(e.node, last));
     ThroughputBucket& b = t_.throughput[bucket_of(e.t_us)];
     for (auto it = invoked_.lower_bound(std::make_pair(e.node, id)); it != end;) {
       if (type == "ok") {

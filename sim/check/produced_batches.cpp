@@ -19,16 +19,19 @@ void ProducedBatches::on_event(const trace::EventRef& e) {
   batch.value_bytes = e.int_or("value_bytes", 0);
   const PartitionKey partition{std::string(e.string_or("topic", "")), static_cast<std::int32_t>(e.int_or("partition", -1))};
   const auto [it, inserted] = batches_[partition].try_emplace(Key{base_offset, static_cast<std::uint32_t>(crc)}, Entry{batch, false});
-  if (inserted) {
-    ++size_;
-    return;
-  }
+  if (inserted) return;
   const ProducedBatch& known = it->second.batch;
   // The same batch acknowledged twice (a duplicate answer) is still that batch.
   if (known.producer != batch.producer || known.first_seq != batch.first_seq || known.records != batch.records ||
       known.value_bytes != batch.value_bytes) {
     it->second.ambiguous = true;
   }
+}
+
+std::size_t ProducedBatches::size() const {
+  std::size_t n = 0;
+  for (const auto& [partition, batches] : batches_) n += batches.size();
+  return n;
 }
 
 const ProducedBatch* ProducedBatches::recognise(const PartitionKey& partition, const log::BatchHeader& header,

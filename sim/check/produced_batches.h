@@ -47,7 +47,8 @@ class ProducedBatches {
   // partition, base offset and stored CRC was acknowledged.
   const ProducedBatch* recognise(const PartitionKey& partition, const log::BatchHeader& header, log::ByteView bytes) const;
 
-  std::size_t size() const { return size_; }
+  // The acknowledged batches indexed (for tests).
+  std::size_t size() const;
 
  private:
   using Key = std::pair<std::int64_t, std::uint32_t>;  // base offset, CRC
@@ -56,7 +57,6 @@ class ProducedBatches {
     bool ambiguous = false;  // two different batches acknowledged under one key
   };
   std::map<PartitionKey, std::map<Key, Entry>> batches_;
-  std::size_t size_ = 0;
 };
 
 }  // namespace kraftsim::check

@@ -291,34 +291,32 @@ const std::vector<check::PartitionReplicaView>& WorldClusterView::partition_repl
       if (d.bytes.data() == bytes.data() && d.bytes.size() == bytes.size()) return &d;
       if (std::equal(d.bytes.begin(), d.bytes.end(), bytes.begin(), bytes.end())) return &d;
     }
-    if (produced_ != nullptr) {
-      // An acknowledged batch, byte for byte (its CRC verified): its values are the producer's.
-      const check::ProducedBatch* known = produced_->recognise(cached.partition, header, bytes);
-      if (known != nullptr) {
-        ++batches_recognised_;
-        const auto count = static_cast<std::size_t>(known->records);
-        check::ValueArena::Entry* entries = arena->entries(count);
-        for (std::size_t i = 0; i < count; ++i) {
-          const auto index = static_cast<std::int64_t>(i);
-          entries[i] = {base_offset + index,
-                        arena->keep_producer_value(known->producer, known->first_seq + index, known->value_bytes)};
-        }
-        same_base.push_back(DecodedBatch{bytes, check::OffsetValues::Run(entries, count)});
-        return &same_base.back();
+    check::ValueArena::Entry* entries = nullptr;
+    std::size_t count = 0;
+    // An acknowledged batch, byte for byte (its CRC verified): its values are the producer's.
+    if (const check::ProducedBatch* known = produced_ == nullptr ? nullptr : produced_->recognise(cached.partition, header, bytes)) {
+      ++batches_recognised_;
+      count = static_cast<std::size_t>(known->records);
+      entries = arena->entries(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto index = static_cast<std::int64_t>(i);
+        entries[i] = {base_offset + index, arena->keep_producer_value(known->producer, known->first_seq + index, known->value_bytes)};
+      }
+    } else {
+      ++batches_decoded_;
+      auto batch = log::decode_batch_view(bytes);
+      if (!batch.ok()) return nullptr;
+      count = batch->records.size();
+      entries = arena->entries(count);
+      for (std::size_t i = 0; i < count; ++i) {
+        const auto& record = batch->records[i];
+        const check::RecordValue* value = arena->keep(
+            record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
+                         : std::string_view());
+        entries[i] = {log::record_offset(batch->header, record), value};
       }
     }
-    ++batches_decoded_;
-    auto batch = log::decode_batch_view(bytes);
-    if (!batch.ok()) return nullptr;
-    check::ValueArena::Entry* entries = arena->entries(batch->records.size());
-    for (std::size_t i = 0; i < batch->records.size(); ++i) {
-      const auto& record = batch->records[i];
-      const check::RecordValue* value = arena->keep(
-          record.value ? std::string_view(reinterpret_cast<const char*>(record.value->data()), record.value->size())
-                       : std::string_view());
-      entries[i] = {log::record_offset(batch->header, record), value};
-    }
-    same_base.push_back(DecodedBatch{bytes, check::OffsetValues::Run(entries, batch->records.size())});
+    same_base.push_back(DecodedBatch{bytes, check::OffsetValues::Run(entries, count)});
     return &same_base.back();
   };
   for (NodeId id : world_.node_ids()) {
